@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Cross-account options shared by every AWS module of the collection.
+    DOCUMENTATION = r"""
+options:
+  assume_role_arn:
+    description:
+      - ARN of a role to assume before any call, to work in another account (for example
+        C(arn:aws:iam::111111111111:role/OrganizationAccountAccessRole)).
+      - The credentials given by the usual options are used to call STS.
+    type: str
+  assume_role_session_name:
+    description:
+      - Session name used with O(assume_role_arn).
+    type: str
+    default: refarch-network
+  assume_role_external_id:
+    description:
+      - External ID to pass when assuming O(assume_role_arn).
+    type: str
+"""
+
+    OWNERSHIP = r"""
+options:
+  owner:
+    description:
+      - Identity of the environment that owns the resources, written to the C(refarch:owner)
+        tag of everything the module creates.
+      - Only resources carrying this owner tag are ever modified or deleted.
+    type: str
+    required: true
+  tags:
+    description:
+      - Extra tags for every resource the module creates.
+    type: dict
+    default: {}
+  state:
+    description:
+      - V(present) converges; V(absent) removes owned resources only, in reverse dependency order.
+    type: str
+    choices: [present, absent]
+    default: present
+"""

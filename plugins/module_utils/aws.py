@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWS connection helpers shared by every refarch.network module.
+
+Credentials, region and endpoint come from amazon.aws's standard options (so
+``module_defaults: group/refarch.network.aws`` sets them once). On top of that a module
+may work in another account: ``assume_role_arn`` is assumed once per process and the
+clients are cached. ``AWS_ENDPOINT_URL`` is honoured by boto3 itself, which is how the
+same playbooks reach the local emulator.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    import botocore.config
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # handled by AnsibleAWSModule's own SDK check
+    pass
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+# botocore retries throttling, 5xx and dropped connections itself; standard mode backs off
+# with jitter. Ten attempts keep a 20% fault rate from failing a call (0.2**10).
+RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 10}}
+
+OWNER_TAG = "refarch:owner"
+KEY_TAG = "refarch:key"
+
+ASSUME_ROLE_SPEC = dict(
+    assume_role_arn=dict(type="str"),
+    assume_role_session_name=dict(type="str", default="refarch-network"),
+    assume_role_external_id=dict(type="str", no_log=True),
+)
+
+
+def error_code(exc):
+    """The AWS error code of a ClientError, or ''."""
+    return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+
+
+class Connection:
+    """Clients for one account and region, with the retry policy applied.
+
+    ``role_arn`` (or the module's ``assume_role_arn``) switches to another account through
+    STS; the moto emulator maps such credentials to the role's account, as AWS does.
+    """
+
+    def __init__(self, module, role_arn=None, region=None, external_id=None, session_name=None):
+        self.module = module
+        self.region = region or module.params.get("region")
+        self.role_arn = role_arn if role_arn is not None else module.params.get("assume_role_arn")
+        self.external_id = external_id if external_id is not None else module.params.get("assume_role_external_id")
+        self.session_name = session_name or module.params.get("assume_role_session_name") or "refarch-network"
+        self._credentials = None
+        self._clients = {}
+
+    def _assumed_credentials(self):
+        if self._credentials is None:
+            sts = self.module.client("sts", config=botocore.config.Config(**RETRY_CONFIG))
+            kwargs = dict(RoleArn=self.role_arn, RoleSessionName=self.session_name)
+            if self.external_id:
+                kwargs["ExternalId"] = self.external_id
+            try:
+                creds = sts.assume_role(**kwargs)["Credentials"]
+            except (BotoCoreError, ClientError) as e:
+                self.module.fail_json_aws(e, msg="assume_role_arn: cannot assume %s" % self.role_arn)
+            self._credentials = dict(
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+        return self._credentials
+
+    def client(self, service):
+        if service not in self._clients:
+            extra = dict(config=botocore.config.Config(**RETRY_CONFIG))
+            if self.region:
+                extra["region"] = self.region
+            if self.role_arn:
+                extra.update(self._assumed_credentials())
+            self._clients[service] = self.module.client(service, **extra)
+        return self._clients[service]
+
+
+def new_module(argument_spec, **kwargs):
+    """An AnsibleAWSModule with the assume-role options added."""
+    spec = dict(ASSUME_ROLE_SPEC)
+    spec.update(argument_spec)
+    return AnsibleAWSModule(argument_spec=spec, **kwargs)
+
+
+def tag_dict(tag_list):
+    return dict((t["Key"], t["Value"]) for t in tag_list or [])
+
+
+def tag_list(tags):
+    return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
+
+
+def owned_tags(owner, key, name=None, extra=None):
+    """The tags every created resource carries: user tags, Name, owner and logical key."""
+    tags = dict(extra or {})
+    if name:
+        tags["Name"] = name
+    tags[OWNER_TAG] = owner
+    tags[KEY_TAG] = key
+    return tags
+
+
+def tag_spec(resource_type, tags):
+    return [{"ResourceType": resource_type, "Tags": tag_list(tags)}]
+
+
+def is_owned(resource_tags, owner):
+    return tag_dict(resource_tags).get(OWNER_TAG) == owner
+
+
+def owner_filter(owner, key=None):
+    filters = [{"Name": "tag:" + OWNER_TAG, "Values": [owner]}]
+    if key is not None:
+        filters.append({"Name": "tag:" + KEY_TAG, "Values": [key]})
+    return filters
