@@ -1,0 +1,375 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Diff layer of vpc_tiers: plan + snapshot -> ordered actions, and before/after models.
+
+Pure: no AWS calls. Actions name resources by logical key; the apply layer resolves keys
+to ids. A route is ours only when its target is one of our gateways; anything else in an
+owned route table belongs to someone else and is never touched.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, OWNER_TAG, ROUTE_TABLE_TAG, TIER_TAG, owned_tags, tag_dict,
+)
+
+
+class DiffError(ValueError):
+    def __init__(self, field, reason):
+        self.field = field
+        super(DiffError, self).__init__("%s: %s" % (field, reason))
+
+
+def _action(op, key, text, **params):
+    params.update(op=op, key=key, text=text)
+    return params
+
+
+def resource_names(name, plan):
+    """Name tags: readable in the console, derived from keys."""
+    names = {"vpc": name, "igw": name + "-igw"}
+    for key, subnet in plan["subnets"].items():
+        names[key] = "%s-%s-%s" % (name, subnet["tier"], subnet["az"])
+    for key, table in plan["route_tables"].items():
+        names[key] = "%s-%s%s" % (name, table["name"], "-" + table["az"] if table["az"] else "")
+    for key, nat in plan["nat_gateways"].items():
+        names[key] = "%s-%s" % (name, key.replace("/", "-"))
+        names[nat["eip"]] = "%s-%s" % (name, nat["eip"].replace("/", "-"))
+    return names
+
+
+def desired_tags(owner, name, plan, user_tags):
+    names = resource_names(name, plan)
+    tags = dict((key, owned_tags(owner, key, names[key], user_tags)) for key in names)
+    for key, subnet in plan["subnets"].items():
+        tags[key].update(subnet["tags"])
+        tags[key][TIER_TAG] = subnet["tier"]
+        if subnet["kubernetes_role"]:
+            tags[key]["kubernetes.io/role/%s" % subnet["kubernetes_role"]] = "1"
+    for key, table in plan["route_tables"].items():
+        tags[key][ROUTE_TABLE_TAG] = table["name"]
+    return tags
+
+
+def after_model(plan, options):
+    return {
+        "vpc": {"cidr": plan["cidr"], "dns_support": True, "dns_hostnames": True},
+        "internet_gateway": plan["internet_gateway"],
+        "subnets": dict((k, {"cidr": s["cidr"], "az": s["az"], "map_public_ip": s["public"]})
+                        for k, s in plan["subnets"].items()),
+        "nat_gateways": dict((k, {"subnet": n["subnet"]}) for k, n in plan["nat_gateways"].items()),
+        "route_tables": dict((k, {"routes": dict(t["routes"]), "subnets": list(t["subnets"])})
+                             for k, t in plan["route_tables"].items()),
+        "default_security_group_rules": 0 if options["lockdown_default_sg"] else "unmanaged",
+        "flow_logs": bool(options["flow_logs"]),
+    }
+
+
+def _target_keys(snap):
+    """Map of gateway id -> logical key for the gateways we own."""
+    targets = {}
+    if snap["igw"]:
+        targets[snap["igw"]["InternetGatewayId"]] = "igw"
+    for key, nat in snap["nat_gateways"].items():
+        targets[nat["NatGatewayId"]] = key
+    return targets
+
+
+def _route_target(route):
+    return route.get("GatewayId") or route.get("NatGatewayId") or route.get("VpcPeeringConnectionId") \
+        or route.get("TransitGatewayId") or route.get("NetworkInterfaceId") or route.get("InstanceId") \
+        or route.get("VpcEndpointId") or route.get("EgressOnlyInternetGatewayId")
+
+
+def _is_our_route(route, snap):
+    target = _route_target(route)
+    return target in _target_keys(snap) or target in snap["nat_ids_any_state"]
+
+
+def _rule_count(group):
+    if not group:
+        return 0
+    return len(group.get("IpPermissions", [])) + len(group.get("IpPermissionsEgress", []))
+
+
+def before_model(snap, options):
+    if snap["vpc"] is None:
+        return {}
+    targets = _target_keys(snap)
+    subnet_keys = dict((s["SubnetId"], k) for k, s in snap["subnets"].items())
+    tables = {}
+    for key, table in snap["route_tables"].items():
+        routes = {}
+        for route in table.get("Routes", []):
+            target = _route_target(route)
+            if target in targets:
+                routes[route.get("DestinationCidrBlock")] = targets[target]
+        subnets = sorted(subnet_keys[a["SubnetId"]] for a in table.get("Associations", [])
+                         if a.get("SubnetId") in subnet_keys)
+        tables[key] = {"routes": routes, "subnets": subnets}
+    return {
+        "vpc": {"cidr": snap["vpc"]["CidrBlock"], "dns_support": snap["dns_support"],
+                "dns_hostnames": snap["dns_hostnames"]},
+        "internet_gateway": snap["igw"] is not None,
+        "subnets": dict((k, {"cidr": s["CidrBlock"], "az": s["AvailabilityZone"],
+                             "map_public_ip": s.get("MapPublicIpOnLaunch", False)})
+                        for k, s in snap["subnets"].items()),
+        "nat_gateways": dict((k, {"subnet": subnet_keys.get(n["SubnetId"], n["SubnetId"])})
+                             for k, n in snap["nat_gateways"].items()),
+        "route_tables": tables,
+        "default_security_group_rules": _rule_count(snap["default_sg"]) if options["lockdown_default_sg"]
+        else "unmanaged",
+        "flow_logs": bool(snap["flow_logs"]),
+    }
+
+
+def check_immutable(plan, snap):
+    """Refuse changes AWS cannot make in place, before any write."""
+    if snap["vpc"] is not None and snap["vpc"]["CidrBlock"] != plan["cidr"]:
+        raise DiffError("cidr", "the VPC %s has CIDR %s; changing it to %s would replace the VPC, "
+                                "which this module never does implicitly"
+                        % (snap["vpc"]["VpcId"], snap["vpc"]["CidrBlock"], plan["cidr"]))
+    for key, subnet in plan["subnets"].items():
+        have = snap["subnets"].get(key)
+        if have and (have["CidrBlock"] != subnet["cidr"] or have["AvailabilityZone"] != subnet["az"]):
+            raise DiffError("tiers(%s)" % subnet["tier"],
+                            "%s is %s in %s; the plan wants %s in %s. AWS cannot change a subnet's "
+                            "CIDR or zone in place and this module never replaces a subnet implicitly"
+                            % (key, have["CidrBlock"], have["AvailabilityZone"], subnet["cidr"], subnet["az"]))
+    for foreign in snap["foreign_subnets"]:
+        theirs = ipaddress.ip_network(foreign["CidrBlock"])
+        for key, subnet in plan["subnets"].items():
+            if key not in snap["subnets"] and theirs.overlaps(ipaddress.ip_network(subnet["cidr"])):
+                raise DiffError("tiers(%s)" % subnet["tier"], "%s %s overlaps subnet %s (%s), which we do not own"
+                                % (key, subnet["cidr"], foreign["SubnetId"], foreign["CidrBlock"]))
+
+
+def _tag_drift(key, have_tags, want_tags):
+    have = tag_dict(have_tags)
+    missing = dict((k, v) for k, v in want_tags.items() if have.get(k) != v)
+    if missing:
+        return [_action("tag", key, "tag %s %s" % (key, ", ".join(sorted(missing))), tags=missing)]
+    return []
+
+
+def diff_present(plan, snap, options):
+    """Ordered actions that take ``snap`` to ``plan``."""
+    check_immutable(plan, snap)
+    owner, tags = options["owner"], desired_tags(options["owner"], options["name"], plan, options["tags"])
+    actions = []
+    if snap["vpc"] is None:
+        actions.append(_action("create_vpc", "vpc", "create vpc %s" % plan["cidr"], cidr=plan["cidr"],
+                               tags=tags["vpc"]))
+    else:
+        actions += _tag_drift("vpc", snap["vpc"].get("Tags"), tags["vpc"])
+    for attr, label in (("dns_support", "enableDnsSupport"), ("dns_hostnames", "enableDnsHostnames")):
+        if snap[attr] is not True:
+            actions.append(_action("set_vpc_attribute", "vpc", "set vpc %s true" % label, attribute=label))
+
+    if plan["internet_gateway"]:
+        igw = snap["igw"]
+        if igw is None:
+            actions.append(_action("create_igw", "igw", "create internet gateway", tags=tags["igw"]))
+        else:
+            actions += _tag_drift("igw", igw.get("Tags"), tags["igw"])
+        attached = igw is not None and snap["vpc"] is not None and any(
+            a.get("VpcId") == snap["vpc"]["VpcId"] for a in igw.get("Attachments", []))
+        if not attached:
+            actions.append(_action("attach_igw", "igw", "attach internet gateway to vpc"))
+
+    for key, subnet in sorted(plan["subnets"].items()):
+        have = snap["subnets"].get(key)
+        if have is None:
+            actions.append(_action("create_subnet", key, "create subnet %s %s %s" % (key, subnet["cidr"], subnet["az"]),
+                                   cidr=subnet["cidr"], az=subnet["az"], tags=tags[key]))
+        else:
+            actions += _tag_drift(key, have.get("Tags"), tags[key])
+        if (have or {}).get("MapPublicIpOnLaunch", False) != subnet["public"]:
+            actions.append(_action("map_public_ip", key, "set %s map_public_ip %s" % (key, subnet["public"]),
+                                   value=subnet["public"]))
+
+    for key in sorted(plan["route_tables"]):
+        have = snap["route_tables"].get(key)
+        if have is None:
+            actions.append(_action("create_route_table", key, "create route table %s" % key, tags=tags[key]))
+        else:
+            actions += _tag_drift(key, have.get("Tags"), tags[key])
+
+    new_nats = []
+    for key, nat in sorted(plan["nat_gateways"].items()):
+        if nat["eip"] not in snap["eips"]:
+            actions.append(_action("allocate_eip", nat["eip"], "allocate elastic ip %s" % nat["eip"],
+                                   tags=tags[nat["eip"]]))
+        have = snap["nat_gateways"].get(key)
+        if have is None:
+            new_nats.append(key)
+            actions.append(_action("create_nat", key, "create nat gateway %s in %s" % (key, nat["subnet"]),
+                                   subnet=nat["subnet"], eip=nat["eip"], tags=tags[key]))
+        else:
+            subnet = snap["subnets"].get(nat["subnet"])
+            if subnet is None or have["SubnetId"] != subnet["SubnetId"]:
+                raise DiffError("nat_mode", "%s lives in %s, not in %s; delete it or restore its subnet"
+                                % (key, have["SubnetId"], nat["subnet"]))
+            actions += _tag_drift(key, have.get("Tags"), tags[key])
+    if new_nats:
+        actions.append(_action("wait_nat", "nat", "wait for nat gateways %s" % ", ".join(new_nats), keys=new_nats))
+
+    actions += _route_actions(plan, snap)
+    actions += _association_actions(plan, snap)
+    if options["lockdown_default_sg"]:
+        group = snap["default_sg"]
+        if snap["vpc"] is None or _rule_count(group):
+            actions.append(_action("revoke_default_sg", "sg/default", "remove all rules of the default security group",
+                                   ingress=(group or {}).get("IpPermissions", []) if group else None,
+                                   egress=(group or {}).get("IpPermissionsEgress", []) if group else None))
+    actions += _flow_log_actions(snap, options, tags["vpc"])
+    if options["purge"]:
+        actions += _purge_actions(plan, snap)
+    return actions
+
+
+def _route_actions(plan, snap):
+    actions = []
+    targets = _target_keys(snap)
+    for key, table in sorted(plan["route_tables"].items()):
+        have = snap["route_tables"].get(key)
+        existing = dict((r.get("DestinationCidrBlock"), r) for r in (have or {}).get("Routes", [])
+                        if r.get("DestinationCidrBlock"))
+        for dest, target in sorted(table["routes"].items()):
+            route = existing.get(dest)
+            if route is None:
+                actions.append(_action("create_route", key, "route %s %s -> %s" % (key, dest, target),
+                                       destination=dest, target=target))
+            elif not _is_our_route(route, snap):
+                raise DiffError("tiers", "route table %s already routes %s to %s, which we do not own; "
+                                         "remove that route or change the tier's route policy"
+                                % (key, dest, _route_target(route)))
+            elif targets.get(_route_target(route)) != target or route.get("State") == "blackhole":
+                actions.append(_action("replace_route", key, "route %s %s -> %s (was %s)"
+                                       % (key, dest, target, targets.get(_route_target(route), "blackhole")),
+                                       destination=dest, target=target))
+        for dest, route in sorted(existing.items()):
+            if dest not in table["routes"] and _is_our_route(route, snap):
+                actions.append(_action("delete_route", key, "delete route %s %s" % (key, dest), destination=dest))
+    return actions
+
+
+def _association_actions(plan, snap):
+    actions = []
+    current = {}
+    for table in list(snap["route_tables"].values()) + snap["foreign_route_tables"]:
+        for assoc in table.get("Associations", []):
+            if assoc.get("SubnetId"):
+                current[assoc["SubnetId"]] = (table, assoc)
+    for key, table in sorted(plan["route_tables"].items()):
+        for subnet_key in table["subnets"]:
+            subnet = snap["subnets"].get(subnet_key)
+            pair = current.get(subnet["SubnetId"]) if subnet else None
+            if pair is None:
+                actions.append(_action("associate", key, "associate %s with %s" % (subnet_key, key), subnet=subnet_key))
+            elif tag_dict(pair[0].get("Tags")).get(KEY_TAG) != key or \
+                    tag_dict(pair[0].get("Tags")).get(OWNER_TAG) != tag_dict(snap["vpc"].get("Tags")).get(OWNER_TAG):
+                actions.append(_action("replace_association", key, "associate %s with %s (was %s)"
+                                       % (subnet_key, key, pair[0]["RouteTableId"]),
+                                       subnet=subnet_key, association_id=pair[1]["RouteTableAssociationId"]))
+    return actions
+
+
+def _flow_log_actions(snap, options, vpc_tags):
+    wanted = options["flow_logs"]
+    actions = []
+    if wanted and not snap["flow_logs"]:
+        actions.append(_action("create_flow_log", "flowlog", "create vpc flow log to %s" % wanted["destination_type"],
+                               config=wanted, tags=dict(vpc_tags, **{KEY_TAG: "flowlog"})))
+    if not wanted:
+        for flow in snap["flow_logs"]:
+            actions.append(_action("delete_flow_log", "flowlog", "delete flow log %s" % flow["FlowLogId"],
+                                   flow_log_id=flow["FlowLogId"]))
+    return actions
+
+
+def _purge_actions(plan, snap):
+    """Owned resources no longer in the plan (only with purge: true)."""
+    actions = []
+    for key, nat in sorted(snap["nat_gateways"].items()):
+        if key not in plan["nat_gateways"]:
+            actions.append(_action("delete_nat", key, "delete nat gateway %s" % key))
+    for key in sorted(snap["route_tables"]):
+        if key not in plan["route_tables"]:
+            actions.append(_action("delete_route_table", key, "delete route table %s" % key))
+    for key in sorted(snap["subnets"]):
+        if key not in plan["subnets"]:
+            actions.append(_action("delete_subnet", key, "delete subnet %s" % key))
+    wanted_eips = set(n["eip"] for n in plan["nat_gateways"].values())
+    for key in sorted(snap["eips"]):
+        if key not in wanted_eips:
+            actions.append(_action("release_eip", key, "release elastic ip %s" % key))
+    return actions
+
+
+def unplanned(plan, snap):
+    """Owned resources the plan no longer names (reported when purge is off)."""
+    keys = [k for k in snap["subnets"] if k not in plan["subnets"]]
+    keys += [k for k in snap["route_tables"] if k not in plan["route_tables"]]
+    keys += [k for k in snap["nat_gateways"] if k not in plan["nat_gateways"]]
+    return sorted(keys)
+
+
+def diff_absent(snap):
+    """Teardown of owned resources in reverse dependency order; foreign ones are kept.
+
+    Returns (actions, kept) where kept explains what stays and why.
+    """
+    actions, kept = [], []
+    for flow in snap["flow_logs"]:
+        actions.append(_action("delete_flow_log", "flowlog", "delete flow log %s" % flow["FlowLogId"],
+                               flow_log_id=flow["FlowLogId"]))
+    owned_subnet_ids = set(s["SubnetId"] for s in snap["subnets"].values())
+    keep_tables = {}
+    for key, table in sorted(snap["route_tables"].items()):
+        theirs = ["%s -> %s" % (r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId"), _route_target(r))
+                  for r in table.get("Routes", []) if r.get("GatewayId") != "local" and not _is_our_route(r, snap)]
+        theirs += ["association with subnet %s" % a["SubnetId"] for a in table.get("Associations", [])
+                   if a.get("SubnetId") and a["SubnetId"] not in owned_subnet_ids]
+        if not theirs:
+            # deleting the table deletes its routes, but not its associations
+            actions += [_action("disassociate", key, "disassociate %s from %s" % (a["SubnetId"], key),
+                                association_id=a["RouteTableAssociationId"])
+                        for a in table.get("Associations", []) if a.get("SubnetId")]
+            continue
+        keep_tables[key] = theirs
+        kept.append("%s: kept, it holds what we do not own (%s)" % (key, ", ".join(theirs)))
+        for route in table.get("Routes", []):
+            if _is_our_route(route, snap) and route.get("DestinationCidrBlock"):
+                actions.append(_action("delete_route", key, "delete route %s %s" % (key, route["DestinationCidrBlock"]),
+                                       destination=route["DestinationCidrBlock"]))
+    nat_keys = sorted(snap["nat_gateways"])
+    for key in nat_keys:
+        actions.append(_action("delete_nat", key, "delete nat gateway %s" % key))
+    if nat_keys:
+        actions.append(_action("wait_nat_deleted", "nat", "wait for nat gateways to be deleted", keys=nat_keys))
+    for key in sorted(snap["eips"]):
+        actions.append(_action("release_eip", key, "release elastic ip %s" % key))
+    for key in sorted(snap["subnets"]):
+        actions.append(_action("delete_subnet", key, "delete subnet %s" % key))
+    for key in sorted(snap["route_tables"]):
+        if key not in keep_tables:
+            actions.append(_action("delete_route_table", key, "delete route table %s" % key))
+    blockers = ["subnet %s (%s)" % (s["SubnetId"], s["CidrBlock"]) for s in snap["foreign_subnets"]]
+    blockers += ["route table %s" % t["RouteTableId"] for t in snap["foreign_route_tables"]]
+    blockers += ["route table %s" % k for k in sorted(keep_tables)]
+    if snap["igw"]:
+        if snap["vpc"] is not None and any(a.get("VpcId") == snap["vpc"]["VpcId"] for a in snap["igw"].get("Attachments", [])):
+            actions.append(_action("detach_igw", "igw", "detach internet gateway"))
+        actions.append(_action("delete_igw", "igw", "delete internet gateway"))
+    if snap["vpc"] is not None:
+        if blockers:
+            kept.append("vpc: kept because it still holds resources we do not own: %s" % ", ".join(blockers))
+        else:
+            actions.append(_action("delete_vpc", "vpc", "delete vpc %s" % snap["vpc"]["VpcId"]))
+    return actions, kept

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read layer of vpc_tiers: one describe per resource type, owned resources keyed by logical key."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, find_owned_vpc, is_owned, owner_filter, tag_dict,
+)
+
+LIVE_NAT_STATES = ("pending", "available")
+
+
+def _paginate(ec2, operation, key, **kwargs):
+    items = []
+    for page in ec2.get_paginator(operation).paginate(**kwargs):
+        items.extend(page[key])
+    return items
+
+
+def _key(resource):
+    return tag_dict(resource.get("Tags")).get(KEY_TAG)
+
+
+def read_vpc(ec2, owner):
+    """Snapshot of everything vpc_tiers owns for ``owner`` (plus what it must not touch).
+
+    Returns a dict with the VPC, owned resources by key, and the foreign resources inside
+    the VPC that teardown has to leave in place.
+    """
+    snap = {
+        "vpc": None, "dns_support": None, "dns_hostnames": None,
+        "subnets": {}, "foreign_subnets": [], "route_tables": {}, "foreign_route_tables": [],
+        "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
+        "eips": {}, "default_sg": None, "flow_logs": [],
+    }
+    vpc = find_owned_vpc(ec2, owner)
+    # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
+    for address in ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"]:
+        key = _key(address)
+        if key:
+            snap["eips"][key] = address
+    igws = ec2.describe_internet_gateways(Filters=owner_filter(owner, "igw"))["InternetGateways"]
+    if igws:
+        snap["igw"] = igws[0]
+    if vpc is None:
+        return snap
+    vpc_id = vpc["VpcId"]
+    snap["vpc"] = vpc
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    snap["dns_support"] = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")[
+        "EnableDnsSupport"]["Value"]
+    snap["dns_hostnames"] = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")[
+        "EnableDnsHostnames"]["Value"]
+    for subnet in _paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc):
+        if is_owned(subnet.get("Tags"), owner) and _key(subnet):
+            snap["subnets"][_key(subnet)] = subnet
+        else:
+            snap["foreign_subnets"].append(subnet)
+    for table in _paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc):
+        if any(a.get("Main") for a in table.get("Associations", [])):
+            snap["main_route_table"] = table
+        if is_owned(table.get("Tags"), owner) and _key(table):
+            snap["route_tables"][_key(table)] = table
+        elif not any(a.get("Main") for a in table.get("Associations", [])):
+            snap["foreign_route_tables"].append(table)
+    for nat in _paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc):
+        if not is_owned(nat.get("Tags"), owner):
+            continue
+        snap["nat_ids_any_state"].add(nat["NatGatewayId"])
+        if nat["State"] in LIVE_NAT_STATES and _key(nat):
+            snap["nat_gateways"][_key(nat)] = nat
+    groups = ec2.describe_security_groups(Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}])
+    snap["default_sg"] = (groups["SecurityGroups"] or [None])[0]
+    snap["flow_logs"] = [f for f in ec2.describe_flow_logs(
+        Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] if is_owned(f.get("Tags"), owner)]
+    return snap

@@ -1,0 +1,365 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: vpc_tiers
+short_description: Converge a whole tiered VPC (subnets, gateways, NAT, routes) in one call
+version_added: 0.1.0
+description:
+  - Converges one VPC for an environment in a single call - the VPC with DNS support and DNS
+    hostnames, subnets for every tier in every availability zone, an internet gateway, NAT
+    gateways with their Elastic IPs, route tables with their routes and associations, the
+    default security group emptied of rules, and optional flow logs.
+  - The subnet plan is computed by the same pure planner as M(refarch.network.network_plan);
+    adding a tier or an availability zone never moves an existing subnet.
+  - Every created resource carries the tags C(refarch:owner) (O(owner)) and C(refarch:key)
+    (a stable logical key such as C(subnet/private/us-east-1a)). Only resources with our owner
+    tag are modified or deleted; routes are ours only when their target is one of our gateways.
+  - Changes AWS cannot make in place (the VPC CIDR, a subnet's CIDR or zone) are refused.
+  - Check mode is exact - it reports the same actions a real run would take and writes nothing.
+author:
+  - refarch.network developers
+options:
+  name:
+    description:
+      - Name of the VPC, used for C(Name) tags. Defaults to O(owner).
+    type: str
+  cidr:
+    description:
+      - IPv4 CIDR of the VPC, between /16 and /28. Required when O(state=present).
+    type: str
+  azs:
+    description:
+      - Availability zones, in order. A subnet's slot is its zone's position in this list, so
+        append new zones at the end. Required when O(state=present).
+    type: list
+    elements: str
+  az_slots:
+    description:
+      - Subnet slots reserved per tier, so zones can be appended without moving subnets.
+    type: int
+    default: 4
+  tiers:
+    description:
+      - The subnet tiers. Required when O(state=present).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Tier name, part of the logical key (C(subnet/<name>/<az>)).
+        type: str
+        required: true
+      route:
+        description:
+          - V(internet) routes 0.0.0.0/0 to the internet gateway, V(nat) to a NAT gateway,
+            V(none) keeps local routes only (persistence tiers).
+        type: str
+        required: true
+        choices: [internet, nat, none]
+      prefix:
+        description: Prefix length of each subnet of the tier, for example 20.
+        type: int
+        required: true
+      block:
+        description:
+          - An explicit block for the tier, as an offset from the VPC base (C(0.0.253.192/26)
+            under C(10.231.0.0/16) is C(10.231.253.192/26)). Without it the tier is placed
+            first-fit.
+        type: str
+      az_count:
+        description: Use only the first N zones for this tier (an endpoints subnet in one zone).
+        type: int
+      route_table:
+        description: Name of the route table; tiers naming the same table share it.
+        type: str
+      kubernetes_role:
+        description: Adds the tag C(kubernetes.io/role/elb) or C(kubernetes.io/role/internal-elb).
+        type: str
+        choices: [elb, internal-elb]
+      map_public_ip:
+        description: Map public IPs on launch. Defaults to true for V(internet) tiers.
+        type: bool
+      tags:
+        description: Extra tags for the tier's subnets.
+        type: dict
+  nat_mode:
+    description:
+      - V(single) puts one NAT gateway in the first zone's public subnet; V(per_az) one per zone,
+        each private route table using its own zone's gateway; V(none) creates none.
+    type: str
+    choices: [none, single, per_az]
+    default: single
+  required_prefix:
+    description:
+      - Refuse a base CIDR of any other size (layouts whose offsets assume a /16).
+    type: int
+  lockdown_default_sg:
+    description:
+      - Remove every rule from the VPC's default security group.
+      - Set to false when another module (M(refarch.network.security_groups)) manages it.
+    type: bool
+    default: true
+  flow_logs:
+    description:
+      - VPC flow logs. Omit to leave none.
+    type: dict
+    suboptions:
+      destination_type:
+        description: Where the logs go.
+        type: str
+        choices: [cloud-watch-logs, s3]
+        default: cloud-watch-logs
+      log_group_name:
+        description: CloudWatch Logs group (for V(cloud-watch-logs)).
+        type: str
+      iam_role_arn:
+        description: Role that delivers to CloudWatch Logs.
+        type: str
+      destination_arn:
+        description: S3 bucket ARN (for V(s3)).
+        type: str
+      traffic_type:
+        description: Traffic to log.
+        type: str
+        choices: [ACCEPT, REJECT, ALL]
+        default: ALL
+  purge:
+    description:
+      - Delete owned subnets, route tables, NAT gateways and Elastic IPs that the plan no longer
+        names. Off by default - removed tiers are reported in RV(unplanned) instead.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - refarch.network.aws.ownership
+  - refarch.network.aws
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Converge the production VPC
+  refarch.network.vpc_tiers:
+    owner: production
+    cidr: 10.130.0.0/16
+    azs: [us-east-1a, us-east-1b, us-east-1c]
+    nat_mode: per_az
+    tiers:
+      - {name: public, route: internet, prefix: 20, kubernetes_role: elb}
+      - {name: private, route: nat, prefix: 19, kubernetes_role: internal-elb}
+      - {name: persistence, route: none, prefix: 21}
+  register: vpc
+
+- name: Tear it down (owned resources only)
+  refarch.network.vpc_tiers:
+    owner: production
+    state: absent
+"""
+
+RETURN = r"""
+vpc:
+  description: The VPC.
+  returned: always
+  type: dict
+  sample: {"id": "vpc-0123", "cidr": "10.130.0.0/16"}
+subnets:
+  description: Subnets by logical key.
+  returned: always
+  type: dict
+  sample: {"subnet/public/us-east-1a": {"id": "subnet-0123", "cidr": "10.130.0.0/20", "az": "us-east-1a", "tier": "public"}}
+route_tables:
+  description: Route tables by logical key, with the subnets associated.
+  returned: always
+  type: dict
+nat_gateways:
+  description: NAT gateways by logical key.
+  returned: always
+  type: dict
+internet_gateway:
+  description: The internet gateway, if any.
+  returned: always
+  type: dict
+actions:
+  description: What the module did (or would do in check mode), in order.
+  returned: always
+  type: list
+  elements: str
+kept:
+  description: With O(state=absent), what was kept because it holds resources we do not own.
+  returned: always
+  type: list
+  elements: str
+unplanned:
+  description: Owned resources the plan no longer names (deleted only with O(purge=true)).
+  returned: always
+  type: list
+  elements: str
+plan:
+  description: The computed plan (see M(refarch.network.network_plan)).
+  returned: when state is present
+  type: dict
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:
+    pass
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, plan_network
+from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import apply_actions
+from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
+    DiffError, after_model, before_model, diff_absent, diff_present, unplanned,
+)
+from ansible_collections.refarch.network.plugins.module_utils.vpc_read import read_vpc
+from ansible_collections.refarch.network.plugins.module_utils.waiters import WaitTimeout
+
+TIER_SPEC = dict(
+    name=dict(type="str", required=True),
+    route=dict(type="str", required=True, choices=["internet", "nat", "none"]),
+    prefix=dict(type="int", required=True),
+    block=dict(type="str"),
+    az_count=dict(type="int"),
+    route_table=dict(type="str"),
+    kubernetes_role=dict(type="str", choices=["elb", "internal-elb"]),
+    map_public_ip=dict(type="bool"),
+    tags=dict(type="dict"),
+)
+
+FLOW_LOG_SPEC = dict(
+    destination_type=dict(type="str", default="cloud-watch-logs", choices=["cloud-watch-logs", "s3"]),
+    log_group_name=dict(type="str"),
+    iam_role_arn=dict(type="str"),
+    destination_arn=dict(type="str"),
+    traffic_type=dict(type="str", default="ALL", choices=["ACCEPT", "REJECT", "ALL"]),
+)
+
+
+def plan_from_params(params):
+    tiers = [dict((k, v) for k, v in tier.items() if v is not None) for tier in params["tiers"] or []]
+    spec = dict(cidr=params["cidr"], azs=params["azs"], tiers=tiers, nat_mode=params["nat_mode"],
+                az_slots=params["az_slots"])
+    if params["required_prefix"] is not None:
+        spec["required_prefix"] = params["required_prefix"]
+    return plan_network(spec)
+
+
+def check_flow_logs(config):
+    if not config:
+        return None
+    if config["destination_type"] == "cloud-watch-logs":
+        for field in ("log_group_name", "iam_role_arn"):
+            if not config.get(field):
+                raise PlanError("flow_logs." + field, "required when destination_type is cloud-watch-logs")
+    elif not config.get("destination_arn"):
+        raise PlanError("flow_logs.destination_arn", "required when destination_type is s3")
+    return config
+
+
+def check_zones(ec2, azs):
+    offered = set(z["ZoneName"] for z in ec2.describe_availability_zones(
+        Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"])
+    for i, az in enumerate(azs):
+        if az not in offered:
+            raise PlanError("azs[%d]" % i, "%s is not offered in this region (it has %s)"
+                            % (az, ", ".join(sorted(offered))))
+
+
+def summarise(snap, ids=None):
+    """Result facts from a snapshot; ids fill in what check mode could not create."""
+    subnet_keys = dict((s["SubnetId"], k) for k, s in snap["subnets"].items())
+    eips = dict((e["AllocationId"], e.get("PublicIp")) for e in snap["eips"].values())
+    return dict(
+        vpc={"id": snap["vpc"]["VpcId"], "cidr": snap["vpc"]["CidrBlock"]} if snap["vpc"] else {},
+        subnets=dict((k, {"id": s["SubnetId"], "cidr": s["CidrBlock"], "az": s["AvailabilityZone"],
+                          "tier": dict((t["Key"], t["Value"]) for t in s.get("Tags", [])).get("refarch:tier")})
+                     for k, s in snap["subnets"].items()),
+        route_tables=dict((k, {"id": t["RouteTableId"],
+                               "subnets": sorted(subnet_keys[a["SubnetId"]] for a in t.get("Associations", [])
+                                                 if a.get("SubnetId") in subnet_keys)})
+                          for k, t in snap["route_tables"].items()),
+        nat_gateways=dict((k, {"id": n["NatGatewayId"], "az": None, "subnet": subnet_keys.get(n["SubnetId"]),
+                               "public_ip": next((eips.get(a.get("AllocationId")) for a in n.get("NatGatewayAddresses", [])), None)})
+                          for k, n in snap["nat_gateways"].items()),
+        internet_gateway={"id": snap["igw"]["InternetGatewayId"]} if snap["igw"] else {},
+    )
+
+
+def main():
+    module = new_module(
+        argument_spec=dict(
+            owner=dict(type="str", required=True),
+            name=dict(type="str"),
+            cidr=dict(type="str"),
+            azs=dict(type="list", elements="str"),
+            az_slots=dict(type="int", default=4),
+            tiers=dict(type="list", elements="dict", options=TIER_SPEC),
+            nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
+            required_prefix=dict(type="int"),
+            lockdown_default_sg=dict(type="bool", default=True),
+            flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
+            purge=dict(type="bool", default=False),
+            tags=dict(type="dict", default={}),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+        required_if=[("state", "present", ("cidr", "azs", "tiers"))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    owner = params["owner"]
+    options = dict(owner=owner, name=params["name"] or owner, tags=params["tags"],
+                   lockdown_default_sg=params["lockdown_default_sg"], purge=params["purge"])
+    try:
+        plan = None
+        if params["state"] == "present":
+            plan = plan_from_params(params)
+            options["flow_logs"] = check_flow_logs(params["flow_logs"])
+    except PlanError as e:
+        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
+
+    ec2 = Connection(module).client("ec2")
+    try:
+        kept, leftover = [], []
+        if plan is not None:
+            check_zones(ec2, plan["azs"])
+        snap = read_vpc(ec2, owner)
+        if plan is not None:
+            actions = diff_present(plan, snap, options)
+            leftover = [] if options["purge"] else unplanned(plan, snap)
+            after = after_model(plan, options)
+        else:
+            actions, kept = diff_absent(snap)
+            after = {}
+        before = before_model(snap, dict(options, lockdown_default_sg=params["lockdown_default_sg"]))
+        if actions and not module.check_mode:
+            apply_actions(ec2, actions, snap, owner)
+            snap = read_vpc(ec2, owner)
+    except (PlanError, DiffError) as e:
+        module.fail_json(msg="Invalid input: %s" % e, field=e.field)
+    except WaitTimeout as e:
+        module.fail_json(msg=str(e))
+    except (BotoCoreError, ClientError) as e:
+        module.fail_json_aws(e, msg="AWS refused a vpc_tiers call")
+    except (RuntimeError, ValueError) as e:
+        module.fail_json(msg=str(e))
+
+    result = dict(changed=bool(actions), actions=[a["text"] for a in actions], kept=kept,
+                  unplanned=leftover, **summarise(snap))
+    if plan is not None:
+        result["plan"] = plan
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    for item in leftover:
+        module.warn("%s is owned but no longer planned; purge: true deletes it" % item)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
