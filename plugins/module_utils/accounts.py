@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure planning for the organization and its per-environment accounts.
+
+No boto3 here. ``validate_accounts`` checks the intent, ``plan_accounts`` compares it with a
+snapshot of Organizations (read by the module) and returns ordered actions. An account is
+"ours" only when its ``refarch:owner`` tag is our owner: only ours are ever tagged or moved,
+and nothing is ever closed. An account with the wanted name and e-mail but no owner tag
+(created some other way) is used as it is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+
+OWNER_TAG = "refarch:owner"
+KEY_TAG = "refarch:key"
+DEFAULT_ROLE = "OrganizationAccountAccessRole"
+# Organizations' own limits: account names 1-50 printable ASCII, e-mails 6-64 characters
+NAME_RE = re.compile(r"^[\x20-\x7e]{1,50}$")
+EMAIL_RE = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+ROLE_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
+OU_NAME_RE = re.compile(r"^[\x20-\x7e]{1,128}$")
+
+
+def account_key(name):
+    return "account/%s" % name
+
+
+def ou_key(name):
+    return "ou/%s" % name
+
+
+def validate_role_name(role_name, field):
+    if not isinstance(role_name, str) or not ROLE_RE.match(role_name):
+        raise PlanError(field, "%r is not an IAM role name (1-64 of letters, digits and +=,.@_-)" % (role_name,))
+    return role_name
+
+
+def validate_account_id(account_id, field):
+    account_id = str(account_id)
+    if not ACCOUNT_ID_RE.match(account_id):
+        raise PlanError(field, "%r is not an AWS account id (12 digits)" % (account_id,))
+    return account_id
+
+
+def validate_accounts(accounts, organizational_unit=None):
+    """Normalised copies of ``accounts`` ({name, email, role_name}); PlanError on bad input."""
+    if organizational_unit is not None and not OU_NAME_RE.match(organizational_unit):
+        raise PlanError("organizational_unit", "must be 1-128 printable characters, got %r" % (organizational_unit,))
+    seen_names, seen_emails, result = {}, {}, []
+    for i, acc in enumerate(accounts or []):
+        field = "accounts[%d]" % i
+        name, email = acc.get("name"), acc.get("email")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise PlanError(field + ".name", "must be 1-50 printable ASCII characters, got %r" % (name,))
+        if not isinstance(email, str) or not EMAIL_RE.match(email) or not 6 <= len(email) <= 64:
+            raise PlanError(field + ".email", "%r is not an e-mail address of 6-64 characters" % (email,))
+        if name in seen_names:
+            raise PlanError(field + ".name", "account name %r is used twice (also accounts[%d])" % (name, seen_names[name]))
+        if email.lower() in seen_emails:
+            raise PlanError(field + ".email", "e-mail %r is used twice (also accounts[%d]); every account needs its own"
+                            % (email, seen_emails[email.lower()]))
+        seen_names[name], seen_emails[email.lower()] = i, i
+        role = validate_role_name(acc.get("role_name") or DEFAULT_ROLE, field + ".role_name")
+        result.append(dict(name=name, email=email, role_name=role))
+    return result
+
+
+def desired_tags(owner, name, extra):
+    tags = dict(extra or {})
+    tags[OWNER_TAG] = owner
+    tags[KEY_TAG] = account_key(name)
+    return tags
+
+
+def _match(desired, index, existing):
+    """The existing account for ``desired`` or None; PlanError if name/e-mail conflict."""
+    field = "accounts[%d]" % index
+    by_email = [a for a in existing if a["email"].lower() == desired["email"].lower()]
+    for acc in by_email:
+        if acc["name"] != desired["name"]:
+            raise PlanError(field + ".email", "%s is already used by account %s named %r; choose another e-mail"
+                            " or name the account %r" % (desired["email"], acc["id"], acc["name"], acc["name"]))
+    if by_email:
+        return by_email[0]
+    for acc in existing:
+        if acc["name"] == desired["name"]:
+            raise PlanError(field + ".name", "an account named %r already exists (%s) with e-mail %s, not %s;"
+                            " fix the e-mail in the inventory" % (acc["name"], acc["id"], acc["email"], desired["email"]))
+    return None
+
+
+def plan_accounts(accounts, snapshot, owner, organizational_unit=None, extra_tags=None):
+    """Ordered actions that converge ``accounts`` (validated) against ``snapshot``.
+
+    snapshot = {organization: None | {id, feature_set}, root_id, ou: None | {id, name},
+                accounts: [{id, name, email, status, tags, parent_id}], pending: {name: request_id}}
+    ``tags`` and ``parent_id`` are only needed for accounts matching the intent.
+    Returns (actions, accounts_view): each action is a dict with ``op`` and ``text``;
+    accounts_view maps each name to {id, email, status, owned, parent} after the actions.
+    """
+    actions = []
+    org = snapshot.get("organization")
+    if org is None:
+        actions.append(dict(op="create_organization", text="create organization (feature set ALL)"))
+    ou = snapshot.get("ou")
+    target = None
+    if organizational_unit:
+        target = ou["id"] if ou else "(new %s)" % organizational_unit
+        if not ou:
+            actions.append(dict(op="create_ou", name=organizational_unit,
+                                text="create organizational unit %s" % organizational_unit))
+    view = {}
+    for i, want in enumerate(accounts):
+        name = want["name"]
+        tags = desired_tags(owner, name, extra_tags)
+        acc = _match(want, i, snapshot.get("accounts") or [])
+        where = " in %s" % organizational_unit if organizational_unit else ""
+        if acc is None:
+            op = "wait_account" if name in (snapshot.get("pending") or {}) else "create_account"
+            verb = "wait for account" if op == "wait_account" else "create account"
+            actions.append(dict(op=op, name=name, email=want["email"], role_name=want["role_name"], tags=tags,
+                                request_id=(snapshot.get("pending") or {}).get(name),
+                                text="%s %s <%s>%s" % (verb, name, want["email"], where)))
+            view[name] = dict(id=None, email=want["email"], status="ACTIVE", owned=True,
+                              parent=target or snapshot.get("root_id"))
+            continue
+        owned = (acc.get("tags") or {}).get(OWNER_TAG) == owner
+        view[name] = dict(id=acc["id"], email=acc["email"], status=acc.get("status"), owned=owned,
+                          parent=acc.get("parent_id"))
+        if not owned:
+            continue  # created some other way (or by another owner): used, never changed
+        missing = dict((k, v) for k, v in tags.items() if (acc.get("tags") or {}).get(k) != v)
+        if missing:
+            actions.append(dict(op="tag_account", id=acc["id"], name=name, tags=missing,
+                                text="tag account %s (%s) %s" % (name, acc["id"], ", ".join(sorted(missing)))))
+        if target and acc.get("parent_id") != target:
+            actions.append(dict(op="move_account", id=acc["id"], name=name, source=acc.get("parent_id"),
+                                text="move account %s (%s) from %s to %s" % (
+                                    name, acc["id"], acc.get("parent_id"), organizational_unit)))
+            view[name]["parent"] = target
+    return actions, view
+
+
+def diff_view(snapshot, accounts, view, organizational_unit):
+    """before/after dicts for --diff, restricted to what the module manages."""
+    before_accounts = {}
+    for want in accounts:
+        match = [a for a in snapshot.get("accounts") or [] if a["name"] == want["name"]]
+        if match:
+            before_accounts[want["name"]] = dict(email=match[0]["email"], parent=match[0].get("parent_id"))
+    org = snapshot.get("organization")
+    before = dict(organization=dict(feature_set=org["feature_set"]) if org else None,
+                  organizational_unit=(snapshot.get("ou") or {}).get("name"),
+                  accounts=before_accounts)
+    after = dict(organization=dict(feature_set=org["feature_set"] if org else "ALL"),
+                 organizational_unit=organizational_unit or before["organizational_unit"],
+                 accounts=dict((n, dict(email=v["email"], parent=v["parent"])) for n, v in view.items()))
+    return dict(before=before, after=after)
+
+
+def role_arn(account_id, role_name, partition="aws"):
+    return "arn:%s:iam::%s:role/%s" % (partition, account_id, role_name)
+
+
+def resolve_accounts(requests, listed):
+    """{name: {id, email, status, role_arn}} for ``requests`` ([{name, role_name, id}]).
+
+    ``listed`` is Organizations' ListAccounts result (or None when every request has an id).
+    PlanError names unknown or ambiguous account names and lists the known ones.
+    """
+    by_name = {}
+    for acc in listed or []:
+        by_name.setdefault(acc["Name"], []).append(acc)
+    result = {}
+    for i, req in enumerate(requests):
+        field = "accounts[%d]" % i
+        name = req.get("name")
+        if not isinstance(name, str) or not name:
+            raise PlanError(field + ".name", "an account name is required")
+        role = validate_role_name(req.get("role_name") or DEFAULT_ROLE, field + ".role_name")
+        if req.get("id"):
+            account_id = validate_account_id(req["id"], field + ".id")
+            entry = dict(id=account_id, email=None, status=None)
+            partition = "aws"
+        else:
+            found = by_name.get(name, [])
+            if not found:
+                known = ", ".join(sorted(by_name)) or "none"
+                raise PlanError(field + ".name", "no account named %r in the organization (known accounts: %s)"
+                                % (name, known))
+            if len(found) > 1:
+                raise PlanError(field + ".name", "%d accounts are named %r (%s); give aws_account_id instead" % (
+                    len(found), name, ", ".join(a["Id"] for a in found)))
+            acc = found[0]
+            entry = dict(id=acc["Id"], email=acc.get("Email"), status=acc.get("Status"))
+            partition = acc.get("Arn", "arn:aws:").split(":")[1] or "aws"
+        if name in result and result[name]["id"] != entry["id"]:
+            raise PlanError(field + ".name", "account %r is given twice with different ids" % name)
+        entry["role_arn"] = role_arn(entry["id"], role, partition)
+        result[name] = entry
+    return result

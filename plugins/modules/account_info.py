@@ -1,0 +1,150 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: account_info
+short_description: Resolve environment account names to account ids and the role ARN to assume in each
+version_added: 0.1.0
+description:
+  - Read-only. Resolves account names through AWS Organizations with one paginated C(ListAccounts) call
+    (skipped when every requested account already gives its O(accounts[].id)), and returns for each the
+    account id, e-mail, status and the ARN of the role to assume in it.
+  - Run it with the credentials of the organization's management account (or a delegated administrator).
+  - With O(check_role=true) it also assumes each role once and checks, with C(GetCallerIdentity), that the
+    credentials act in the expected account.
+options:
+  accounts:
+    description:
+      - The accounts to resolve. Omit to return every account of the organization (with O(role_name)).
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Account name as shown by Organizations.
+        type: str
+        required: true
+      role_name:
+        description: Role to assume in the account; defaults to O(role_name).
+        type: str
+      id:
+        description:
+          - The account id, for accounts created some other way; the name is then not looked up.
+        type: str
+  role_name:
+    description: Default role to assume in each account.
+    type: str
+    default: OrganizationAccountAccessRole
+  check_role:
+    description: Assume each role once and check that it acts in the expected account.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - refarch.network.aws
+  - amazon.aws.boto3
+author:
+  - refarch.network contributors
+"""
+
+EXAMPLES = r"""
+- name: Resolve the environments' accounts (root credentials)
+  refarch.network.account_info:
+    accounts:
+      - name: development
+      - name: production
+        role_name: NetworkAdmin
+      - name: legacy
+        id: "444455556666"
+    check_role: true
+  register: refarch_accounts
+
+- name: Use the development account's role
+  ansible.builtin.debug:
+    msg: "{{ refarch_accounts.accounts.development.role_arn }}"
+"""
+
+RETURN = r"""
+accounts:
+  description:
+    - Per account name. C(email) and C(status) are null for accounts given by O(accounts[].id).
+  returned: always
+  type: dict
+  sample: {"development": {"id": "111122223333", "email": "dev@example.com", "status": "ACTIVE",
+           "role_arn": "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"}}
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # handled by AnsibleAWSModule
+    pass
+
+from ansible_collections.refarch.network.plugins.module_utils.accounts import resolve_accounts
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code, new_module
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+
+
+def check_roles(module, resolved):
+    """Assume each role once; fail naming the account and role when that is refused."""
+    sts = Connection(module).client("sts")
+    for name, acc in sorted(resolved.items()):
+        try:
+            creds = sts.assume_role(RoleArn=acc["role_arn"],
+                                    RoleSessionName=module.params["assume_role_session_name"])["Credentials"]
+            identity = module.client("sts", aws_access_key_id=creds["AccessKeyId"],
+                                     aws_secret_access_key=creds["SecretAccessKey"],
+                                     aws_session_token=creds["SessionToken"]).get_caller_identity()
+        except (BotoCoreError, ClientError) as e:
+            module.fail_json_aws(e, msg="accounts: cannot assume role %s in account %r (%s): %s. Check the role "
+                                 "name (aws_account_role) and that the caller may assume it"
+                                 % (acc["role_arn"], name, acc["id"], error_code(e) or type(e).__name__))
+        if identity["Account"] != acc["id"]:
+            module.fail_json(msg="accounts: role %s for account %r acts in account %s, not %s"
+                             % (acc["role_arn"], name, identity["Account"], acc["id"]))
+
+
+def main():
+    module = new_module(
+        dict(
+            accounts=dict(type="list", elements="dict", options=dict(
+                name=dict(type="str", required=True),
+                role_name=dict(type="str"),
+                id=dict(type="str"),
+            )),
+            role_name=dict(type="str", default="OrganizationAccountAccessRole"),
+            check_role=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    requests = p["accounts"]
+    listed = None
+    if requests is None or any(not r.get("id") for r in requests):
+        try:
+            org = Connection(module).client("organizations")
+            listed = []
+            for page in org.get_paginator("list_accounts").paginate():
+                listed.extend(page["Accounts"])
+        except (BotoCoreError, ClientError) as e:
+            module.fail_json_aws(e, msg="cannot list the organization's accounts (%s); run with the management "
+                                 "account's credentials or give aws_account_id" % (error_code(e) or type(e).__name__))
+    if requests is None:
+        requests = [dict(name=a["Name"]) for a in listed]
+    requests = [dict(r, role_name=r.get("role_name") or p["role_name"]) for r in requests]
+    try:
+        resolved = resolve_accounts(requests, listed)
+    except PlanError as e:
+        module.fail_json(msg=str(e), field=e.field)
+    if p["check_role"]:
+        check_roles(module, resolved)
+    module.exit_json(changed=False, accounts=resolved)
+
+
+if __name__ == "__main__":
+    main()
