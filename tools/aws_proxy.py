@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """An HTTP proxy between AWS clients and the emulator that records and can break requests.
 
 It records every request's AWS action (Query protocol ``Action=``, JSON ``X-Amz-Target``,
@@ -67,7 +67,7 @@ class AwsProxy(object):
         self.url = "http://127.0.0.1:%d" % self.port
         self.thread = None
 
-    def _handler(proxy):
+    def _handler(proxy):  # pylint: disable=no-self-argument  # closure names the proxy
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Start the AWS API emulator (moto in server mode) on a free 127.0.0.1 port.
 
 As a library (tests): ``with Emulator() as emu: emu.url``.
@@ -6,7 +6,6 @@ As a command (make demo): ``python tools/emulator.py run -- CMD ARGS`` starts it
 CMD with AWS_ENDPOINT_URL and fake credentials exported, and stops it however CMD ends.
 """
 
-import json
 import os
 import shutil
 import signal
