@@ -1,0 +1,336 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure security-group planning: rules as data -> validated permission sets -> rule diff.
+
+No boto3 here. A rule is flattened into permissions, one per (protocol, ports, source);
+a permission's identity is the tuple ``(proto, from, to, kind, value)`` and its description
+is an attribute, so a changed description is an update, not a revoke plus authorize.
+Group sources are kept as logical names (``eks_cluster``, ``default``) so the diff is exact
+even in check mode, before the groups have IDs.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+
+WORLD = ("0.0.0.0/0", "::/0")
+# Ports that must never face the whole internet by accident (admin, databases, caches,
+# storage, search, cluster control planes).
+SENSITIVE_PORTS = {
+    22: "ssh", 23: "telnet", 135: "msrpc", 445: "smb", 1433: "sql server", 1521: "oracle",
+    2049: "nfs", 2375: "docker", 2379: "etcd", 2380: "etcd", 3306: "mysql", 3389: "rdp",
+    5432: "postgresql", 5601: "kibana", 5984: "couchdb", 6379: "redis", 6443: "kubernetes api",
+    9042: "cassandra", 9200: "elasticsearch", 9300: "elasticsearch", 10250: "kubelet",
+    11211: "memcached", 27017: "mongodb",
+}
+PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "icmp": "icmp", "1": "icmp",
+             "icmpv6": "icmpv6", "58": "icmpv6", "all": "-1", "-1": "-1"}
+PORTED = ("tcp", "udp")
+RULE_KEYS = ("proto", "ports", "icmp_type", "icmp_code", "cidr", "cidr_ipv6", "group",
+             "prefix_list", "description", "allow_world")
+GROUP_KEYS = ("name", "group_name", "description", "ingress", "egress", "purge_rules", "tags")
+SOURCE_KINDS = (("cidr", "cidr"), ("cidr_ipv6", "cidr6"), ("group", "group"), ("prefix_list", "pl"))
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+DEFAULT_GROUP = "default"
+ALL_EGRESS = ("-1", None, None, "cidr", "0.0.0.0/0")
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _port(value, field):
+    if isinstance(value, bool):
+        raise PlanError(field, "expected a port number, got %r" % (value,))
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise PlanError(field, "expected a port number or range such as 443 or 1024-2048, got %r" % (value,))
+    if not 0 <= number <= 65535:
+        raise PlanError(field, "port %d is out of range 0..65535" % number)
+    return number
+
+
+def _icmp(value, field):
+    if value is None:
+        return -1
+    if isinstance(value, bool) or not str(value).lstrip("-").isdigit() or not -1 <= int(value) <= 255:
+        raise PlanError(field, "expected -1 (all) or 0..255, got %r" % (value,))
+    return int(value)
+
+
+def _port_ranges(value, field):
+    ranges = []
+    for item in _as_list(value):
+        text = str(item).strip()
+        if "-" in text.lstrip("-"):
+            low, high = text.split("-", 1)
+            low, high = _port(low, field), _port(high, field)
+            if low > high:
+                raise PlanError(field, "range %s runs backwards" % text)
+        else:
+            low = high = _port(text, field)
+        ranges.append((low, high))
+    if not ranges:
+        raise PlanError(field, "required for tcp and udp rules: a port, a range 'a-b' or a list of them")
+    return ranges
+
+
+def _protocol(rule, field):
+    raw = str(rule.get("proto") or "tcp").lower()
+    if raw in PROTOCOLS:
+        return PROTOCOLS[raw]
+    if raw.isdigit() and 0 <= int(raw) <= 255:
+        return raw
+    raise PlanError(field + ".proto", "%r is not a protocol (tcp, udp, icmp, icmpv6, all or a number)" % (raw,))
+
+
+def _sources(rule, field, group_names):
+    sources = []
+    for option, kind in SOURCE_KINDS:
+        for value in _as_list(rule.get(option)):
+            if not isinstance(value, str) or not value.strip():
+                raise PlanError("%s.%s" % (field, option), "expected a non-empty string, got %r" % (value,))
+            value = value.strip()
+            if kind in ("cidr", "cidr6"):
+                try:
+                    net = ipaddress.ip_network(value, strict=True)
+                except ValueError as e:
+                    raise PlanError("%s.%s" % (field, option), "%r is not a valid CIDR (%s)" % (value, e))
+                if (net.version == 4) != (kind == "cidr"):
+                    raise PlanError("%s.%s" % (field, option), "%s is IPv%d; use %s" % (
+                        value, net.version, "cidr" if net.version == 4 else "cidr_ipv6"))
+                value = str(net)
+            elif kind == "group" and value not in group_names and not value.startswith("sg-"):
+                raise PlanError("%s.group" % field, "%r is not a group of this set, 'self', '%s' or a "
+                                                   "sg- ID (known: %s)" % (value, DEFAULT_GROUP, ", ".join(sorted(group_names))))
+            sources.append((kind, value))
+    if not sources:
+        raise PlanError(field, "give at least one of cidr, cidr_ipv6, group or prefix_list")
+    return sources
+
+
+def rule_permissions(rule, field, group_name, group_names):
+    """Flatten one rule into {(proto, from, to, kind, value): description}."""
+    if not isinstance(rule, dict):
+        raise PlanError(field, "expected a mapping (proto, ports, cidr/group/prefix_list, description)")
+    unknown = sorted(set(rule) - set(RULE_KEYS))
+    if unknown:
+        raise PlanError("%s.%s" % (field, unknown[0]), "unknown rule option (known: %s)" % ", ".join(RULE_KEYS))
+    proto = _protocol(rule, field)
+    if proto in PORTED:
+        ranges = _port_ranges(rule.get("ports"), field + ".ports")
+    elif proto in ("icmp", "icmpv6"):
+        ranges = [(_icmp(rule.get("icmp_type"), field + ".icmp_type"), _icmp(rule.get("icmp_code"), field + ".icmp_code"))]
+    else:
+        if rule.get("ports") is not None:
+            raise PlanError(field + ".ports", "protocol %s has no ports; remove ports" % rule.get("proto"))
+        ranges = [(None, None)]
+    description = rule.get("description")
+    if description is not None and not isinstance(description, str):
+        raise PlanError(field + ".description", "expected a string")
+    perms = {}
+    names = set(group_names) | {"self"}
+    for kind, value in _sources(rule, field, names):
+        if kind == "group" and value == "self":
+            value = group_name
+        for low, high in ranges:
+            perms[(proto, low, high, kind, value)] = description or None
+    return perms
+
+
+def world_exposure(perm):
+    """The sensitive port a permission opens to the world, or None."""
+    proto, low, high, kind, value = perm
+    if kind not in ("cidr", "cidr6") or value not in WORLD:
+        return None
+    if proto == "-1":
+        return min(SENSITIVE_PORTS)
+    if proto not in PORTED:
+        return None
+    for port in sorted(SENSITIVE_PORTS):
+        if low <= port <= high:
+            return port
+    return None
+
+
+def plan_groups(groups, owner):
+    """Validate the groups and return them normalised, in input order.
+
+    Each: name, group_name, description, adopted, purge, ingress/egress ({perm: description}
+    or None when that direction is not managed), tags.
+    """
+    if not isinstance(groups, list):
+        raise PlanError("groups", "expected a list of groups")
+    names = []
+    for i, group in enumerate(groups):
+        field = "groups[%d]" % i
+        if not isinstance(group, dict):
+            raise PlanError(field, "expected a mapping with name and rules")
+        name = group.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            raise PlanError(field + ".name", "%r is not a valid group name (a letter, then letters, digits, "
+                                             "'-' or '_')" % (name,))
+        if name in names:
+            raise PlanError(field + ".name", "duplicate group %r" % name)
+        if name == "self":
+            raise PlanError(field + ".name", "'self' is reserved for rules that reference their own group")
+        names.append(name)
+    known = set(names) | {DEFAULT_GROUP}
+    result = []
+    for i, group in enumerate(groups):
+        name = group["name"]
+        field = "groups[%d](%s)" % (i, name)
+        unknown = sorted(set(group) - set(GROUP_KEYS))
+        if unknown:
+            raise PlanError("%s.%s" % (field, unknown[0]), "unknown group option (known: %s)" % ", ".join(GROUP_KEYS))
+        adopted = name == DEFAULT_GROUP
+        if adopted and group.get("group_name") not in (None, DEFAULT_GROUP):
+            raise PlanError(field + ".group_name", "the VPC's default group is always named 'default'")
+        tags = group.get("tags") or {}
+        if not isinstance(tags, dict):
+            raise PlanError(field + ".tags", "expected a mapping of tag names to values")
+        purge = group.get("purge_rules")
+        purge = (not adopted) if purge is None else purge
+        if not isinstance(purge, bool):
+            raise PlanError(field + ".purge_rules", "expected true or false, got %r" % (purge,))
+        planned = {
+            "name": name, "field": field, "adopted": adopted, "purge": purge, "tags": tags,
+            "group_name": DEFAULT_GROUP if adopted else group.get("group_name") or "%s-%s" % (owner, name),
+            "description": group.get("description") or "%s security group of %s" % (name, owner),
+        }
+        for direction in ("ingress", "egress"):
+            rules = group.get(direction)
+            if rules is None:
+                planned[direction] = None   # not managed: neither added to nor purged
+                continue
+            if not isinstance(rules, list):
+                raise PlanError("%s.%s" % (field, direction), "expected a list of rules")
+            perms = {}
+            for j, rule in enumerate(rules):
+                rule_field = "%s.%s[%d]" % (field, direction, j)
+                new = rule_permissions(rule, rule_field, name, known)
+                if direction == "ingress" and not (isinstance(rule, dict) and rule.get("allow_world") is True):
+                    for perm in new:
+                        port = world_exposure(perm)
+                        if port is not None:
+                            raise PlanError(rule_field, "group %s ingress rule %d opens port %d (%s) to %s; set "
+                                                        "allow_world: true on that rule if this is intended"
+                                            % (name, j, port, SENSITIVE_PORTS[port], perm[4]))
+                perms.update(new)
+            planned[direction] = perms
+        result.append(planned)
+    return result
+
+
+def referenced_groups(planned):
+    """Logical names of groups referenced by any rule."""
+    refs = set()
+    for group in planned:
+        for direction in ("ingress", "egress"):
+            for perm in (group[direction] or {}):
+                if perm[3] == "group":
+                    refs.add(perm[4])
+    return refs
+
+
+def diff_rules(desired, actual, purge):
+    """(authorize, revoke, redescribe) for one direction; each a sorted list of (perm, description)."""
+    if desired is None:
+        return [], [], []
+    authorize = [(p, d) for p, d in desired.items() if p not in actual]
+    redescribe = [(p, d) for p, d in desired.items() if p in actual and (actual[p] or None) != d]
+    revoke = [(p, d) for p, d in actual.items() if purge and p not in desired]
+    return sorted(authorize, key=_sort), sorted(revoke, key=_sort), sorted(redescribe, key=_sort)
+
+
+def _sort(item):
+    return tuple("" if v is None else str(v) for v in item[0])
+
+
+def describe_perm(direction, perm, description=None):
+    """Short text for actions and diffs: 'ingress tcp 443 from 0.0.0.0/0 (https)'."""
+    proto, low, high, kind, value = perm
+    if proto == "-1":
+        what = "all"
+    elif proto in PORTED:
+        what = "%s %s" % (proto, low if low == high else "%s-%s" % (low, high))
+    elif proto in ("icmp", "icmpv6"):
+        what = "%s type %s code %s" % (proto, low, high)
+    else:
+        what = "proto %s" % proto
+    source = "sg:" + value if kind == "group" else value
+    text = "%s %s %s %s" % (direction, what, "from" if direction == "ingress" else "to", source)
+    return text + (" (%s)" % description if description else "")
+
+
+def flatten_ip_permissions(ip_permissions, id_to_name):
+    """AWS IpPermissions -> {perm: description}; known group IDs become logical names."""
+    perms = {}
+    for entry in ip_permissions or []:
+        proto = PROTOCOLS.get(str(entry.get("IpProtocol")).lower(), str(entry.get("IpProtocol")))
+        if proto == "-1" or (proto not in PORTED and proto not in ("icmp", "icmpv6")):
+            low = high = None
+        else:
+            low, high = entry.get("FromPort"), entry.get("ToPort")
+        for item in entry.get("IpRanges", []):
+            perms[(proto, low, high, "cidr", item["CidrIp"])] = item.get("Description") or None
+        for item in entry.get("Ipv6Ranges", []):
+            perms[(proto, low, high, "cidr6", item["CidrIpv6"])] = item.get("Description") or None
+        for item in entry.get("UserIdGroupPairs", []):
+            value = id_to_name.get(item.get("GroupId"), item.get("GroupId"))
+            perms[(proto, low, high, "group", value)] = item.get("Description") or None
+        for item in entry.get("PrefixListIds", []):
+            perms[(proto, low, high, "pl", item["PrefixListId"])] = item.get("Description") or None
+    return perms
+
+
+def ip_permission(perm, description, name_to_id):
+    """One permission as the AWS IpPermissions element (with its description: the emulator
+    matches group pairs on it when revoking, and AWS accepts it)."""
+    proto, low, high, kind, value = perm
+    entry = {"IpProtocol": proto}
+    if low is not None:
+        entry["FromPort"], entry["ToPort"] = low, high
+    extra = {"Description": description} if description else {}
+    if kind == "cidr":
+        entry["IpRanges"] = [dict(CidrIp=value, **extra)]
+    elif kind == "cidr6":
+        entry["Ipv6Ranges"] = [dict(CidrIpv6=value, **extra)]
+    elif kind == "pl":
+        entry["PrefixListIds"] = [dict(PrefixListId=value, **extra)]
+    else:
+        entry["UserIdGroupPairs"] = [dict(GroupId=name_to_id.get(value, value), **extra)]
+    return entry
+
+
+def prefix_list_names(planned):
+    """Prefix lists given by name (not pl- ID), which the module must look up."""
+    return sorted(set(p[4] for g in planned for d in ("ingress", "egress") for p in (g[d] or {})
+                      if p[3] == "pl" and not p[4].startswith("pl-")))
+
+
+def resolve_prefix_lists(planned, name_to_id):
+    """Replace prefix-list names by their IDs in place; PlanError names the first unknown one."""
+    for group in planned:
+        for direction in ("ingress", "egress"):
+            perms = group[direction]
+            if not perms:
+                continue
+            resolved = {}
+            for perm, description in perms.items():
+                if perm[3] == "pl" and not perm[4].startswith("pl-"):
+                    if perm[4] not in name_to_id:
+                        raise PlanError("%s.%s" % (group["field"], direction),
+                                        "prefix list %r does not exist in this region" % perm[4])
+                    perm = perm[:4] + (name_to_id[perm[4]],)
+                resolved[perm] = description
+            group[direction] = resolved

@@ -1,0 +1,466 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: security_groups
+short_description: Converge a set of security groups and their rules in one VPC
+version_added: 0.1.0
+description:
+  - Converges a whole set of security groups of one VPC in a single call, from data.
+  - Rules reference other groups of the set by logical name (O(groups[].ingress[].group)),
+    so mutual rules such as C(eks_to_base) and C(base_to_eks) are one line each. They may
+    also name CIDRs, IPv6 CIDRs, managed prefix lists (by ID or name) or V(self).
+  - The VPC's default group can be adopted with O(groups[].name=default) to manage its rules.
+    Adopting never deletes or tags it, and purges its other rules only when
+    O(groups[].purge_rules=true) is set on it.
+  - Groups the module creates carry the tags C(refarch:owner) (O(owner)) and
+    C(refarch:key=sg/<name>). Rules not in the data are revoked only in those owned groups.
+    A group with the same name that is not owned makes the module fail; it is never touched.
+  - World-open guard - an ingress rule that opens an administrative or database port (22,
+    3389, 5432, 3306, 1433, 27017, 6379, 11211, 2049, 9200, 9300, 5601, 2379, 10250 and
+    others) to C(0.0.0.0/0) or C(::/0) is refused before any AWS call, naming the group, the
+    rule index and the port, unless that rule sets O(groups[].ingress[].allow_world=true).
+  - Check mode is exact and writes nothing; C(--diff) shows each group's rules before and after.
+author:
+  - refarch.network developers
+options:
+  vpc_id:
+    description:
+      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
+    type: str
+  groups:
+    description:
+      - The security groups, each with its rules.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - Logical name, used by rules of other groups and in the key tag C(sg/<name>).
+          - V(default) adopts the VPC's default security group.
+        type: str
+        required: true
+      group_name:
+        description: The AWS group name. Defaults to C(<owner>-<name>).
+        type: str
+      description:
+        description:
+          - The group description. AWS cannot change it after creation, so a different value
+            on an existing group is ignored.
+        type: str
+      purge_rules:
+        description:
+          - Revoke rules that are not in the data. Defaults to V(true) for owned groups and
+            V(false) for the adopted default group.
+        type: bool
+      tags:
+        description: Extra tags for this group.
+        type: dict
+      ingress:
+        description:
+          - Ingress rules. When omitted, ingress is not managed (nothing added or revoked).
+        type: list
+        elements: dict
+        suboptions:
+          proto:
+            description: V(tcp) (default), V(udp), V(icmp), V(icmpv6), V(all) or a protocol number.
+            type: str
+          ports:
+            description:
+              - A port, a range C(from-to), or a list of them. Required for tcp and udp.
+            type: raw
+          icmp_type:
+            description: ICMP type for icmp rules; -1 for all.
+            type: int
+          icmp_code:
+            description: ICMP code for icmp rules; -1 for all.
+            type: int
+          cidr:
+            description: IPv4 CIDR or list of them.
+            type: raw
+          cidr_ipv6:
+            description: IPv6 CIDR or list of them.
+            type: raw
+          group:
+            description:
+              - Logical name of a group of the set, V(self), V(default) (the VPC's default
+                group) or a C(sg-) ID; or a list of them.
+            type: raw
+          prefix_list:
+            description: Managed prefix list ID (C(pl-...)) or name, or a list of them.
+            type: raw
+          description:
+            description: Rule description.
+            type: str
+          allow_world:
+            description:
+              - Allow this rule to open an administrative or database port to the whole internet.
+            type: bool
+            default: false
+      egress:
+        description:
+          - Egress rules, same options as O(groups[].ingress). When omitted, egress is not
+            managed (a new group keeps AWS's default allow-all egress rule).
+        type: list
+        elements: dict
+        suboptions:
+          proto:
+            description: V(tcp) (default), V(udp), V(icmp), V(icmpv6), V(all) or a protocol number.
+            type: str
+          ports:
+            description:
+              - A port, a range C(from-to), or a list of them. Required for tcp and udp.
+            type: raw
+          icmp_type:
+            description: ICMP type for icmp rules; -1 for all.
+            type: int
+          icmp_code:
+            description: ICMP code for icmp rules; -1 for all.
+            type: int
+          cidr:
+            description: IPv4 CIDR or list of them.
+            type: raw
+          cidr_ipv6:
+            description: IPv6 CIDR or list of them.
+            type: raw
+          group:
+            description:
+              - Logical name of a group of the set, V(self), V(default) (the VPC's default
+                group) or a C(sg-) ID; or a list of them.
+            type: raw
+          prefix_list:
+            description: Managed prefix list ID (C(pl-...)) or name, or a list of them.
+            type: raw
+          description:
+            description: Rule description.
+            type: str
+          allow_world:
+            description:
+              - Allow this rule to open an administrative or database port to the whole internet.
+            type: bool
+            default: false
+  purge_groups:
+    description:
+      - Delete owned groups of O(owner) in the VPC that are not in O(groups). Without it they
+        are reported in RV(unplanned) and a warning.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - refarch.network.aws
+  - refarch.network.aws.ownership
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: The seed's single-VPC groups (EKS <-> base default group, public load balancer)
+  refarch.network.security_groups:
+    owner: single_vpc_production
+    groups:
+      - name: default
+        ingress:
+          - {proto: all, group: eks_cluster, description: eks_to_base}
+      - name: eks_cluster
+        ingress:
+          - {proto: all, group: default, description: base_to_eks}
+      - name: public_lb
+        ingress:
+          - {ports: 443, cidr: 0.0.0.0/0, cidr_ipv6: "::/0", description: https}
+          - {ports: 10000, cidr: [10.0.0.0/8, 192.168.0.0/16], description: management}
+        egress:
+          - {proto: all, cidr: 0.0.0.0/0, cidr_ipv6: "::/0"}
+
+- name: Per-tier groups - load balancer -> application -> persistence
+  refarch.network.security_groups:
+    owner: production
+    groups:
+      - name: public_lb
+        ingress:
+          - {ports: [80, 443], cidr: 0.0.0.0/0}
+      - name: app
+        ingress:
+          - {ports: 8080, group: public_lb}
+      - name: persistence
+        ingress:
+          - {ports: [5432, 6379, 27017], group: app}
+
+- name: Remove every group owned by the environment
+  refarch.network.security_groups:
+    owner: production
+    state: absent
+"""
+
+RETURN = r"""
+actions:
+  description: What the module did (or would do in check mode), one line per change.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create security group sg/app (production-app)", "authorize sg/app ingress tcp 8080 from sg:public_lb"]
+groups:
+  description: The managed groups by logical name; C(id) is null for a group only planned in check mode.
+  returned: always
+  type: dict
+  sample: {"app": {"id": "sg-0123456789abcdef0", "group_name": "production-app", "adopted": false}}
+vpc_id:
+  description: The VPC the groups live in.
+  returned: always
+  type: str
+unplanned:
+  description: Owned groups that are not in O(groups) and were kept (see O(purge_groups)).
+  returned: always
+  type: list
+  elements: str
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # handled by AnsibleAWSModule
+    pass
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, Connection, find_owned_vpc, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
+    ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions, ip_permission, plan_groups,
+    prefix_list_names, resolve_prefix_lists)
+
+RULE_SPEC = dict(
+    proto=dict(type="str"), ports=dict(type="raw"), icmp_type=dict(type="int"), icmp_code=dict(type="int"),
+    cidr=dict(type="raw"), cidr_ipv6=dict(type="raw"), group=dict(type="raw"), prefix_list=dict(type="raw"),
+    description=dict(type="str"), allow_world=dict(type="bool", default=False),
+)
+GROUP_SPEC = dict(
+    name=dict(type="str", required=True), group_name=dict(type="str"), description=dict(type="str"),
+    purge_rules=dict(type="bool"), tags=dict(type="dict"),
+    ingress=dict(type="list", elements="dict", options=RULE_SPEC),
+    egress=dict(type="list", elements="dict", options=RULE_SPEC),
+)
+DIRECTIONS = (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
+AUTHORIZE = {"ingress": "authorize_security_group_ingress", "egress": "authorize_security_group_egress"}
+REVOKE = {"ingress": "revoke_security_group_ingress", "egress": "revoke_security_group_egress"}
+REDESCRIBE = {"ingress": "update_security_group_rule_descriptions_ingress",
+              "egress": "update_security_group_rule_descriptions_egress"}
+
+
+def read_groups(ec2, vpc_id, owner):
+    """Every group in the VPC: (owned by logical name, default group, all by AWS name)."""
+    groups = []
+    for page in ec2.get_paginator("describe_security_groups").paginate(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]):
+        groups.extend(page["SecurityGroups"])
+    owned, by_name, default = {}, {}, None
+    for group in groups:
+        by_name[group["GroupName"]] = group
+        key = tag_dict(group.get("Tags")).get(KEY_TAG, "")
+        if group["GroupName"] == DEFAULT_GROUP:
+            default = group
+        elif is_owned(group.get("Tags"), owner) and key.startswith("sg/"):
+            owned[key[3:]] = group
+    return owned, default, by_name
+
+
+def resolve_prefix_list_names(ec2, planned):
+    names = prefix_list_names(planned)
+    if names:
+        lists = ec2.describe_managed_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": names}])
+        resolve_prefix_lists(planned, dict((p["PrefixListName"], p["PrefixListId"]) for p in lists["PrefixLists"]))
+
+
+def diff_present(planned, owned, default, by_name, params):
+    """Ordered actions (dicts) turning the snapshot into the planned groups."""
+    owner = params["owner"]
+    id_to_name = dict((g["GroupId"], n) for n, g in owned.items())
+    if default:
+        id_to_name[default["GroupId"]] = DEFAULT_GROUP
+    creates, tags, rules, deletes = [], [], [], []
+    for group in planned:
+        name = group["name"]
+        current = default if group["adopted"] else owned.get(name)
+        if current is None:
+            other = by_name.get(group["group_name"])
+            if other is not None:
+                raise PlanError(group["field"] + ".group_name", "a group named %s (%s) already exists in the VPC "
+                                "and is not owned by %s; it is never modified" % (group["group_name"], other["GroupId"], owner))
+            wanted = owned_tags(owner, "sg/" + name, group["group_name"], dict(params["tags"], **group["tags"]))
+            creates.append(dict(op="create", group=name, tags=wanted, text="create security group sg/%s (%s)"
+                                % (name, group["group_name"])))
+        elif not group["adopted"]:
+            wanted = owned_tags(owner, "sg/" + name, group["group_name"], dict(params["tags"], **group["tags"]))
+            have = tag_dict(current.get("Tags"))
+            missing = dict((k, v) for k, v in wanted.items() if have.get(k) != str(v))
+            if missing:
+                tags.append(dict(op="tag", group=name, tags=missing, text="tag sg/%s %s" % (
+                    name, ", ".join("%s=%s" % kv for kv in sorted(missing.items())))))
+        for direction, attr in DIRECTIONS:
+            if current is not None:
+                actual = flatten_ip_permissions(current.get(attr), id_to_name)
+            else:   # AWS gives a new group one egress rule: allow all to 0.0.0.0/0
+                actual = {ALL_EGRESS: None} if direction == "egress" else {}
+            add, remove, redescribe = diff_rules(group[direction], actual, group["purge"])
+            for op, items in (("authorize", add), ("redescribe", redescribe), ("revoke", remove)):
+                if items:
+                    rules.append(dict(op=op, group=name, direction=direction, perms=items, texts=[
+                        "%s sg/%s %s" % (op, name, describe_perm(direction, p, d)) for p, d in items]))
+    planned_names = set(g["name"] for g in planned)
+    leftover = sorted(n for n in owned if n not in planned_names)
+    if params["purge_groups"]:
+        for name in leftover:
+            deletes.append(dict(op="delete", group=name, text="delete security group sg/%s (%s)"
+                                % (name, owned[name]["GroupName"])))
+    return creates + tags + rules + deletes, leftover
+
+
+def diff_absent(planned, owned, default):
+    """Revoke our rules from the adopted default group, unlink owned groups, delete them."""
+    id_to_name = dict((g["GroupId"], n) for n, g in owned.items())
+    if default:
+        id_to_name[default["GroupId"]] = DEFAULT_GROUP
+    actions = []
+    for group in planned:
+        if group["adopted"] and default is not None:
+            for direction, attr in DIRECTIONS:
+                actual = flatten_ip_permissions(default.get(attr), id_to_name)
+                ours = sorted((p, d) for p, d in actual.items() if p in (group[direction] or {}))
+                if ours:
+                    actions.append(dict(op="revoke", group=DEFAULT_GROUP, direction=direction, perms=ours, texts=[
+                        "revoke sg/default %s" % describe_perm(direction, p, d) for p, d in ours]))
+    # rules between owned groups block their deletion: revoke them first
+    for name in sorted(owned):
+        for direction, attr in DIRECTIONS:
+            actual = flatten_ip_permissions(owned[name].get(attr), id_to_name)
+            links = sorted((p, d) for p, d in actual.items() if p[3] == "group" and p[4] in id_to_name.values())
+            if links:
+                actions.append(dict(op="revoke", group=name, direction=direction, perms=links, texts=[
+                    "revoke sg/%s %s" % (name, describe_perm(direction, p, d)) for p, d in links]))
+    for name in sorted(owned):
+        actions.append(dict(op="delete", group=name, text="delete security group sg/%s (%s)"
+                            % (name, owned[name]["GroupName"])))
+    return actions
+
+
+def apply_actions(ec2, actions, planned, owned, default, vpc_id):
+    by_name = dict((g["name"], g) for g in planned)
+    ids = dict((n, g["GroupId"]) for n, g in owned.items())
+    if default:
+        ids[DEFAULT_GROUP] = default["GroupId"]
+    for action in actions:
+        op, name = action["op"], action["group"]
+        if op == "create":
+            group = by_name[name]
+            ids[name] = ec2.create_security_group(
+                VpcId=vpc_id, GroupName=group["group_name"], Description=group["description"],
+                TagSpecifications=tag_spec("security-group", action["tags"]))["GroupId"]
+        elif op == "tag":
+            ec2.create_tags(Resources=[ids[name]], Tags=tag_list(action["tags"]))
+        elif op == "delete":
+            ec2.delete_security_group(GroupId=ids[name])
+        else:
+            direction = action["direction"]
+            perms = [ip_permission(p, d, ids) for p, d in action["perms"]]
+            call = dict(authorize=AUTHORIZE, revoke=REVOKE, redescribe=REDESCRIBE)[op][direction]
+            getattr(ec2, call)(GroupId=ids[name], IpPermissions=perms)
+    return ids
+
+
+def rule_model(group, attr, id_to_name):
+    direction = "ingress" if attr == "IpPermissions" else "egress"
+    return sorted(describe_perm(direction, p, d) for p, d in flatten_ip_permissions(group.get(attr), id_to_name).items())
+
+
+def diff_models(planned, owned, default):
+    id_to_name = dict((g["GroupId"], n) for n, g in owned.items())
+    if default:
+        id_to_name[default["GroupId"]] = DEFAULT_GROUP
+    before, after = {}, {}
+    for group in planned:
+        current = default if group["adopted"] else owned.get(group["name"])
+        before[group["name"]] = {} if current is None else dict(
+            (d, rule_model(current, a, id_to_name)) for d, a in DIRECTIONS if group[d] is not None)
+        after[group["name"]] = dict((d, sorted(describe_perm(d, p, desc) for p, desc in group[d].items()))
+                                    for d, a in DIRECTIONS if group[d] is not None)
+    for name in owned:
+        before.setdefault(name, dict((d, rule_model(owned[name], a, id_to_name)) for d, a in DIRECTIONS))
+    return before, after
+
+
+def main():
+    module = new_module(
+        argument_spec=dict(
+            owner=dict(type="str", required=True),
+            vpc_id=dict(type="str"),
+            groups=dict(type="list", elements="dict", default=[], options=GROUP_SPEC),
+            purge_groups=dict(type="bool", default=False),
+            tags=dict(type="dict", default={}),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    present = params["state"] == "present"
+    try:
+        planned = plan_groups(params["groups"], params["owner"])
+    except PlanError as e:
+        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
+
+    ec2 = Connection(module).client("ec2")
+    leftover, groups = [], {}
+    try:
+        vpc_id = params["vpc_id"]
+        if not vpc_id:
+            vpc = find_owned_vpc(ec2, params["owner"])
+            if vpc is None:
+                if present:
+                    module.fail_json(msg="vpc_id: no VPC is owned by %s; build it first (vpc_tiers) or "
+                                         "give vpc_id" % params["owner"], field="vpc_id")
+                module.exit_json(changed=False, actions=[], groups={}, vpc_id=None, unplanned=[])
+            vpc_id = vpc["VpcId"]
+        owned, default, by_name = read_groups(ec2, vpc_id, params["owner"])
+        if present:
+            resolve_prefix_list_names(ec2, planned)
+            actions, leftover = diff_present(planned, owned, default, by_name, params)
+        else:
+            actions = diff_absent(planned, owned, default)
+        before, after = diff_models(planned, owned, default)
+        if not present:
+            after = {}
+        ids = dict((n, g["GroupId"]) for n, g in owned.items())
+        if default:
+            ids[DEFAULT_GROUP] = default["GroupId"]
+        if actions and not module.check_mode:
+            ids = apply_actions(ec2, actions, planned, owned, default, vpc_id)
+    except PlanError as e:
+        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
+    except (BotoCoreError, ClientError) as e:
+        module.fail_json_aws(e, msg="AWS refused a security_groups call")
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+
+    if present:
+        groups = dict((g["name"], dict(id=ids.get(g["name"]), group_name=g["group_name"], adopted=g["adopted"]))
+                      for g in planned)
+    texts = []
+    for action in actions:
+        texts.extend(action.get("texts") or [action["text"]])
+    for name in leftover:
+        if not params["purge_groups"]:
+            module.warn("security group sg/%s is owned by %s but not in groups; purge_groups: true deletes it"
+                        % (name, params["owner"]))
+    result = dict(changed=bool(actions), actions=texts, groups=groups, vpc_id=vpc_id,
+                  unplanned=[] if params["purge_groups"] else leftover)
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

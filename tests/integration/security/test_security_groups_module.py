@@ -1,0 +1,132 @@
+"""security_groups against the emulator: guard, adoption, purge limits, idempotence, absent."""
+
+import boto3
+from aws_proxy import AwsProxy
+
+from security_seed_vpc import OWNER
+
+SEED_GROUPS = [
+    {"name": "default", "ingress": [{"proto": "all", "group": "eks_cluster", "description": "eks_to_base"}]},
+    {"name": "eks_cluster", "ingress": [{"proto": "all", "group": "default", "description": "base_to_eks"}]},
+    {"name": "public_lb",
+     "ingress": [{"ports": 443, "cidr": "0.0.0.0/0", "cidr_ipv6": "::/0", "description": "https"},
+                 {"ports": 10000, "cidr": ["10.0.0.0/8", "172.16.0.0/12"], "description": "management"}],
+     "egress": [{"proto": "all", "cidr": "0.0.0.0/0", "cidr_ipv6": "::/0"}]},
+]
+
+
+def groups_by_name(vpc_id):
+    ec2 = boto3.client("ec2")
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    return {g["GroupName"]: g for g in groups}
+
+
+def test_seed_groups_converge_and_are_idempotent(seed_vpc, module, aws):
+    check = module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS), check_mode=True, diff=True)
+    assert check["changed"] and not check.failed, check
+    assert "sectest-eks_cluster" not in groups_by_name(seed_vpc["vpc_id"])  # check mode wrote nothing
+
+    first = module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS))
+    assert first["changed"] and not first.failed, first
+    assert sorted(first["actions"]) == sorted(check["actions"])  # check mode predicted exactly this
+
+    groups = groups_by_name(seed_vpc["vpc_id"])
+    eks, lb, default = groups["sectest-eks_cluster"], groups["sectest-public_lb"], groups["default"]
+    assert default["GroupId"] == seed_vpc["default_sg"]
+    assert default["IpPermissions"][0]["IpProtocol"] == "-1"
+    assert default["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"] == eks["GroupId"]
+    assert eks["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"] == default["GroupId"]
+    ingress = {(p["FromPort"], r.get("CidrIp") or r.get("CidrIpv6")) for p in lb["IpPermissions"]
+               for r in p["IpRanges"] + p["Ipv6Ranges"]}
+    assert ingress == {(443, "0.0.0.0/0"), (443, "::/0"), (10000, "10.0.0.0/8"), (10000, "172.16.0.0/12")}
+    tags = {t["Key"]: t["Value"] for t in eks["Tags"]}
+    assert tags["refarch:owner"] == OWNER and tags["refarch:key"] == "sg/eks_cluster"
+    assert first["groups"]["eks_cluster"]["id"] == eks["GroupId"]
+
+    proxy = AwsProxy(aws.port).start()
+    try:
+        again = module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS, endpoint_url=proxy.url))
+    finally:
+        proxy.stop()
+    assert not again["changed"] and again["actions"] == [], again
+    assert proxy.writes() == []
+
+
+def test_world_open_guard_refuses_before_any_write(seed_vpc, module, aws):
+    groups = [{"name": "db", "ingress": [{"ports": 443, "cidr": "0.0.0.0/0"},
+                                         {"ports": "5000-5500", "cidr": "0.0.0.0/0", "description": "oops"}]}]
+    proxy = AwsProxy(aws.port).start()
+    try:
+        result = module("security_groups", dict(owner=OWNER, groups=groups, endpoint_url=proxy.url))
+    finally:
+        proxy.stop()
+    assert result.failed
+    assert result["field"] == "groups[0](db).ingress[1]"
+    assert "group db ingress rule 1 opens port 5432" in result["msg"]
+    assert proxy.requests == []  # refused before even reading
+    assert "sectest-db" not in groups_by_name(seed_vpc["vpc_id"])
+
+    for rule in ({"proto": "all", "cidr_ipv6": "::/0"}, {"ports": 22, "cidr": "0.0.0.0/0"}):
+        failed = module("security_groups", dict(owner=OWNER, groups=[{"name": "x", "ingress": [rule]}]))
+        assert failed.failed and "allow_world" in failed["msg"], failed
+
+    allowed = [{"name": "bastion", "ingress": [{"ports": 22, "cidr": "0.0.0.0/0", "allow_world": True}]}]
+    assert module("security_groups", dict(owner=OWNER, groups=allowed))["changed"]
+
+
+def test_purge_only_touches_owned_groups(seed_vpc, module):
+    ec2 = boto3.client("ec2")
+    vpc_id = seed_vpc["vpc_id"]
+    foreign = ec2.create_security_group(VpcId=vpc_id, GroupName="someone-else", Description="foreign")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=foreign, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "IpRanges": [{"CidrIp": "10.9.0.0/16"}]}])
+    # a foreign rule in the default group, which we adopt
+    ec2.authorize_security_group_ingress(GroupId=seed_vpc["default_sg"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.8.0.0/16"}]}])
+    assert module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS))["changed"]
+
+    # drift behind the module's back in an owned group: an extra rule and a changed description
+    lb = groups_by_name(vpc_id)["sectest-public_lb"]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=lb, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.7.0.0/16"}]}])
+    ec2.update_security_group_rule_descriptions_ingress(GroupId=lb, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "x"}]}])
+
+    fixed = module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS))
+    assert sorted(fixed["actions"]) == [
+        "redescribe sg/public_lb ingress tcp 443 from 0.0.0.0/0 (https)",
+        "revoke sg/public_lb ingress tcp 8080 from 10.7.0.0/16",
+    ], fixed
+    groups = groups_by_name(vpc_id)
+    assert "someone-else" in groups
+    assert groups["someone-else"]["IpPermissions"][0]["FromPort"] == 8443
+    default_ports = sorted(p.get("FromPort", -1) for p in groups["default"]["IpPermissions"])
+    assert default_ports == [-1, 5432]  # our all-traffic rule and the foreign 5432 rule both kept
+
+    # purge in the adopted default group only when asked
+    asked = [dict(SEED_GROUPS[0], purge_rules=True)] + SEED_GROUPS[1:]
+    purged = module("security_groups", dict(owner=OWNER, groups=asked))
+    assert purged["actions"] == ["revoke sg/default ingress tcp 5432 from 10.8.0.0/16"]
+
+    # a group name held by a foreign group is refused, not taken over
+    clash = module("security_groups", dict(owner=OWNER, groups=[{"name": "x", "group_name": "someone-else"}]))
+    assert clash.failed and "not owned by sectest" in clash["msg"]
+
+
+def test_unplanned_groups_kept_unless_purge_groups_and_absent_cleans_up(seed_vpc, module):
+    vpc_id = seed_vpc["vpc_id"]
+    assert module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS))["changed"]
+    fewer = [g for g in SEED_GROUPS if g["name"] != "public_lb"]
+    kept = module("security_groups", dict(owner=OWNER, groups=fewer))
+    assert not kept["changed"] and kept["unplanned"] == ["public_lb"]
+    gone = module("security_groups", dict(owner=OWNER, groups=fewer, purge_groups=True))
+    assert gone["actions"] == ["delete security group sg/public_lb (sectest-public_lb)"]
+    assert "sectest-public_lb" not in groups_by_name(vpc_id)
+
+    absent = module("security_groups", dict(owner=OWNER, groups=fewer, state="absent"))
+    assert absent.get("changed"), absent
+    groups = groups_by_name(vpc_id)
+    assert set(groups) == {"default"}
+    assert groups["default"]["IpPermissions"] == []
+    again = module("security_groups", dict(owner=OWNER, groups=fewer, state="absent"))
+    assert not again["changed"], again
