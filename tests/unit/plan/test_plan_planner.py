@@ -90,7 +90,7 @@ def test_staging_rule_and_required_prefix():
     ({"tiers": [{"name": "a", "route": "nat", "prefix": 20}]}, "nat_mode", "internet"),
     ({"tiers": [{"name": "a", "route": "nat", "prefix": 20}], "nat_mode": "none"}, "tiers[0](a).route", "nat_mode"),
     ({"tiers": [{"name": "a", "route": "none", "prefix": 24, "block": "0.0.0.0/22"},
-                {"name": "b", "route": "none", "prefix": 24, "block": "0.0.2.0/23"}]}, "tiers[1](b)", "overlaps"),
+                {"name": "b", "route": "none", "prefix": 25, "block": "0.0.2.0/23"}]}, "tiers[1](b)", "overlaps"),
     ({"tiers": [{"name": "a", "route": "none", "prefix": 24, "block": "0.1.0.0/24"}]}, "tiers[0](a).block", "does not fit"),
     ({"tiers": [{"name": "a", "route": "none", "prefix": 28, "block": "0.0.0.0/27"}]}, "tiers[0](a).block", "zones need"),
     ({"tiers": [{"name": "a", "route": "none", "prefix": 20, "route_table": "x"},
