@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure IRSA planning: trust and permission documents for EKS service accounts.
+
+No boto3 here. ``plan_irsa`` validates the intent (errors name the field) and returns the
+exact documents the eks_irsa module converges (it compares them with amazon.aws's
+``compare_policies``, which ignores order and string-vs-list forms).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+STS_AUDIENCE = "sts.amazonaws.com"
+# Root CA thumbprint of the EKS OIDC endpoints; IAM no longer checks it for them but the
+# provider still records one.
+DEFAULT_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+
+# Defaults match the upstream charts' service accounts.
+POLICIES = {
+    "external_dns": {"namespace": "external-dns", "service_account": "external-dns"},
+    "cert_manager": {"namespace": "cert-manager", "service_account": "cert-manager"},
+}
+
+LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
+THUMBPRINT_RE = re.compile(r"^[0-9a-fA-F]{40}$")
+
+
+class IrsaError(ValueError):
+    """Invalid intent; ``field`` is the option path at fault."""
+
+    def __init__(self, field, reason):
+        self.field = field
+        self.reason = reason
+        super(IrsaError, self).__init__("%s: %s" % (field, reason))
+
+
+def role_path(owner):
+    """Owned IRSA roles live under one IAM path so a single ListRoles call finds them."""
+    if not owner or not re.match(r"^[\x21-\x2e\x30-\x7e]+$", owner):
+        raise IrsaError("owner", "%r cannot be used in an IAM path (printable ASCII, no '/')" % (owner,))
+    return "/refarch/%s/" % owner
+
+
+def role_key(cluster, policy):
+    return "irsa/%s/%s" % (cluster, policy)
+
+
+def oidc_key(cluster):
+    return "oidc/%s" % cluster
+
+
+def issuer_host(issuer):
+    """``https://oidc.eks.<region>.amazonaws.com/id/X`` -> the provider URL IAM stores."""
+    if not issuer or not issuer.startswith("https://"):
+        raise IrsaError("cluster_name", "the cluster has no https OIDC issuer (got %r)" % (issuer,))
+    return issuer[len("https://"):].rstrip("/")
+
+
+def oidc_provider_arn(partition, account, issuer):
+    return "arn:%s:iam::%s:oidc-provider/%s" % (partition, account, issuer_host(issuer))
+
+
+def zone_arn(partition, zone_id):
+    return "arn:%s:route53:::hostedzone/%s" % (partition, zone_id.split("/")[-1])
+
+
+def validate_service_accounts(cluster, service_accounts):
+    """Normalised list of {policy, namespace, service_account, role_name, key}."""
+    if not isinstance(service_accounts, list) or not service_accounts:
+        raise IrsaError("service_accounts", "give at least one service account")
+    seen = {}
+    result = []
+    for index, item in enumerate(service_accounts):
+        field = "service_accounts[%d]" % index
+        policy = item.get("policy")
+        if policy not in POLICIES:
+            raise IrsaError(field + ".policy", "%r is not one of %s" % (policy, ", ".join(sorted(POLICIES))))
+        if policy in seen:
+            raise IrsaError(field + ".policy", "%s is already given at service_accounts[%d]" % (policy, seen[policy]))
+        seen[policy] = index
+        namespace = item.get("namespace") or POLICIES[policy]["namespace"]
+        if len(namespace) > 63 or not LABEL_RE.match(namespace):
+            raise IrsaError(field + ".namespace", "%r is not a valid namespace name (DNS-1123 label)" % namespace)
+        account = item.get("service_account") or POLICIES[policy]["service_account"]
+        if len(account) > 253 or not SUBDOMAIN_RE.match(account):
+            raise IrsaError(field + ".service_account", "%r is not a valid service account name" % account)
+        name = item.get("role_name") or "%s-%s" % (cluster, policy.replace("_", "-"))
+        if not ROLE_NAME_RE.match(name):
+            raise IrsaError(field + ".role_name", "%r is not a valid IAM role name (at most 64 of "
+                                                  "letters, digits and +=,.@_-); set role_name" % name)
+        result.append(dict(policy=policy, namespace=namespace, service_account=account,
+                           role_name=name, key=role_key(cluster, policy)))
+    names = [r["role_name"] for r in result]
+    for index, name in enumerate(names):
+        if names.index(name) != index:
+            raise IrsaError("service_accounts[%d].role_name" % index, "%r is used twice" % name)
+    return result
+
+
+def trust_policy(provider_arn, issuer, namespace, service_account):
+    """Only this one service account, with the STS audience, may assume the role."""
+    host = issuer_host(issuer)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {
+                host + ":sub": "system:serviceaccount:%s:%s" % (namespace, service_account),
+                host + ":aud": STS_AUDIENCE,
+            }},
+        }],
+    }
+
+
+def permission_policy(policy, partition, zone_arns):
+    """Least privilege for ``policy``, record changes limited to the environment's zones."""
+    zones = sorted(zone_arns)
+    if policy == "external_dns":
+        statements = [
+            {"Sid": "RecordsInZone", "Effect": "Allow",
+             "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets",
+                        "route53:ListTagsForResources"],
+             "Resource": zones},
+            {"Sid": "ListZones", "Effect": "Allow", "Action": ["route53:ListHostedZones"], "Resource": ["*"]},
+        ]
+    elif policy == "cert_manager":
+        statements = [
+            {"Sid": "GetChange", "Effect": "Allow", "Action": ["route53:GetChange"],
+             "Resource": ["arn:%s:route53:::change/*" % partition]},
+            {"Sid": "TxtRecordsInZone", "Effect": "Allow",
+             "Action": ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+             "Resource": zones,
+             "Condition": {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}}},
+            {"Sid": "FindZone", "Effect": "Allow", "Action": ["route53:ListHostedZonesByName"], "Resource": ["*"]},
+        ]
+    else:
+        raise IrsaError("policy", "unknown policy %r" % (policy,))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_name(policy):
+    return "refarch-%s" % policy.replace("_", "-")

@@ -1,0 +1,89 @@
+"""Pure IRSA planning: trust limited to one service account, zone-scoped least privilege."""
+
+import pytest
+
+from ansible_collections.refarch.network.plugins.module_utils import irsa
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+
+ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123"
+PROVIDER = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC123"
+ZONE = "arn:aws:route53:::hostedzone/Z1"
+
+
+def test_trust_names_exactly_one_service_account():
+    doc = irsa.trust_policy(PROVIDER, ISSUER, "cert-manager", "cert-manager")
+    statement, = doc["Statement"]
+    assert statement["Principal"] == {"Federated": PROVIDER}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {"StringEquals": {
+        "oidc.eks.us-east-1.amazonaws.com/id/ABC123:sub": "system:serviceaccount:cert-manager:cert-manager",
+        "oidc.eks.us-east-1.amazonaws.com/id/ABC123:aud": "sts.amazonaws.com"}}
+
+
+def test_external_dns_policy_scopes_record_changes_to_the_zone():
+    doc = irsa.permission_policy("external_dns", "aws", [ZONE])
+    by_action = dict((a, s["Resource"]) for s in doc["Statement"] for a in s["Action"])
+    assert by_action == {
+        "route53:ChangeResourceRecordSets": [ZONE], "route53:ListResourceRecordSets": [ZONE],
+        "route53:ListTagsForResources": [ZONE], "route53:ListHostedZones": ["*"]}
+
+
+def test_cert_manager_policy_allows_txt_records_only():
+    doc = irsa.permission_policy("cert_manager", "aws-cn", [ZONE])
+    by_action = dict((a, s) for s in doc["Statement"] for a in s["Action"])
+    assert set(by_action) == {"route53:GetChange", "route53:ChangeResourceRecordSets",
+                              "route53:ListResourceRecordSets", "route53:ListHostedZonesByName"}
+    assert by_action["route53:GetChange"]["Resource"] == ["arn:aws-cn:route53:::change/*"]
+    change = by_action["route53:ChangeResourceRecordSets"]
+    assert change["Resource"] == [ZONE]
+    assert change["Condition"] == {"ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["TXT"]}}
+    assert by_action["route53:ListHostedZonesByName"]["Resource"] == ["*"]
+
+
+def test_arns_and_keys():
+    assert irsa.oidc_provider_arn("aws", "111122223333", ISSUER) == PROVIDER
+    assert irsa.zone_arn("aws", "/hostedzone/Z1") == ZONE
+    assert irsa.role_path("production") == "/refarch/production/"
+    assert irsa.role_key("c", "external_dns") == "irsa/c/external_dns"
+    assert irsa.oidc_key("c") == "oidc/c"
+
+
+def test_defaults_follow_the_charts():
+    sas = irsa.validate_service_accounts("prod", [{"policy": "external_dns"}, {"policy": "cert_manager"}])
+    assert [(s["namespace"], s["service_account"], s["role_name"]) for s in sas] == [
+        ("external-dns", "external-dns", "prod-external-dns"), ("cert-manager", "cert-manager", "prod-cert-manager")]
+
+
+@pytest.mark.parametrize("items, field", [
+    ([], "service_accounts"),
+    ([{"policy": "admin"}], "service_accounts[0].policy"),
+    ([{"policy": "cert_manager", "service_account": "Has Space"}], "service_accounts[0].service_account"),
+    ([{"policy": "cert_manager", "namespace": "-x"}], "service_accounts[0].namespace"),
+    ([{"policy": "cert_manager", "role_name": "same"}, {"policy": "external_dns", "role_name": "same"}],
+     "service_accounts[1].role_name"),
+])
+def test_invalid_service_accounts_name_the_field(items, field):
+    with pytest.raises(irsa.IrsaError) as err:
+        irsa.validate_service_accounts("prod", items)
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("owner", ["", "a/b", "tab\there"])
+def test_owner_must_fit_an_iam_path(owner):
+    with pytest.raises(irsa.IrsaError) as err:
+        irsa.role_path(owner)
+    assert err.value.field == "owner"
+
+
+def test_issuer_must_be_https():
+    with pytest.raises(irsa.IrsaError):
+        irsa.issuer_host("http://x")
+
+
+def test_policies_compare_equal_across_iam_forms():
+    doc = irsa.permission_policy("external_dns", "aws", [ZONE])
+    as_iam_returns = {"Version": "2012-10-17", "Statement": [
+        dict(doc["Statement"][1], Action="route53:ListHostedZones", Resource="*"),
+        dict(doc["Statement"][0], Action=list(reversed(doc["Statement"][0]["Action"])), Resource=ZONE)]}
+    assert not compare_policies(as_iam_returns, doc)
+    assert compare_policies(irsa.permission_policy("external_dns", "aws", ["arn:aws:route53:::hostedzone/Z2"]), doc)
