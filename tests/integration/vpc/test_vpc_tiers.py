@@ -1,0 +1,159 @@
+"""vpc_tiers against the real emulator: exact check mode, idempotence, ownership, refusals."""
+
+import boto3
+import pytest
+from aws_proxy import AwsProxy
+
+TIERS = [
+    {"name": "public", "route": "internet", "prefix": 20, "kubernetes_role": "elb"},
+    {"name": "private", "route": "nat", "prefix": 19},
+    {"name": "persistence", "route": "none", "prefix": 21},
+]
+AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+
+def args(**overrides):
+    base = dict(owner="production", cidr="10.130.0.0/16", azs=list(AZS), tiers=[dict(t) for t in TIERS],
+                nat_mode="per_az", region="us-east-1")
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+def proxy(aws):
+    with AwsProxy(aws.port) as p:
+        yield p
+
+
+def ec2():
+    return boto3.client("ec2", region_name="us-east-1")
+
+
+def test_check_mode_on_empty_reports_changes_and_writes_nothing(module, proxy):
+    result = module("vpc_tiers", args(endpoint_url=proxy.url), check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert "create vpc 10.130.0.0/16" in result["actions"]
+    assert len([a for a in result["actions"] if a.startswith("create subnet")]) == 9
+    assert len([a for a in result["actions"] if a.startswith("create nat gateway")]) == 3
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["vpc"]["cidr"] == "10.130.0.0/16"
+    assert proxy.writes() == []
+    assert len(ec2().describe_vpcs()["Vpcs"]) == 1  # only the emulator's default VPC
+
+
+def test_converge_then_rerun_is_a_no_op_without_writes(module, proxy):
+    first = module("vpc_tiers", args(endpoint_url=proxy.url))
+    assert first["changed"] and not first.get("failed"), first.get("msg")
+    check = module("vpc_tiers", args(endpoint_url=proxy.url), check_mode=True)
+    proxy.clear()
+    second = module("vpc_tiers", args(endpoint_url=proxy.url), diff=True)
+    assert second["changed"] is False and second["actions"] == []
+    assert check["changed"] is False
+    assert proxy.writes() == []
+    assert second["diff"]["before"] == second["diff"]["after"]
+    assert len(second["subnets"]) == 9 and len(second["nat_gateways"]) == 3
+    nats = ec2().describe_nat_gateways()["NatGateways"]
+    assert len(nats) == 3 and len(ec2().describe_addresses()["Addresses"]) == 3
+
+
+def test_appending_a_zone_only_adds(module, aws):
+    module("vpc_tiers", args(azs=AZS[:2]))
+    before = dict((k, v["id"]) for k, v in module("vpc_tiers", args(azs=AZS[:2]))["subnets"].items())
+    grown = module("vpc_tiers", args())
+    assert grown["changed"]
+    assert not [a for a in grown["actions"] if a.startswith("delete") or "(was" in a]
+    assert all(grown["subnets"][k]["id"] == v for k, v in before.items())
+
+
+def test_switching_nat_mode_replaces_only_our_routes(module, aws):
+    module("vpc_tiers", args())
+    result = module("vpc_tiers", args(nat_mode="single", purge=True))
+    assert result["changed"], result.get("msg")
+    assert [a for a in result["actions"] if a.startswith("delete nat gateway")] != []
+    tables = ec2().describe_route_tables(RouteTableIds=[result["route_tables"]["rtb/private"]["id"]])["RouteTables"]
+    nat_id = result["nat_gateways"]["nat/single"]["id"]
+    assert any(r.get("NatGatewayId") == nat_id for r in tables[0]["Routes"])
+    assert module("vpc_tiers", args(nat_mode="single", purge=True))["changed"] is False
+
+
+def test_foreign_subnet_and_route_survive_converge_and_absent(module, aws):
+    built = module("vpc_tiers", args())
+    client = ec2()
+    vpc_id = built["vpc"]["id"]
+    foreign_subnet = client.create_subnet(VpcId=vpc_id, CidrBlock="10.130.240.0/24")["Subnet"]["SubnetId"]
+    foreign_igw = client.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    public_rt = built["route_tables"]["rtb/public"]["id"]
+    client.create_route(RouteTableId=public_rt, DestinationCidrBlock="192.168.0.0/16", GatewayId=foreign_igw)
+
+    again = module("vpc_tiers", args())
+    assert again["changed"] is False, again["actions"]
+
+    gone = module("vpc_tiers", dict(owner="production", state="absent", region="us-east-1"))
+    assert gone["changed"] and not gone.get("failed"), gone.get("msg")
+    assert any("rtb/public" in k for k in gone["kept"]) and any(k.startswith("vpc: kept") for k in gone["kept"])
+    assert client.describe_subnets(SubnetIds=[foreign_subnet])["Subnets"][0]["CidrBlock"] == "10.130.240.0/24"
+    routes = client.describe_route_tables(RouteTableIds=[public_rt])["RouteTables"][0]["Routes"]
+    assert any(r.get("DestinationCidrBlock") == "192.168.0.0/16" and r.get("GatewayId") == foreign_igw for r in routes)
+    assert not any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in routes)  # ours went
+    owned_left = client.describe_subnets(Filters=[{"Name": "tag:refarch:owner", "Values": ["production"]}])["Subnets"]
+    assert owned_left == []
+    assert module("vpc_tiers", dict(owner="production", state="absent", region="us-east-1"))["changed"] is False
+
+
+def test_absent_removes_everything_owned(module, aws):
+    module("vpc_tiers", args(flow_logs={"log_group_name": "g", "iam_role_arn": "arn:aws:iam::123456789012:role/f"}))
+    gone = module("vpc_tiers", dict(owner="production", state="absent", region="us-east-1"))
+    assert gone["kept"] == [] and gone["vpc"] == {}
+    client = ec2()
+    owned = [{"Name": "tag:refarch:owner", "Values": ["production"]}]
+    assert client.describe_vpcs(Filters=owned)["Vpcs"] == []
+    assert client.describe_addresses(Filters=owned)["Addresses"] == []
+    assert [n for n in client.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"] == []
+    assert client.describe_internet_gateways(Filters=owned)["InternetGateways"] == []
+
+
+def test_other_owners_are_invisible(module, aws):
+    module("vpc_tiers", args(owner="development", cidr="10.110.0.0/16", nat_mode="single"))
+    mine = module("vpc_tiers", args())
+    assert mine["vpc"]["cidr"] == "10.130.0.0/16"
+    gone = module("vpc_tiers", dict(owner="production", state="absent", region="us-east-1"))
+    assert gone["kept"] == []
+    theirs = module("vpc_tiers", args(owner="development", cidr="10.110.0.0/16", nat_mode="single"))
+    assert theirs["changed"] is False
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"cidr": "10.130.0.0/33"}, "cidr"),
+    ({"cidr": "10.130.0.1/16"}, "cidr"),
+    ({"azs": ["us-east-1a", "us-east-1a"]}, "azs[1]"),
+    ({"azs": ["us-east-1z"]}, "azs[0]"),
+    ({"tiers": [{"name": "a", "route": "none", "prefix": 15}]}, "tiers[0](a).prefix"),
+    ({"tiers": [{"name": "a", "route": "none", "prefix": 20}, {"name": "a", "route": "none", "prefix": 20}]},
+     "tiers[1](a).name"),
+    ({"tiers": [{"name": "a", "route": "none", "prefix": 24, "block": "0.0.0.0/22"},
+                {"name": "b", "route": "none", "prefix": 25, "block": "0.0.2.0/23"}]}, "tiers[1](b)"),
+    ({"tiers": [{"name": "a", "route": "nat", "prefix": 20}], "nat_mode": "none"}, "tiers[0](a).route"),
+    ({"flow_logs": {"log_group_name": "g"}}, "flow_logs.iam_role_arn"),
+])
+def test_bad_input_fails_naming_the_field_before_any_write(module, proxy, overrides, field):
+    result = module("vpc_tiers", args(endpoint_url=proxy.url, **overrides))
+    assert result.failed and result["field"] == field, result.get("msg")
+    assert field.split("(")[0].split(".")[0].split("[")[0] in result["msg"]
+    assert proxy.writes() == []
+
+
+def test_unknown_route_policy_is_refused_by_the_argument_spec(module, proxy):
+    result = module("vpc_tiers", args(endpoint_url=proxy.url, tiers=[{"name": "a", "route": "teleport", "prefix": 20}]))
+    assert result.failed and "route" in result["msg"] and "teleport" in result["msg"]
+    assert proxy.writes() == []
+
+
+def test_changes_aws_cannot_make_in_place_are_refused(module, proxy):
+    module("vpc_tiers", args(endpoint_url=proxy.url))
+    proxy.clear()
+    moved_vpc = module("vpc_tiers", args(endpoint_url=proxy.url, cidr="10.131.0.0/16"))
+    assert moved_vpc.failed and moved_vpc["field"] == "cidr" and "replace" in moved_vpc["msg"]
+    resized = [dict(t) for t in TIERS]
+    resized[2]["prefix"] = 22
+    moved_subnet = module("vpc_tiers", args(endpoint_url=proxy.url, tiers=resized))
+    assert moved_subnet.failed and "subnet/persistence" in moved_subnet["msg"]
+    assert proxy.writes() == []
