@@ -228,8 +228,9 @@ except ImportError:  # handled by AnsibleAWSModule
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, Connection, find_owned_vpc, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
+    KEY_TAG, Connection, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions, ip_permission, plan_groups,
     prefix_list_names, resolve_prefix_lists)
@@ -415,15 +416,7 @@ def main():
     ec2 = Connection(module).client("ec2")
     leftover, groups = [], {}
     try:
-        vpc_id = params["vpc_id"]
-        if not vpc_id:
-            vpc = find_owned_vpc(ec2, params["owner"])
-            if vpc is None:
-                if present:
-                    module.fail_json(msg="vpc_id: no VPC is owned by %s; build it first (vpc_tiers) or "
-                                         "give vpc_id" % params["owner"], field="vpc_id")
-                module.exit_json(changed=False, actions=[], groups={}, vpc_id=None, unplanned=[])
-            vpc_id = vpc["VpcId"]
+        vpc_id = target_vpc_id(module, ec2, dict(groups={}, unplanned=[]))
         owned, default, by_name = read_groups(ec2, vpc_id, params["owner"])
         if present:
             resolve_prefix_list_names(ec2, planned)
