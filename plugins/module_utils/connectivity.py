@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AWS-side helpers shared by vpc_peering and transit_gateway: reads, route writes, waits."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, Connection, find_owned_vpc, owned_route_tables_for_tiers, owner_filter, tag_dict)
+
+LIVE_CIDR_STATES = ("associated", "associating")
+
+
+def wait_until(module, check, timeout, what):
+    """Call ``check`` until it returns something truthy, backing off exponentially."""
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        result = check()
+        if result:
+            return result
+        now = time.monotonic()
+        if now >= deadline:
+            module.fail_json(msg="timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(min(delay, deadline - now))
+        delay = min(delay * 2, 10.0)
+
+
+def credentials_connection(module, role_arn, region, access_key=None, secret_key=None,
+                           session_token=None, profile=None):
+    """A Connection for another side (account/region), optionally with its own credentials.
+
+    ``role_arn`` None keeps the module's own ``assume_role_arn``; '' assumes nothing.
+    """
+    if not (access_key or profile):
+        return Connection(module, role_arn=role_arn, region=region)
+    if profile:
+        creds = dict(profile_name=profile, aws_access_key_id=None, aws_secret_access_key=None,
+                     aws_session_token=None)
+    else:
+        creds = dict(profile_name=None, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                     aws_session_token=session_token)
+    return Connection(_WithCredentials(module, creds), role_arn=role_arn or "", region=region)
+
+
+class _WithCredentials(object):
+    """The module seen through a second set of credentials (clients made with them)."""
+
+    def __init__(self, module, creds):
+        self._module = module
+        self._creds = creds
+
+    def client(self, service, **extra):
+        params = dict(self._creds)
+        params.update(extra)
+        return self._module.client(service, **params)
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+def lookup_vpc(module, ec2, owner, vpc_id, field):
+    """The VPC given by id, else the one owned by ``owner``; None when there is none."""
+    if vpc_id:
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]
+        return vpcs[0] if vpcs else None
+    try:
+        return find_owned_vpc(ec2, owner)
+    except ValueError as e:
+        module.fail_json(msg="%s: %s" % (field, e))
+
+
+def vpc_cidrs(vpc):
+    cidrs = [a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet", [])
+             if a.get("CidrBlockState", {}).get("State", "associated") in LIVE_CIDR_STATES]
+    return sorted(set(cidrs or [vpc["CidrBlock"]]))
+
+
+def owned_route_tables(ec2, owner, vpc_id):
+    """Every route table of the VPC carrying our owner tag."""
+    tables = []
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
+    for page in ec2.get_paginator("describe_route_tables").paginate(Filters=filters):
+        tables.extend(page["RouteTables"])
+    return tables
+
+
+def chosen_table_ids(ec2, owner, vpc_id, tiers):
+    """Ids of the owned route tables serving the owned subnets of ``tiers``."""
+    return set(t["RouteTableId"] for t in owned_route_tables_for_tiers(ec2, owner, vpc_id, tiers))
+
+
+def table_names(tables):
+    """{route table id: its logical key} for readable actions and diffs."""
+    return dict((t["RouteTableId"], tag_dict(t.get("Tags")).get(KEY_TAG, t["RouteTableId"])) for t in tables)
+
+
+def apply_routes(ec2, adds, deletes, target_param, target_id):
+    for rtb, cidr in deletes:
+        ec2.delete_route(RouteTableId=rtb, DestinationCidrBlock=cidr)
+    for rtb, cidr in adds:
+        ec2.create_route(RouteTableId=rtb, DestinationCidrBlock=cidr, **{target_param: target_id})

@@ -1,0 +1,186 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure planning for connectivity between environments (VPC peering and Transit Gateway).
+
+No boto3 here. Two jobs:
+- which environment pairs are linked, from inventory data (``plan_pairs``);
+- which routes to add or remove in route tables, from a Describe snapshot (``plan_routes``),
+  plus the CIDR overlap check AWS applies to peering (the emulator does not).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, parse_cidr
+
+CONNECTIVITY = ("peering", "transit_gateway")
+DEFAULT_TIERS = ["private", "persistence"]
+# Route targets AWS can return; the first one present names the route's target.
+ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId",
+                 "NetworkInterfaceId", "InstanceId", "VpcEndpointId", "LocalGatewayId",
+                 "CarrierGatewayId", "EgressOnlyInternetGatewayId", "CoreNetworkArn")
+
+
+def peering_key(requester, accepter):
+    return "pcx/%s--%s" % (requester, accepter)
+
+
+def overlapping(left, right):
+    """Pairs (a, b) of CIDR strings from ``left`` x ``right`` that overlap."""
+    found = []
+    for a in left:
+        for b in right:
+            if ipaddress.IPv4Network(a).overlaps(ipaddress.IPv4Network(b)):
+                found.append((a, b))
+    return found
+
+
+def check_no_overlap(requester_cidrs, accepter_cidrs, field="accepter_owner"):
+    """AWS refuses to peer overlapping VPCs; say so before any write."""
+    clashes = overlapping(requester_cidrs, accepter_cidrs)
+    if clashes:
+        raise PlanError(field, "the VPCs overlap (%s); AWS cannot peer overlapping CIDRs" % ", ".join(
+            "%s overlaps %s" % pair for pair in clashes))
+
+
+def route_target(route):
+    for name in ROUTE_TARGETS:
+        if route.get(name):
+            return route[name]
+    return None
+
+
+def plan_routes(tables, chosen_ids, destinations, target_key, target_id):
+    """Route changes in ``tables`` (RouteTables from DescribeRouteTables, all owned).
+
+    Desired: a route to every CIDR of ``destinations`` via ``target_id`` in each table of
+    ``chosen_ids``. A route is ours when ``route[target_key] == target_id``; ours in other
+    tables or to other CIDRs are removed, every other route is left alone. ``target_id``
+    None means the target does not exist yet (nothing can be ours).
+
+    Returns ``(adds, deletes, conflicts)``: lists of ``(route_table_id, cidr)`` and of
+    ``(route_table_id, cidr, foreign_target)`` for a destination another target holds.
+    """
+    adds, deletes, conflicts = [], [], []
+    for table in sorted(tables, key=lambda t: t["RouteTableId"]):
+        rtb = table["RouteTableId"]
+        chosen = rtb in chosen_ids
+        by_cidr = dict((r.get("DestinationCidrBlock"), r) for r in table.get("Routes", [])
+                       if r.get("DestinationCidrBlock"))
+        for cidr, route in sorted(by_cidr.items()):
+            ours = target_id is not None and route.get(target_key) == target_id
+            if ours and not (chosen and cidr in destinations):
+                deletes.append((rtb, cidr))
+        if not chosen:
+            continue
+        for cidr in destinations:
+            route = by_cidr.get(cidr)
+            if route is None:
+                adds.append((rtb, cidr))
+            elif target_id is None or route.get(target_key) != target_id:
+                conflicts.append((rtb, cidr, route_target(route) or "unknown"))
+    return adds, deletes, conflicts
+
+
+def routes_view(tables, chosen_ids, destinations, target_key, target_id, names):
+    """{table name: sorted CIDRs via the target}: the before/after shown by --diff."""
+    adds, deletes, _ = plan_routes(tables, chosen_ids, destinations, target_key, target_id)
+    before, after = {}, {}
+    for table in tables:
+        rtb = table["RouteTableId"]
+        have = sorted(r["DestinationCidrBlock"] for r in table.get("Routes", [])
+                      if target_id is not None and r.get(target_key) == target_id and r.get("DestinationCidrBlock"))
+        want = sorted(set(have) - set(c for t, c in deletes if t == rtb) | set(c for t, c in adds if t == rtb))
+        if have:
+            before[names.get(rtb, rtb)] = have
+        if want:
+            after[names.get(rtb, rtb)] = want
+    return before, after
+
+
+# --- pairs from inventory data -------------------------------------------------------------
+
+def _env(name, data):
+    """One environment's connectivity intent, validated; ``data`` is its host vars."""
+    field = "%s.peers" % name
+    peers = data.get("peers") or []
+    if not isinstance(peers, list) or not all(isinstance(p, str) and p for p in peers):
+        raise PlanError(field, "expected a list of environment names, got %r" % (peers,))
+    if name in peers:
+        raise PlanError(field, "an environment cannot peer with itself")
+    tiers = data.get("peering_tiers", DEFAULT_TIERS)
+    if not isinstance(tiers, list) or not all(isinstance(t, str) and t for t in tiers):
+        raise PlanError("%s.peering_tiers" % name, "expected a list of tier names, got %r" % (tiers,))
+    connectivity = data.get("connectivity") or "peering"
+    if connectivity not in CONNECTIVITY:
+        raise PlanError("%s.connectivity" % name, "must be one of %s, got %r" % (
+            ", ".join(CONNECTIVITY), connectivity))
+    cidr = data.get("vpc_cidr")
+    if cidr is not None:
+        parse_cidr(cidr, "%s.vpc_cidr" % name)
+    return dict(
+        name=name,
+        owner=data.get("owner") or name,
+        peers=sorted(set(peers)),
+        tiers=list(tiers),
+        dns=bool(data.get("peering_dns_resolution", True)),
+        connectivity=connectivity,
+        role_arn=data.get("refarch_role_arn") or None,
+        region=data.get("aws_region") or None,
+        cidr=cidr,
+    )
+
+
+def plan_pairs(environments, present=None):
+    """Links between environments, each once, from their inventory data.
+
+    ``environments``: {name: host vars (peers, peering_tiers, peering_dns_resolution,
+    connectivity, owner, refarch_role_arn, aws_region, vpc_cidr)}; ``present``: the names in
+    this run (default: all). A link needs both sides to list each other (each environment
+    consents); the side whose name sorts first is the requester, so exactly one host
+    converges it. Returns ``{"pairs": [...], "skipped": [messages]}``; pairs are sorted.
+    """
+    present = set(environments if present is None else present)
+    envs = dict((name, _env(name, data)) for name, data in sorted(environments.items()) if name in present)
+    pairs, skipped = [], []
+    for name in sorted(envs):
+        env = envs[name]
+        for peer in env["peers"]:
+            if peer not in envs:
+                skipped.append("%s <-> %s: %s is not in this run (add its inventory with -i)" % (
+                    min(name, peer), max(name, peer), peer))
+                continue
+            other = envs[peer]
+            if name not in other["peers"]:
+                skipped.append("%s <-> %s: %s lists %s but %s does not list %s in peers" % (
+                    min(name, peer), max(name, peer), name, peer, peer, name))
+                continue
+            if name > peer:
+                continue  # the pair is planned once, from the side that sorts first
+            if env["connectivity"] != other["connectivity"]:
+                raise PlanError("%s.connectivity" % peer, "is %r but %s uses %r; both ends of a link must agree" % (
+                    other["connectivity"], name, env["connectivity"]))
+            if env["cidr"] and other["cidr"]:
+                check_no_overlap([env["cidr"]], [other["cidr"]], field="%s.vpc_cidr" % peer)
+            pairs.append(dict(
+                requester=name, accepter=peer,
+                requester_owner=env["owner"], accepter_owner=other["owner"],
+                requester_tiers=env["tiers"], accepter_tiers=other["tiers"],
+                allow_dns_resolution=env["dns"] and other["dns"],
+                connectivity=env["connectivity"],
+                accepter_role_arn=other["role_arn"], accepter_region=other["region"],
+                key=peering_key(name, peer),
+            ))
+    return dict(pairs=pairs, skipped=sorted(set(skipped)))
+
+
+def pairs_for(environments, host, present=None):
+    """The pairs ``host`` converges (it is their requester) and the skip messages it reports."""
+    plan = plan_pairs(environments, present)
+    mine = [p for p in plan["pairs"] if p["requester"] == host]
+    skipped = [m for m in plan["skipped"] if host in m.split(":")[0].split(" <-> ")]
+    return dict(pairs=mine, skipped=skipped)
