@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pure planning for vpn_instance: validation, security group rules, names, tokens, drift.
+
+No boto3 here. Every error names the option it is about, so the module fails before any
+AWS write.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import ipaddress
+import json
+
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, parse_cidr
+
+WORLD = "0.0.0.0/0"
+CONSOLE_PORT = 443
+SSH_PORT = 22
+USER_DATA_TAG = "refarch:user-data"
+LIVE_STATES = ("pending", "running", "stopping", "stopped")
+
+# The actions of the AWS managed policy AmazonSSMManagedInstanceCore, inline: the emulator
+# only knows managed policies when started with a special flag, and an inline copy keeps
+# the role self-contained.
+SSM_CORE_ACTIONS = [
+    "ssm:DescribeAssociation", "ssm:GetDeployablePatchSnapshotForInstance", "ssm:GetDocument",
+    "ssm:DescribeDocument", "ssm:GetManifest", "ssm:GetParameter", "ssm:GetParameters",
+    "ssm:ListAssociations", "ssm:ListInstanceAssociations", "ssm:PutInventory",
+    "ssm:PutComplianceItems", "ssm:PutConfigurePackageResult", "ssm:UpdateAssociationStatus",
+    "ssm:UpdateInstanceAssociationStatus", "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+    "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint", "ec2messages:GetMessages", "ec2messages:SendReply",
+]
+SSM_POLICY_NAME = "ssm-session-manager"
+
+
+def trust_policy():
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        sort_keys=True)
+
+
+def ssm_policy():
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": SSM_CORE_ACTIONS, "Resource": "*"}]}, sort_keys=True)
+
+
+def same_policy(a, b):
+    """Policies compare as JSON (IAM returns them URL-decoded and reformatted)."""
+    if isinstance(a, str):
+        a = json.loads(a)
+    if isinstance(b, str):
+        b = json.loads(b)
+    return a == b
+
+
+def iam_name(owner, suffix="vpn"):
+    """Role and instance profile name: IAM names are per account, so the owner is part of it."""
+    return ("refarch-%s-%s" % (owner, suffix))[:64]
+
+
+def _cidrs(values, field, allow_world):
+    result = []
+    for index, value in enumerate(values or []):
+        net = parse_cidr(value, "%s[%d]" % (field, index))
+        if net.prefixlen == 0 and not allow_world:
+            raise PlanError("%s[%d]" % (field, index),
+                            "%s opens the port to the whole internet; set allow_world_console: true "
+                            "if that is really wanted" % value)
+        result.append(str(net))
+    return result
+
+
+def validate(params):
+    """Check the options that need no AWS call; return the normalized desired settings."""
+    port = params["vpn_port"]
+    if not 1 <= port <= 65535:
+        raise PlanError("vpn_port", "%s is not a port number (1-65535)" % port)
+    if params["vpn_protocol"] == "tcp" and port in (CONSOLE_PORT, SSH_PORT):
+        raise PlanError("vpn_port", "tcp/%s would be open to the world; choose another port" % port)
+    allow_world = params["allow_world_console"]
+    desired = dict(
+        admin_cidrs=_cidrs(params["admin_cidrs"], "admin_cidrs", allow_world),
+        ssh_cidrs=_cidrs(params["ssh_cidrs"], "ssh_cidrs", allow_world),
+        client_cidr=None,
+    )
+    if params["mode"] == "routed" and not params.get("client_cidr"):
+        raise PlanError("client_cidr", "routed mode needs the VPN client network (the Pritunl server network)")
+    if params.get("client_cidr"):
+        net = parse_cidr(params["client_cidr"], "client_cidr")
+        if not net.is_private:
+            raise PlanError("client_cidr", "%s is not a private network" % net)
+        desired["client_cidr"] = str(net)
+    if params["mode"] == "nat" and params.get("peers"):
+        raise PlanError("peers", "peers are only used in routed mode (NAT mode needs no routes)")
+    for index, peer in enumerate(params.get("peers") or []):
+        if not peer.get("owner") and not peer.get("vpc_id"):
+            raise PlanError("peers[%d]" % index, "give owner or vpc_id of the peered environment's VPC")
+    if params.get("user_data") is not None and len(params["user_data"].encode("utf-8")) > 16384:
+        raise PlanError("user_data", "is larger than the 16 KiB EC2 allows")
+    return desired
+
+
+def check_client_cidr(client_cidr, vpc_cidrs):
+    """The client network must not overlap a VPC it is routed into."""
+    if not client_cidr:
+        return
+    net = ipaddress.IPv4Network(client_cidr)
+    for cidr in vpc_cidrs:
+        if net.overlaps(ipaddress.IPv4Network(cidr)):
+            raise PlanError("client_cidr", "%s overlaps the VPC network %s" % (client_cidr, cidr))
+
+
+def desired_ingress(params, desired):
+    """{(protocol, from, to, cidr): description} for the VPN security group, exactly."""
+    rules = {(params["vpn_protocol"], params["vpn_port"], params["vpn_port"], WORLD): "VPN clients"}
+    for cidr in desired["admin_cidrs"]:
+        rules[("tcp", CONSOLE_PORT, CONSOLE_PORT, cidr)] = "Pritunl web console (admins)"
+    for cidr in desired["ssh_cidrs"]:
+        rules[("tcp", SSH_PORT, SSH_PORT, cidr)] = "SSH (admins)"
+    return rules
+
+
+def ingress_of(permissions):
+    """The (protocol, from, to, cidr) IPv4 rules of an IpPermissions list; other kinds are
+    returned as ('other', ...) tuples so they are revoked (the group is ours alone)."""
+    rules = set()
+    for perm in permissions or []:
+        proto = perm.get("IpProtocol")
+        for rng in perm.get("IpRanges", []):
+            rules.add((proto, perm.get("FromPort"), perm.get("ToPort"), rng["CidrIp"]))
+        for key in ("Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds"):
+            for item in perm.get(key, []):
+                rules.add(("other", key, json.dumps(item, sort_keys=True), json.dumps(perm, sort_keys=True,
+                                                                                         default=str)))
+    return rules
+
+
+def permission(rule, description=None):
+    """An IpPermissions item for one (protocol, from, to, cidr) rule."""
+    proto, from_port, to_port, cidr = rule
+    rng = {"CidrIp": cidr}
+    if description:
+        rng["Description"] = description
+    return {"IpProtocol": proto, "FromPort": from_port, "ToPort": to_port, "IpRanges": [rng]}
+
+
+def rule_text(rule):
+    proto, from_port, to_port, cidr = rule
+    if proto == "other":
+        return "%s %s" % (from_port, to_port)
+    return "%s/%s from %s" % (proto, from_port, cidr)
+
+
+def digest(text, length=16):
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()[:length]
+
+
+def client_token(owner, key, launch, salt=""):
+    """RunInstances idempotency token from owner + key + launch settings (+ a salt when AWS
+    answers with an instance of an earlier generation): a retried or replayed launch never
+    starts a second instance."""
+    return hashlib.sha256("|".join([owner, key, launch, salt]).encode("utf-8")).hexdigest()[:64]
+
+
+def instance_drift(instance, image_id, instance_type, user_data_digest):
+    """[(field, have, want)] for settings AWS cannot change in place (they need a new instance)."""
+    drift = []
+    if image_id and instance.get("ImageId") != image_id:
+        drift.append(("image_id", instance.get("ImageId"), image_id))
+    if instance.get("InstanceType") != instance_type:
+        drift.append(("instance_type", instance.get("InstanceType"), instance_type))
+    tags = dict((t["Key"], t["Value"]) for t in instance.get("Tags", []))
+    if user_data_digest and tags.get(USER_DATA_TAG) != user_data_digest:
+        drift.append(("user_data", tags.get(USER_DATA_TAG), user_data_digest))
+    return drift
+
+
+def drift_warning(drift):
+    parts = ["%s %s -> %s" % (field, have, want) for field, have, want in drift]
+    return ("the VPN instance differs from the request (%s); it is kept as it is: pass replace=true "
+            "to launch a new instance with the new settings" % "; ".join(parts))
+
+
+def metadata_ok(instance):
+    opts = instance.get("MetadataOptions") or {}
+    return opts.get("HttpTokens") == "required" and opts.get("HttpPutResponseHopLimit") == 1 \
+        and opts.get("HttpEndpoint", "enabled") == "enabled"
