@@ -1,0 +1,142 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: network_diagram
+short_description: Draw the real network of the combined environments
+version_added: 0.1.0
+description:
+  - Renders the facts of M(refarch.network.network_info) for one or several environments - VPCs,
+    tiers x AZs with subnet CIDRs, internet and NAT gateways, VPC endpoints, the VPN server,
+    peering connections and transit gateways - as Mermaid (C(network.mmd)), as Markdown that
+    renders on code hosts (C(network.md)) and, when Graphviz C(dot) is installed, as SVG
+    (C(network.svg), from C(network.dot)).
+  - Makes no AWS call. Files are rewritten only when their content changes.
+author:
+  - refarch.network contributors
+options:
+  facts:
+    description: The C(network_facts) of each environment, as a list or as a dict keyed by environment.
+    type: raw
+    required: true
+  dest:
+    description: Directory to write the files to; created when missing.
+    type: path
+    required: true
+  title:
+    description: Title of the Markdown file.
+    type: str
+    default: Network topology
+  svg:
+    description:
+      - V(auto) renders SVG when C(dot) is on the PATH; V(always) fails without it; V(never) skips it.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+"""
+
+EXAMPLES = r"""
+- name: Draw every environment of the run
+  refarch.network.network_diagram:
+    facts: "{{ ansible_play_hosts | map('extract', hostvars, 'refarch_network_facts') | list }}"
+    dest: "{{ playbook_dir }}/../build/diagram"
+  run_once: true
+"""
+
+RETURN = r"""
+files:
+  description: Files written or already up to date.
+  returned: always
+  type: list
+  elements: str
+  sample: [build/diagram/network.mmd, build/diagram/network.md]
+svg:
+  description: Path of the SVG, or null when Graphviz is not installed (or O(svg=never)).
+  returned: always
+  type: str
+actions:
+  description: What was (or in check mode would be) written.
+  returned: always
+  type: list
+  elements: str
+  sample: ["write build/diagram/network.mmd"]
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.refarch.network.plugins.module_utils import diagram
+
+
+def combined(module, facts):
+    items = list(facts.values()) if isinstance(facts, dict) else facts
+    if not isinstance(items, list) or not all(isinstance(f, dict) and "environment" in f for f in items):
+        module.fail_json(msg="facts: expected network_info facts (a list, or a dict by environment)")
+    return dict((f["environment"], f) for f in items)
+
+
+def write(module, path, content, actions):
+    try:
+        with open(path) as f:
+            if f.read() == content:
+                return False
+    except IOError:
+        pass
+    actions.append("write %s" % path)
+    if not module.check_mode:
+        with open(path, "w") as f:
+            f.write(content)
+    return True
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            facts=dict(type="raw", required=True),
+            dest=dict(type="path", required=True),
+            title=dict(type="str", default="Network topology"),
+            svg=dict(type="str", default="auto", choices=["auto", "always", "never"]),
+        ),
+        supports_check_mode=True,
+    )
+    facts = combined(module, module.params["facts"])
+    dest = module.params["dest"]
+    dot_bin = module.get_bin_path("dot", required=module.params["svg"] == "always") \
+        if module.params["svg"] != "never" else None
+    if not module.check_mode and not os.path.isdir(dest):
+        os.makedirs(dest)
+    actions, files = [], []
+    outputs = [("network.mmd", diagram.mermaid(facts)),
+               ("network.md", diagram.markdown(facts, module.params["title"]))]
+    if dot_bin:
+        outputs.append(("network.dot", diagram.dot(facts)))
+    changed = False
+    for name, content in outputs:
+        path = os.path.join(dest, name)
+        changed = write(module, path, content, actions) or changed
+        files.append(path)
+    svg = None
+    if dot_bin:
+        svg = os.path.join(dest, "network.svg")
+        dot_changed = "write %s" % os.path.join(dest, "network.dot") in actions
+        if dot_changed or not os.path.exists(svg):
+            actions.append("render %s" % svg)
+            changed = True
+            if not module.check_mode:
+                rc, out, err = module.run_command([dot_bin, "-Tsvg", "-o", svg, os.path.join(dest, "network.dot")])
+                if rc != 0:
+                    module.fail_json(msg="dot could not render %s: %s" % (svg, err.strip()))
+        files.append(svg)
+    module.exit_json(changed=changed, files=files, svg=svg, actions=actions)
+
+
+if __name__ == "__main__":
+    main()
