@@ -18,7 +18,7 @@ def tags(owner, key, **extra):
 def client(service, role_arn=None):
     if not role_arn:
         return boto3.client(service)
-    creds = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="t")["Credentials"]
+    creds = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="vpn-tests")["Credentials"]
     return boto3.client(service, aws_access_key_id=creds["AccessKeyId"],
                         aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
 
