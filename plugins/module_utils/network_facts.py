@@ -348,6 +348,19 @@ def build_facts(environment, region, vpc, subnets=(), route_tables=(), internet_
     return facts
 
 
+def combine(facts):
+    """{environment: facts} from a list of network_info facts or a dict of them."""
+    items = list(facts.values()) if isinstance(facts, dict) else facts
+    if not isinstance(items, list):
+        raise ValueError("facts: expected a list or dict of network_info facts, got %s" % type(facts).__name__)
+    combined = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "environment" not in item:
+            raise ValueError("facts[%d]: not network_info facts (no 'environment' key)" % i)
+        combined[item["environment"]] = item
+    return combined
+
+
 def summary(facts):
     """Counts per component kind, for a short human-readable module result."""
     if not facts.get("vpc"):

@@ -74,13 +74,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.refarch.network.plugins.module_utils import diagram
-
-
-def combined(module, facts):
-    items = list(facts.values()) if isinstance(facts, dict) else facts
-    if not isinstance(items, list) or not all(isinstance(f, dict) and "environment" in f for f in items):
-        module.fail_json(msg="facts: expected network_info facts (a list, or a dict by environment)")
-    return dict((f["environment"], f) for f in items)
+from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 
 
 def write(module, path, content, actions):
@@ -107,7 +101,10 @@ def main():
         ),
         supports_check_mode=True,
     )
-    facts = combined(module, module.params["facts"])
+    try:
+        facts = combine(module.params["facts"])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
     dest = module.params["dest"]
     dot_bin = module.get_bin_path("dot", required=module.params["svg"] == "always") \
         if module.params["svg"] != "never" else None

@@ -147,6 +147,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 from ansible_collections.refarch.network.plugins.module_utils.reachability import check_intents
 
 INTENT_SPEC = {
@@ -159,18 +160,6 @@ INTENT_SPEC = {
 }
 
 
-def facts_by_env(module, facts):
-    items = facts.values() if isinstance(facts, dict) else facts
-    if not isinstance(items, (list, tuple)) and not isinstance(facts, dict):
-        module.fail_json(msg="facts: expected a list or dict of network_info facts, got %s" % type(facts).__name__)
-    combined = {}
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or "environment" not in item:
-            module.fail_json(msg="facts[%d]: not network_info facts (no 'environment' key)" % i)
-        combined[item["environment"]] = item
-    return combined
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -180,7 +169,10 @@ def main():
         ),
         supports_check_mode=True,
     )
-    combined = facts_by_env(module, module.params["facts"])
+    try:
+        combined = combine(module.params["facts"])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
     results = check_intents(combined, module.params["intents"])
     violations = [r["message"] for r in results if r["status"] == "violated"]
     unverifiable = [r["message"] for r in results if r["status"] == "unverifiable"]
