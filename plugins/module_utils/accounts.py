@@ -194,8 +194,8 @@ def resolve_accounts(requests, listed):
             found = by_name.get(name, [])
             if not found:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise PlanError(field + ".name", "no account named %r in the organization (known accounts: %s)"
-                                % (name, known))
+                raise PlanError(field + ".name", "no account named %r in the organization (known accounts: %s);"
+                                " create it with playbooks/accounts.yml or give aws_account_id" % (name, known))
             if len(found) > 1:
                 raise PlanError(field + ".name", "%d accounts are named %r (%s); give aws_account_id instead" % (
                     len(found), name, ", ".join(a["Id"] for a in found)))

@@ -132,8 +132,9 @@ def main():
             for page in org.get_paginator("list_accounts").paginate():
                 listed.extend(page["Accounts"])
         except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg="cannot list the organization's accounts (%s); run with the management "
-                                 "account's credentials or give aws_account_id" % (error_code(e) or type(e).__name__))
+            module.fail_json_aws(e, msg="cannot list the organization's accounts (%s): run with the management "
+                                 "account's credentials, create the organization and accounts first (playbooks/"
+                                 "accounts.yml), or give aws_account_id" % (error_code(e) or type(e).__name__))
     if requests is None:
         requests = [dict(name=a["Name"]) for a in listed]
     requests = [dict(r, role_name=r.get("role_name") or p["role_name"]) for r in requests]

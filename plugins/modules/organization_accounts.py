@@ -101,7 +101,8 @@ organization:
   description: The organization (empty in check mode when it would be created).
   returned: always
   type: dict
-  sample: {"id": "o-abcd123456", "feature_set": "ALL", "master_account_id": "123456789012", "root_id": "r-ab12"}
+  sample: {"id": "o-abcd123456", "feature_set": "ALL", "master_account_id": "123456789012", "root_id": "r-ab12",
+           "partition": "aws"}
 organizational_unit:
   description: The organizational unit, when O(organizational_unit) is given (id null in check mode when new).
   returned: when O(organizational_unit) is given
@@ -139,6 +140,11 @@ def paginate(org, method, key, **kwargs):
     return items
 
 
+def org_view(desc):
+    return dict(id=desc["Id"], feature_set=desc.get("FeatureSet"), master_account_id=desc.get("MasterAccountId"),
+                partition=desc["Arn"].split(":")[1])
+
+
 def read(org, accounts, ou_name):
     """Snapshot of the organization: a handful of calls, tags only for the accounts we want."""
     snap = dict(organization=None, root_id=None, ou=None, accounts=[], pending={})
@@ -148,8 +154,7 @@ def read(org, accounts, ou_name):
         if error_code(e) == "AWSOrganizationsNotInUseException":
             return snap
         raise
-    snap["organization"] = dict(id=desc["Id"], feature_set=desc.get("FeatureSet"),
-                                master_account_id=desc.get("MasterAccountId"))
+    snap["organization"] = org_view(desc)
     snap["root_id"] = paginate(org, "list_roots", "Roots")[0]["Id"]
     if ou_name:
         for ou in paginate(org, "list_organizational_units_for_parent", "OrganizationalUnits",
@@ -206,8 +211,7 @@ def apply(module, org, actions, snap, view, ou_name, owner):
         if op == "create_organization":
             org.create_organization(FeatureSet="ALL")
             desc = org.describe_organization()["Organization"]
-            snap["organization"] = dict(id=desc["Id"], feature_set=desc.get("FeatureSet"),
-                                        master_account_id=desc.get("MasterAccountId"))
+            snap["organization"] = org_view(desc)
             root_id = snap["root_id"] = paginate(org, "list_roots", "Roots")[0]["Id"]
         elif op == "create_ou":
             tags = owned_tags(owner, ou_key(ou_name), extra=module.params["tags"])
@@ -283,8 +287,9 @@ def main():
     if module._diff:  # after apply, so new ids show up; check mode shows "(new ...)" placeholders
         result["diff"] = diff_view(before, accounts, view, p["organizational_unit"])
     roles = dict((a["name"], a["role_name"]) for a in accounts)
+    partition = (snap["organization"] or {}).get("partition", "aws")
     for name, acc in view.items():
-        acc["role_arn"] = role_arn(acc["id"], roles[name]) if acc["id"] else None
+        acc["role_arn"] = role_arn(acc["id"], roles[name], partition) if acc["id"] else None
     result["accounts"] = view
     result["organization"] = dict(snap["organization"] or {}, root_id=snap["root_id"]) if snap["organization"] else {}
     if p["organizational_unit"]:
