@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: pritunl_server
+short_description: Converge a Pritunl VPN server, its routes and its organizations through the Pritunl API
+version_added: 0.1.0
+description:
+  - Converges one Pritunl server by name - port, protocol, client network, DNS servers (by
+    default the VPC's resolver, the VPC base address + 2) and search domain - its routes, and
+    the organizations attached to it, in one call.
+  - Routes are limited to the environments' networks - a default route (C(0.0.0.0/0) or
+    C(::/0)) is refused, as Pritunl's hardening guide advises, and so is any route outside
+    O(allowed_networks). Routes that are not listed are removed, including the default route
+    Pritunl adds to a new server; routes Pritunl manages itself (the client network, server
+    links) are left alone.
+  - Pritunl refuses changes to a running server, so the module stops it first and starts it
+    again afterwards when O(started=true).
+  - Organizations are created with M(community.general.pritunl_org); this module only attaches
+    them (and never detaches others).
+  - Requests are signed with the API token and secret (HMAC-SHA256) as Pritunl documents.
+  - Tested against a small fake Pritunl server speaking the same HTTP API; behaviour against a
+    live Pritunl is untested here.
+author:
+  - refarch.network developers
+options:
+  pritunl_url:
+    description: Base URL of the Pritunl web console, for example C(https://vpn.example.com).
+    type: str
+    required: true
+  pritunl_api_token:
+    description: API token (Pritunl settings, API access).
+    type: str
+    required: true
+  pritunl_api_secret:
+    description: API secret.
+    type: str
+    required: true
+  validate_certs:
+    description: Verify the console's TLS certificate. Turn off only for a fresh self-signed console.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for each API request.
+    type: int
+    default: 30
+  name:
+    description: Name of the server (its identity).
+    type: str
+    required: true
+  state:
+    description: V(present) converges the server; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  started:
+    description: Leave the server running (it needs an attached organization to start).
+    type: bool
+    default: true
+  network:
+    description: The VPN client network, a private IPv4 CIDR. Required when O(state=present).
+    type: str
+  port:
+    description: Port the server listens on.
+    type: int
+    default: 1194
+  protocol:
+    description: Protocol of O(port).
+    type: str
+    choices: [udp, tcp]
+    default: udp
+  dns_servers:
+    description: DNS servers pushed to clients. Defaults to the resolver of O(vpc_cidr).
+    type: list
+    elements: str
+  vpc_cidr:
+    description: CIDR of the VPC the server runs in; its resolver (base + 2) is the default DNS server.
+    type: str
+  search_domain:
+    description: DNS search domain pushed to clients (the environment's internal zone).
+    type: str
+  routes:
+    description: Networks routed through the VPN (the environments' VPC CIDRs). Exactly these are kept.
+    type: list
+    elements: str
+    default: []
+  allowed_networks:
+    description: When given, every route must lie inside one of these networks.
+    type: list
+    elements: str
+  route_nat:
+    description:
+      - NAT client traffic to the server's address (Pritunl's NAT route option). Turn off in the
+        routed mode of M(refarch.network.vpn_instance), where the VPCs route the client network back.
+    type: bool
+    default: true
+  organizations:
+    description: Names of organizations to attach (they must exist; see M(community.general.pritunl_org)).
+    type: list
+    elements: str
+    default: []
+notes:
+  - Check mode and diff are supported; in check mode an organization not created yet is
+    shown as C(<name>).
+"""
+
+EXAMPLES = r"""
+- name: The management VPN server, routes to the three environments only
+  refarch.network.pritunl_server:
+    pritunl_url: https://vpn.management.example.com
+    pritunl_api_token: "{{ vault_pritunl_api_token }}"
+    pritunl_api_secret: "{{ vault_pritunl_api_secret }}"
+    name: management
+    network: 172.27.224.0/20
+    port: 1194
+    vpc_cidr: 10.120.0.0/16
+    search_domain: management.internal
+    routes: [10.120.0.0/16, 10.110.0.0/16, 10.130.0.0/16]
+    allowed_networks: [10.120.0.0/16, 10.110.0.0/16, 10.130.0.0/16]
+    organizations: [refarch]
+"""
+
+RETURN = r"""
+actions:
+  description: The requests made (or that would be made in check mode), one short line each.
+  returned: always
+  type: list
+  elements: str
+  sample: ["stop server management to change it", "add route 10.110.0.0/16 (nat on)", "start server management"]
+server:
+  description: The server after the run (before it, in check mode).
+  returned: always
+  type: dict
+  sample: {"id": "5f0c...", "name": "management", "network": "172.27.224.0/20", "port": 1194,
+           "protocol": "udp", "dns_servers": ["10.120.0.2"], "search_domain": "management.internal",
+           "routes": ["10.110.0.0/16 (nat)"], "organizations": ["refarch"], "status": "online"}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+
+
+def read(client, name):
+    servers = [s for s in client.request("GET", "/server") or [] if s.get("name") == name]
+    if len(servers) > 1:
+        raise PlanError("name", "%d Pritunl servers are named %s" % (len(servers), name))
+    server = servers[0] if servers else None
+    routes, attached = [], []
+    if server:
+        routes = client.request("GET", "/server/%s/route" % server["id"]) or []
+        attached = client.request("GET", "/server/%s/organization" % server["id"]) or []
+    return server, routes, attached
+
+
+def main():
+    spec = dict(api.PRITUNL_SPEC)
+    spec.update(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        started=dict(type="bool", default=True),
+        network=dict(type="str"),
+        port=dict(type="int", default=1194),
+        protocol=dict(type="str", default="udp", choices=["udp", "tcp"]),
+        dns_servers=dict(type="list", elements="str"),
+        vpc_cidr=dict(type="str"),
+        search_domain=dict(type="str"),
+        routes=dict(type="list", elements="str", default=[]),
+        allowed_networks=dict(type="list", elements="str"),
+        route_nat=dict(type="bool", default=True),
+        organizations=dict(type="list", elements="str", default=[]),
+    )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+                           required_if=[("state", "present", ("network",))])
+    p = module.params
+    try:
+        settings, routes = api.desired_settings(p) if p["state"] == "present" else (None, None)
+    except PlanError as e:
+        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
+
+    client = api.Client.from_module(module)
+    actions = []
+    try:
+        server, current_routes, attached = read(client, p["name"])
+        before = api.snapshot(server, current_routes, attached)
+        if p["state"] == "absent":
+            steps = [("delete server %s" % p["name"], "DELETE", "/server/%s" % server["id"], None)] if server else []
+        else:
+            all_orgs = {}
+            missing = set(p["organizations"]) - set(o["name"] for o in attached)
+            if missing:
+                all_orgs = dict((o["name"], o["id"]) for o in client.request("GET", "/organization") or [])
+                absent_orgs = sorted(missing - set(all_orgs))
+                if absent_orgs and not module.check_mode:
+                    raise PlanError("organizations", "%s not found in Pritunl; create them first with "
+                                                     "community.general.pritunl_org" % ", ".join(absent_orgs))
+            steps = api.plan_server(settings, routes, p["route_nat"], p["organizations"], server,
+                                    current_routes, attached, all_orgs, p["started"])
+        if module.check_mode:
+            actions = [s[0] for s in steps]
+        elif steps:
+            if server is None and p["state"] == "present":
+                text, method, path, body = steps[0]
+                client.request(method, path, body)
+                actions.append(text)
+                # plan again against what Pritunl made (it adds routes of its own)
+                server, current_routes, attached = read(client, p["name"])
+                steps = api.plan_server(settings, routes, p["route_nat"], p["organizations"], server,
+                                        current_routes, attached, all_orgs, p["started"])
+            for text, method, path, body in steps:
+                client.request(method, path, body)
+                actions.append(text)
+            if p["state"] == "present":
+                server, current_routes, attached = read(client, p["name"])
+    except PlanError as e:
+        module.fail_json(msg="%s: %s" % (e.field, e.reason), field=e.field, reason=e.reason, actions=actions)
+    except api.PritunlError as e:
+        module.fail_json(msg="Pritunl API: %s" % e, status=e.status, actions=actions)
+    except Exception as e:  # connection refused, TLS errors
+        module.fail_json(msg="Pritunl API at %s: %s" % (p["pritunl_url"], e), actions=actions)
+
+    after = {} if p["state"] == "absent" else api.snapshot(server, current_routes, attached)
+    if module.check_mode and p["state"] == "present":
+        after = dict(before, **settings) if before else dict(settings)
+        after["routes"] = sorted("%s%s" % (r, " (nat)" if p["route_nat"] else "") for r in routes)
+        after["organizations"] = sorted(set(before.get("organizations", [])) | set(p["organizations"]))
+    result = dict(changed=bool(actions), actions=actions,
+                  server=dict(after, id=server and server.get("id")) if after else {})
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
