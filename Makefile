@@ -29,7 +29,7 @@ unit: venv
 	$(BIN)/pytest -q tests/unit
 
 integration: venv
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q -n 2 tests/integration
 
 molecule: venv
 	bash tools/molecule_all.sh
@@ -38,7 +38,7 @@ lint: venv
 	$(BIN)/ansible-lint --profile production
 
 test: venv
-	$(BIN)/pytest -q tests/unit tests/integration
+	$(BIN)/pytest -q -n 2 tests/unit tests/integration
 	bash tools/molecule_all.sh
 	$(BIN)/ansible-lint --profile production
 
