@@ -530,6 +530,8 @@ class DnsZones(object):
         self.plan_records(holder, name, "public")
         if parent:
             self.plan_delegation(parent, holder)
+        elif self.parent_name:  # check mode only: the parent zone is missing
+            self.actions.append("delegate %s in %s" % (self.pub_name, self.parent_name))
         self.result["public_zone"] = dict(holder=holder, name=name, parent_zone_id=parent and parent[1])
 
     def read_parent(self):
@@ -555,7 +557,6 @@ class DnsZones(object):
                               "dns_zones call)" % self.parent_name, "public_zone.parent_zone.name")
             if self.present:  # check mode of a whole run: the domain owner's call has not created it
                 self.warnings.append("parent zone %s does not exist yet; a real run needs it" % self.parent_name)
-                self.actions.append("delegate %s in %s" % (self.pub_name, self.parent_name))
             return None
         pid = zone_id(found[0])
         existing = zones.rrsets(pid, [("NS", self.pub_name), ("TXT", dns.registry_name(self.owner, self.parent_name))])
