@@ -270,6 +270,14 @@ def read_groups(ec2, vpc_id, owner):
     return owned, default, by_name
 
 
+def group_ids(owned, default):
+    """{logical name: group ID} for the owned groups and the default group."""
+    ids = dict((n, g["GroupId"]) for n, g in owned.items())
+    if default:
+        ids[DEFAULT_GROUP] = default["GroupId"]
+    return ids
+
+
 def resolve_prefix_list_names(ec2, planned):
     names = prefix_list_names(planned)
     if names:
@@ -280,9 +288,7 @@ def resolve_prefix_list_names(ec2, planned):
 def diff_present(planned, owned, default, by_name, params):
     """Ordered actions (dicts) turning the snapshot into the planned groups."""
     owner = params["owner"]
-    id_to_name = dict((g["GroupId"], n) for n, g in owned.items())
-    if default:
-        id_to_name[default["GroupId"]] = DEFAULT_GROUP
+    id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
     creates, tags, rules, deletes = [], [], [], []
     for group in planned:
         name = group["name"]
@@ -323,9 +329,7 @@ def diff_present(planned, owned, default, by_name, params):
 
 def diff_absent(planned, owned, default):
     """Revoke our rules from the adopted default group, unlink owned groups, delete them."""
-    id_to_name = dict((g["GroupId"], n) for n, g in owned.items())
-    if default:
-        id_to_name[default["GroupId"]] = DEFAULT_GROUP
+    id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
     actions = []
     for group in planned:
         if group["adopted"] and default is not None:
@@ -351,9 +355,7 @@ def diff_absent(planned, owned, default):
 
 def apply_actions(ec2, actions, planned, owned, default, vpc_id):
     by_name = dict((g["name"], g) for g in planned)
-    ids = dict((n, g["GroupId"]) for n, g in owned.items())
-    if default:
-        ids[DEFAULT_GROUP] = default["GroupId"]
+    ids = group_ids(owned, default)
     for action in actions:
         op, name = action["op"], action["group"]
         if op == "create":
@@ -379,9 +381,7 @@ def rule_model(group, attr, id_to_name):
 
 
 def diff_models(planned, owned, default):
-    id_to_name = dict((g["GroupId"], n) for n, g in owned.items())
-    if default:
-        id_to_name[default["GroupId"]] = DEFAULT_GROUP
+    id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
     before, after = {}, {}
     for group in planned:
         current = default if group["adopted"] else owned.get(group["name"])
@@ -426,9 +426,7 @@ def main():
         before, after = diff_models(planned, owned, default)
         if not present:
             after = {}
-        ids = dict((n, g["GroupId"]) for n, g in owned.items())
-        if default:
-            ids[DEFAULT_GROUP] = default["GroupId"]
+        ids = group_ids(owned, default)
         if actions and not module.check_mode:
             ids = apply_actions(ec2, actions, planned, owned, default, vpc_id)
     except PlanError as e:
