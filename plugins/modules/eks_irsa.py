@@ -382,6 +382,14 @@ def apply(iam, action):
         iam.delete_role(RoleName=a["name"])
 
 
+def adopt_concurrent_provider(iam, arn, provider):
+    found = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    if irsa.STS_AUDIENCE not in found.get("ClientIDList", []):
+        raise irsa.IrsaError("cluster_name", "the OIDC provider %s was created concurrently without client id %s"
+                             % (arn, irsa.STS_AUDIENCE))
+    provider["owned"] = False
+
+
 def snapshot(provider, roles):
     """The --diff view: the cluster's provider and the owned roles' documents."""
     return dict(oidc_provider=provider, roles=dict(
@@ -465,12 +473,21 @@ def run(module, conn):
     before = snapshot(current_provider, owned)
     after = predicted(before, actions)
     if not module.check_mode:
+        done = []
         for action in actions:
             try:
                 apply(iam, action)
-            except (BotoCoreError, ClientError) as e:
-                module.fail_json_aws(e, msg="%s failed" % action["text"],
-                                     actions=[a["text"] for a in actions[:actions.index(action)]])
+            except ClientError as e:
+                if action["op"] == "create_provider" and error_code(e) == "EntityAlreadyExists":
+                    # created meanwhile by someone else (another environment's run sharing the
+                    # issuer, as in the emulator): use it as a foreign provider
+                    adopt_concurrent_provider(iam, action["args"]["arn"], result["oidc_provider"])
+                    continue
+                module.fail_json_aws(e, msg="%s failed" % action["text"], actions=done)
+            except BotoCoreError as e:
+                module.fail_json_aws(e, msg="%s failed" % action["text"], actions=done)
+            done.append(action["text"])
+        actions = [a for a in actions if a["text"] in done]
     result.update(changed=bool(actions), actions=[a["text"] for a in actions])
     if module._diff:
         result["diff"] = dict(before=before, after=after)
