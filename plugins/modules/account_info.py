@@ -50,7 +50,7 @@ extends_documentation_fragment:
   - refarch.network.aws
   - amazon.aws.boto3
 author:
-  - refarch.network contributors
+  - refarch.network developers (@refarch)
 """
 
 EXAMPLES = r"""

@@ -65,7 +65,7 @@ extends_documentation_fragment:
   - refarch.network.aws.ownership
   - amazon.aws.boto3
 author:
-  - refarch.network contributors
+  - refarch.network developers (@refarch)
 """
 
 EXAMPLES = r"""
