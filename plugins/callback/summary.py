@@ -18,7 +18,7 @@ description:
 requirements:
   - enable in ansible.cfg with C(callbacks_enabled = refarch.network.summary)
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 """
 
 from ansible.plugins.callback import CallbackBase

@@ -20,7 +20,7 @@ options:
     type: dict
     required: true
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 """
 
 EXAMPLES = r"""

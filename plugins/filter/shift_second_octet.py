@@ -22,7 +22,7 @@ options:
     type: int
     required: true
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 """
 
 EXAMPLES = r"""

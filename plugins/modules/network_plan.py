@@ -21,7 +21,7 @@ description:
   - Adding a tier at the end or an availability zone at the end never moves an existing subnet.
   - The same planner is available as the filter P(refarch.network.network_plan#filter).
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   cidr:
     description: The VPC's IPv4 CIDR.

@@ -25,7 +25,7 @@ description:
   - Changes AWS cannot make in place (the VPC CIDR, a subnet's CIDR or zone) are refused.
   - Check mode is exact - it reports the same actions a real run would take and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   name:
     description:

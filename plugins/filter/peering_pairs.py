@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: peering_pairs
+short_description: The environment links one host converges, from every environment's inventory data
+version_added: 0.1.0
+description:
+  - Reads C(peers), C(peering_tiers), C(peering_dns_resolution), C(connectivity), C(owner),
+    C(vpc_cidr), C(aws_region) and C(refarch_role_arn) of the environments in O(present) and
+    returns the links O(host) converges, and messages for links that cannot be made in this run.
+  - A link needs both environments to list each other in C(peers). The environment whose name
+    sorts first requests it, so with several inventories combined each link is converged once.
+  - Invalid data (an environment peering with itself, overlapping CIDRs, the two ends choosing
+    different C(connectivity)) raises an error naming the field.
+options:
+  _input:
+    description: C(hostvars).
+    type: dict
+    required: true
+  host:
+    description: The environment asking (usually C(inventory_hostname)).
+    type: str
+    required: true
+  present:
+    description: The environments in this run (usually C(ansible_play_hosts_all)).
+    type: list
+    elements: str
+    required: true
+author:
+  - refarch.network developers
+"""
+
+EXAMPLES = r"""
+- name: Links this environment requests
+  ansible.builtin.debug:
+    msg: "{{ (hostvars | refarch.network.peering_pairs(inventory_hostname, ansible_play_hosts_all)).pairs }}"
+"""
+
+RETURN = r"""
+_value:
+  description:
+    - C(pairs) - the links O(host) requests (requester, accepter, owners, tiers of each side,
+      allow_dns_resolution, connectivity, accepter_role_arn, accepter_region, key);
+      C(skipped) - messages for links whose peer is not in the run or does not consent.
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.refarch.network.plugins.module_utils.peering_plan import inventory_environments, pairs_for
+from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+
+def peering_pairs(hostvars, host, present):
+    try:
+        return pairs_for(inventory_environments(hostvars, present), host)
+    except PlanError as e:
+        raise AnsibleFilterError("Invalid peering data: %s" % e)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"peering_pairs": peering_pairs}
