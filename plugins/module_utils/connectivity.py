@@ -10,7 +10,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, Connection, find_owned_vpc, owned_route_tables_for_tiers, owner_filter, tag_dict)
+    KEY_TAG, OWNER_TAG, Connection, find_owned_vpc, owned_route_tables_for_tiers, owner_filter, tag_dict)
 
 LIVE_CIDR_STATES = ("associated", "associating")
 
@@ -72,6 +72,12 @@ def lookup_vpc(module, ec2, owner, vpc_id, field):
         return find_owned_vpc(ec2, owner)
     except ValueError as e:
         module.fail_json(msg="%s: %s" % (field, e))
+
+
+def tagged(resource, owner, key=None):
+    """Client-side check of owner/key tags: the emulator ignores some Describe filters."""
+    tags = tag_dict(resource.get("Tags"))
+    return tags.get(OWNER_TAG) == owner and (key is None or tags.get(KEY_TAG) == key)
 
 
 def vpc_cidrs(vpc):

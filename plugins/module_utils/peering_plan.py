@@ -104,6 +104,18 @@ def routes_view(tables, chosen_ids, destinations, target_key, target_id, names):
 
 # --- pairs from inventory data -------------------------------------------------------------
 
+INVENTORY_KEYS = ("peers", "peering_tiers", "peering_dns_resolution", "connectivity", "owner", "vpc_cidr",
+                  "aws_region", "refarch_role_arn", "transit_gateway_hub", "transit_gateway_subnet_tier")
+
+
+def inventory_environments(hostvars, present):
+    """{name: the connectivity variables of that host} for the hosts in ``present``."""
+    environments = {}
+    for name in present:
+        data = hostvars[name]
+        environments[name] = dict((k, data[k]) for k in INVENTORY_KEYS if k in data)
+    return environments
+
 def _env(name, data):
     """One environment's connectivity intent, validated; ``data`` is its host vars."""
     field = "%s.peers" % name
@@ -132,6 +144,8 @@ def _env(name, data):
         role_arn=data.get("refarch_role_arn") or None,
         region=data.get("aws_region") or None,
         cidr=cidr,
+        hub=bool(data.get("transit_gateway_hub", False)),
+        subnet_tier=data.get("transit_gateway_subnet_tier") or "private",
     )
 
 
@@ -172,7 +186,7 @@ def plan_pairs(environments, present=None):
                 requester_tiers=env["tiers"], accepter_tiers=other["tiers"],
                 allow_dns_resolution=env["dns"] and other["dns"],
                 connectivity=env["connectivity"],
-                accepter_role_arn=other["role_arn"], accepter_region=other["region"],
+                accepter_role_arn=other["role_arn"] or "", accepter_region=other["region"],
                 key=peering_key(name, peer),
             ))
     return dict(pairs=pairs, skipped=sorted(set(skipped)))
@@ -184,3 +198,43 @@ def pairs_for(environments, host, present=None):
     mine = [p for p in plan["pairs"] if p["requester"] == host]
     skipped = [m for m in plan["skipped"] if host in m.split(":")[0].split(" <-> ")]
     return dict(pairs=mine, skipped=skipped)
+
+
+def plan_transit(environments, present=None):
+    """The Transit Gateway hub and its attachments, from the same inventory data as peering.
+
+    Links come from ``plan_pairs`` (only those with ``connectivity: transit_gateway``); the
+    environment with ``transit_gateway_hub: true`` owns the TGW and converges every attachment.
+    Each attachment reaches exactly its linked peers (its own TGW route table), so the
+    isolation of the peering layout holds: no link, no route. Attachments must be in the hub's
+    account and region (cross-account attachments need a RAM share, not done here).
+    Returns ``{"hub": name or None, "attachments": [...], "skipped": [...]}``.
+    """
+    plan = plan_pairs(environments, present)
+    present = set(environments if present is None else present)
+    envs = dict((name, _env(name, data)) for name, data in environments.items() if name in present)
+    links = [p for p in plan["pairs"] if p["connectivity"] == "transit_gateway"]
+    members = sorted(set(p["requester"] for p in links) | set(p["accepter"] for p in links))
+    hubs = sorted(name for name, env in envs.items() if env["hub"] and env["connectivity"] == "transit_gateway")
+    if len(hubs) > 1:
+        raise PlanError("%s.transit_gateway_hub" % hubs[1], "only one environment may own the Transit Gateway (%s)" % (
+            ", ".join(hubs)))
+    skipped = list(plan["skipped"])
+    if members and not hubs:
+        skipped.append("transit gateway: no environment with transit_gateway_hub: true in this run; "
+                       "links %s skipped" % ", ".join("%s <-> %s" % (p["requester"], p["accepter"]) for p in links))
+        return dict(hub=None, attachments=[], skipped=sorted(skipped))
+    if not hubs:
+        return dict(hub=None, attachments=[], skipped=sorted(skipped))
+    hub = envs[hubs[0]]
+    attachments = []
+    for name in members:
+        env = envs[name]
+        if (env["role_arn"] or "") != (hub["role_arn"] or "") or (env["region"] or "") != (hub["region"] or ""):
+            raise PlanError("%s.connectivity" % name, "transit_gateway attachments must be in the hub's (%s) account "
+                            "and region; use connectivity: peering for %s" % (hub["name"], name))
+        peers = sorted(set([p["accepter"] for p in links if p["requester"] == name]
+                           + [p["requester"] for p in links if p["accepter"] == name]))
+        attachments.append(dict(owner=env["owner"], subnet_tier=env["subnet_tier"], route_tiers=env["tiers"],
+                                peers=[envs[p]["owner"] for p in peers]))
+    return dict(hub=hub["name"], attachments=attachments, skipped=sorted(skipped))

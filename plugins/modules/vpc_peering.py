@@ -180,7 +180,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, new_module, owned_tags, owner_filter, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import (
     apply_routes, credentials_connection, lookup_vpc, chosen_table_ids, owned_route_tables,
-    table_names, vpc_cidrs, wait_until)
+    table_names, tagged, vpc_cidrs, wait_until)
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
     check_no_overlap, peering_key, plan_routes, routes_view)
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
@@ -222,7 +222,7 @@ class Side(object):
 def find_connections(side, key):
     filters = owner_filter(side.owner, key) + [{"Name": "status-code", "Values": LIVE}]
     found = [c for c in side.ec2.describe_vpc_peering_connections(Filters=filters)["VpcPeeringConnections"]
-             if c["Status"]["Code"] in LIVE]  # the emulator ignores the status-code filter
+             if c["Status"]["Code"] in LIVE and tagged(c, side.owner, key)]  # the emulator ignores these filters
     # an active one first, so a duplicate left by a lost create reply is the one removed
     return sorted(found, key=lambda c: (c["Status"]["Code"] != "active", c["VpcPeeringConnectionId"]))
 

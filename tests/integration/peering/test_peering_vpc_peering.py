@@ -208,3 +208,22 @@ def test_missing_vpc_fails_clearly(aws, module, proxy):
     assert result.failed and result["field"] == "accepter_owner"
     assert "no VPC found for production" in result["msg"]
     assert proxy.writes() == []
+
+
+def test_two_links_of_one_environment_stay_apart_across_accounts(aws, module, proxy):
+    dev_account = "222222222222"
+    clients = dict(development=ec2_client(dev_account), management=ec2_client(MGMT), production=ec2_client(PROD))
+    for owner, cidr in (("development", "10.110.0.0/16"), ("management", "10.120.0.0/16"), ("production", "10.130.0.0/16")):
+        build_vpc(clients[owner], owner, cidr)
+    dev_mgmt = dict(requester_owner="development", accepter_owner="management", endpoint_url=proxy.url,
+                    assume_role_arn=role_arn(dev_account), accepter_assume_role_arn=role_arn(MGMT))
+    mgmt_prod = dict(requester_owner="management", accepter_owner="production", endpoint_url=proxy.url,
+                     assume_role_arn=role_arn(MGMT), accepter_assume_role_arn=role_arn(PROD))
+    first = module("vpc_peering", dev_mgmt)["peering"]["id"]
+    # management now sees a connection it accepted (tagged by it as accepter): not this link's
+    second = module("vpc_peering", mgmt_prod)
+    assert second["changed"] and second["peering"]["id"] != first
+    assert len(live_peerings(clients["management"])) == 2
+    proxy.clear()
+    assert module("vpc_peering", dev_mgmt)["actions"] == [] and module("vpc_peering", mgmt_prod)["actions"] == []
+    assert proxy.writes() == []
