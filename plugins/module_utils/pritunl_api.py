@@ -187,9 +187,9 @@ def plan_server(settings, routes, nat, organizations, server, current_routes, at
             steps.append(("add route %s (nat %s)" % (network, "on" if nat else "off"), "POST",
                           "/server/%s/route" % sid, dict(network=network, nat=nat, comment="refarch")))
         elif bool(have[network].get("nat")) != nat:
+            body = dict(network=network, nat=nat, comment="refarch")
             steps.append(("set nat %s on route %s" % ("on" if nat else "off", network), "PUT",
-                          "/server/%s/route/%s" % (sid, route_id(network)), dict(network=network, nat=nat,
-                                                                                comment="refarch")))
+                          "/server/%s/route/%s" % (sid, route_id(network)), body))
     for network in sorted(set(have) - set(routes)):
         steps.append(("remove route %s" % network, "DELETE", "/server/%s/route/%s" % (sid, route_id(network)), None))
     attached_names = set(o["name"] for o in attached)

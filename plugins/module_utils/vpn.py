@@ -137,8 +137,8 @@ def ingress_of(permissions):
             rules.add((proto, perm.get("FromPort"), perm.get("ToPort"), rng["CidrIp"]))
         for key in ("Ipv6Ranges", "UserIdGroupPairs", "PrefixListIds"):
             for item in perm.get(key, []):
-                rules.add(("other", key, json.dumps(item, sort_keys=True), json.dumps(perm, sort_keys=True,
-                                                                                         default=str)))
+                whole = json.dumps(perm, sort_keys=True, default=str)
+                rules.add(("other", key, json.dumps(item, sort_keys=True), whole))
     return rules
 
 

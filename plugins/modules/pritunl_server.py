@@ -29,7 +29,7 @@ description:
   - Tested against a small fake Pritunl server speaking the same HTTP API; behaviour against a
     live Pritunl is untested here.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   pritunl_url:
     description: Base URL of the Pritunl web console, for example C(https://vpn.example.com).

@@ -30,7 +30,7 @@ description:
     peered VPC, the peering connection to our VPC).
   - Check mode is exact - it reports the actions a real run would take and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   key:
     description:
@@ -829,7 +829,7 @@ def main():
     module = new_module(
         argument_spec=dict(
             owner=dict(type="str", required=True),
-            key=dict(type="str", default="instance/vpn"),
+            key=dict(type="str", default="instance/vpn", no_log=False),
             name=dict(type="str"),
             tags=dict(type="dict", default={}),
             state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -129,7 +129,9 @@ class FakePritunl(object):
     def view(server):
         return dict((k, v) for k, v in server.items() if k not in ("routes",))
 
-    def _handler(fake):
+    def _handler(self):
+        fake = self
+
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass

@@ -48,8 +48,8 @@ def test_launches_one_hardened_instance(aws, module):
     assert attr["DisableApiTermination"]["Value"] is True
     data = ec2.describe_instance_attribute(InstanceId=inst["InstanceId"], Attribute="userData")
     assert base64.b64decode(data["UserData"]["Value"]).decode() == USER_DATA
-    assert sg_rules(ec2, result["security_group"]["id"]) == [("tcp", 443, "203.0.113.0/24"),
-                                                               ("udp", 1194, "0.0.0.0/0")]
+    expected = [("tcp", 443, "203.0.113.0/24"), ("udp", 1194, "0.0.0.0/0")]
+    assert sg_rules(ec2, result["security_group"]["id"]) == expected
     [address] = ec2.describe_addresses(Filters=[{"Name": "tag:refarch:key", "Values": ["eip/vpn"]}])["Addresses"]
     assert address["InstanceId"] == inst["InstanceId"]
     assert result["public_ip"] == address["PublicIp"]

@@ -26,8 +26,8 @@ def client(service, role_arn=None):
 def build_vpc(owner, cidr, role_arn=None):
     """VPC + public and private subnets in two zones + one owned route table per tier."""
     ec2 = client("ec2", role_arn)
-    vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc",
-                                                              "Tags": tags(owner, "vpc")}])["Vpc"]["VpcId"]
+    spec = [{"ResourceType": "vpc", "Tags": tags(owner, "vpc")}]
+    vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=spec)["Vpc"]["VpcId"]
     base = cidr.split(".")
     result = dict(vpc_id=vpc, cidr=cidr, subnets={}, tables={})
     for t_index, tier in enumerate(("public", "private")):

@@ -82,7 +82,7 @@ def test_dns_defaults_to_the_vpc_resolver_and_search_domain_is_kept():
     assert settings["search_domain"] == "management.internal"
     assert routes == ["10.120.0.0/16", "10.110.0.0/16"]
     assert api.resolver("10.130.0.0/16") == "10.130.0.2"
-    explicit, _ = api.desired_settings(params(dns_servers=["10.120.0.2", "10.110.0.2"]))
+    explicit = api.desired_settings(params(dns_servers=["10.120.0.2", "10.110.0.2"]))[0]
     assert explicit["dns_servers"] == ["10.120.0.2", "10.110.0.2"]
 
 
@@ -114,7 +114,7 @@ def test_new_server_plan_creates_routes_removes_default_attaches_and_starts():
 
 
 def current(status="online"):
-    settings, _ = api.desired_settings(params())
+    settings = api.desired_settings(params())[0]
     return dict(settings, id="s1", status=status)
 
 
