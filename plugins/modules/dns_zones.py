@@ -36,7 +36,7 @@ description:
     and reported in a warning.
   - Check mode is exact - it reports the same actions a real run would take and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   vpc_id:
     description:
@@ -452,12 +452,13 @@ class DnsZones(object):
             raise Failure("no VPC tagged %s=%s, %s=vpc; build it first (vpc_tiers) or pass vpc_id" % (
                 OWNER_TAG, self.owner, KEY_TAG), "vpc_id")
         wanted = self.wanted_vpcs(vpc, region)
+        pairs = [(vid, reg) for vid, reg, conn in wanted]
         holder = dict(zone=zone)
         associated = set((v["VPCId"], v["VPCRegion"]) for v in (zone or {}).get("VPCs", []))
         registered = set((k[len(VPC_TAG_PREFIX):], v) for k, v in (zone or {}).get("Tags", {}).items()
                          if k.startswith(VPC_TAG_PREFIX))
         self.before["private_zone"] = zone and dict(name=name, vpcs=sorted("%s %s" % a for a in associated))
-        self.after["private_zone"] = dict(name=name, vpcs=sorted("%s %s" % (v, r) for v, r, _ in wanted))
+        self.after["private_zone"] = dict(name=name, vpcs=sorted("%s %s" % p for p in pairs))
         if zone is None:
             associated.add((vpc["VpcId"], region))
             self.step("create private zone %s with %s" % (name, vpc["VpcId"]), lambda: holder.update(
@@ -465,12 +466,12 @@ class DnsZones(object):
                                        vpc=dict(VPCRegion=region, VPCId=vpc["VpcId"]))))
         tags = owned_tags(self.owner, key, name.rstrip("."), self.p["tags"])
         # Tag before associating: an interrupted run then still knows the association is ours.
-        tags.update((VPC_TAG_PREFIX + vid, reg) for vid, reg, _ in wanted)
+        tags.update((VPC_TAG_PREFIX + vid, reg) for vid, reg in pairs)
         self.plan_tags(holder, tags, name)
         for vid, reg, conn in wanted:
             if (vid, reg) not in associated:
                 self.plan_association(holder, name, vid, reg, conn)
-        stale = sorted(registered - set((v, r) for v, r, _ in wanted))
+        stale = sorted(registered - set(pairs))
         for vid, reg in stale:
             if (vid, reg) in associated:
                 self.step("disassociate %s (%s) from %s" % (vid, reg, name),
@@ -478,10 +479,10 @@ class DnsZones(object):
                               HostedZoneId=zone_id(holder["zone"]), VPC=dict(VPCRegion=reg, VPCId=vid)))
         if stale:
             self.step(None, lambda: self.zones.tag(zone_id(holder["zone"]),
-                                                   remove=[VPC_TAG_PREFIX + vid for vid, _ in stale]))
+                                                   remove=[VPC_TAG_PREFIX + p[0] for p in stale]))
         self.plan_records(holder, name, "private")
         self.result["private_zone"] = dict(holder=holder, name=name,
-                                           vpcs=[dict(vpc_id=v, region=r) for v, r, _ in wanted])
+                                           vpcs=[dict(vpc_id=v, region=r) for v, r in pairs])
 
     def plan_association(self, holder, name, vpc_id, region, conn):
         vpc = dict(VPCRegion=region, VPCId=vpc_id)

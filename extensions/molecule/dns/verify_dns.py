@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Verify the environments' DNS in the emulator with plain boto3.
 
 verify_dns.py DOMAIN OWNER:RESOLVER:PRIVATE_ZONE:PUBLIC_ZONE ...   or   verify_dns.py --empty

@@ -39,6 +39,12 @@ def find(records, name, rtype):
     return found[0] if found else None
 
 
+def create_record(r53, zone_id, name, rtype, value):
+    record = {"Name": name, "Type": rtype, "TTL": 60, "ResourceRecords": [{"Value": value}]}
+    r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": record}]})
+
+
 def values(record):
     return sorted(v["Value"].rstrip(".") for v in record["ResourceRecords"])
 
@@ -149,20 +155,14 @@ def test_foreign_zones_and_records_survive_converge_and_absent(world, module):
     r53 = world["r53"]
     # a foreign public zone of the same name, and foreign records in the parent zone
     foreign_zone = r53.create_hosted_zone(Name="prod.example.com", CallerReference="someone-else")["HostedZone"]["Id"]
-    r53.change_resource_record_sets(HostedZoneId=foreign_zone, ChangeBatch={"Changes": [{"Action": "CREATE",
-        "ResourceRecordSet": {"Name": "keep.prod.example.com", "Type": "A", "TTL": 60,
-                              "ResourceRecords": [{"Value": "198.51.100.1"}]}}]})
-    world["parent_r53"].change_resource_record_sets(HostedZoneId=world["parent"], ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {"Name": "www.example.com", "Type": "A", "TTL": 60,
-                                                   "ResourceRecords": [{"Value": "198.51.100.2"}]}}]})
+    create_record(r53, foreign_zone, "keep.prod.example.com", "A", "198.51.100.1")
+    create_record(world["parent_r53"], world["parent"], "www.example.com", "A", "198.51.100.2")
     result = module("dns_zones", prod_args())
     assert not result.failed, result
     ours = result["public_zone"]["id"]
     assert ours != foreign_zone.split("/")[-1]
     # a record another tool (External-DNS) adds to our zone later
-    r53.change_resource_record_sets(HostedZoneId=ours, ChangeBatch={"Changes": [{"Action": "CREATE",
-        "ResourceRecordSet": {"Name": "app.prod.example.com", "Type": "A", "TTL": 60,
-                              "ResourceRecords": [{"Value": "198.51.100.3"}]}}]})
+    create_record(r53, ours, "app.prod.example.com", "A", "198.51.100.3")
     assert module("dns_zones", prod_args())["changed"] is False
 
     gone = module("dns_zones", prod_args(state="absent"))
@@ -192,9 +192,7 @@ def test_absent_removes_everything_owned(world, module):
 
 
 def test_existing_record_not_ours_fails_before_any_write(world, module):
-    world["parent_r53"].change_resource_record_sets(HostedZoneId=world["parent"], ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {"Name": "prod.example.com", "Type": "NS", "TTL": 60,
-                                                   "ResourceRecords": [{"Value": "ns1.elsewhere.net"}]}}]})
+    create_record(world["parent_r53"], world["parent"], "prod.example.com", "NS", "ns1.elsewhere.net")
     proxy = AwsProxy(world_port(world)).start()
     try:
         result = module("dns_zones", prod_args(endpoint_url=proxy.url))

@@ -145,19 +145,18 @@ def test_plan_refuses_to_take_over_a_foreign_record():
 
 def test_delegation_scope_leaves_the_same_owners_other_entries_alone():
     zone = "example.com."
-    existing = existing_zone("management", zone, {("A", "www.example.com."): ["10.0.0.1"],
-                                                   ("NS", "mgt.example.com."): ["ns-1.aws."]},
-                             {"A www.example.com.", "NS mgt.example.com. delegation"})
+    records = {("A", "www.example.com."): ["10.0.0.1"], ("NS", "mgt.example.com."): ["ns-1.aws."]}
+    existing = existing_zone("management", zone, records, {"A www.example.com.", "NS mgt.example.com. delegation"})
     # the domain owner's record plan does not see the delegation as its own
-    changes, actions, _, _ = dns.plan_zone_records("management", zone, {}, existing)
+    changes, actions = dns.plan_zone_records("management", zone, {}, existing)[:2]
     assert actions == ["delete record A www.example.com."]
     registry = changes[-1]["ResourceRecordSet"]
     assert dns.decode_registry([r["Value"] for r in registry["ResourceRecords"]], "management") == {
         "NS mgt.example.com. delegation"}
     # and the delegation plan removes only its own entry
     entry = "NS mgt.example.com. delegation"
-    changes, actions, _, _ = dns.plan_zone_records("management", zone, {}, existing, scope=lambda e: e == entry,
-                                                   suffix="delegation")
+    changes, actions = dns.plan_zone_records("management", zone, {}, existing, scope=lambda e: e == entry,
+                                             suffix="delegation")[:2]
     assert actions == ["delete record NS mgt.example.com."]
     assert dns.decode_registry([r["Value"] for r in changes[-1]["ResourceRecordSet"]["ResourceRecords"]],
                                "management") == {"A www.example.com."}
