@@ -78,15 +78,15 @@ def mermaid(facts_by_env):
                 lines.append('      %s["%s<br/>%s"]' % (node_id(env, s["id"]), text(s.get("az") or s["id"]), s["cidr"]))
             lines.append("    end")
         for nat in sorted(facts.get("nat_gateways", {}).values(), key=lambda n: n["id"]):
-            lines.append('    %s{{"NAT %s<br/>%s"}}' % (node_id(env, nat["id"]), text(nat.get("key") or nat["id"]),
-                                                       nat.get("public_ip") or ""))
+            label = "NAT %s<br/>%s" % (text(nat.get("key") or nat["id"]), nat.get("public_ip") or "")
+            lines.append('    %s{{"%s"}}' % (node_id(env, nat["id"]), label))
         for ep in sorted(facts.get("endpoints", {}).values(), key=lambda e: e["id"]):
-            lines.append('    %s[("%s endpoint<br/>%s")]' % (node_id(env, ep["id"]), text(short_service(ep["service"])),
-                                                          ep["type"]))
+            label = "%s endpoint<br/>%s" % (text(short_service(ep["service"])), ep["type"])
+            lines.append('    %s[("%s")]' % (node_id(env, ep["id"]), label))
         vpn = facts.get("vpn")
         if vpn:
-            lines.append('    %s["VPN server %s<br/>%s"]' % (node_id(env, vpn["id"]), vpn["id"],
-                                                            vpn.get("private_ip") or ""))
+            label = "VPN server %s<br/>%s" % (vpn["id"], vpn.get("private_ip") or "")
+            lines.append('    %s["%s"]' % (node_id(env, vpn["id"]), label))
         lines.append("  end")
         if igw:
             lines.append("  internet --- %s" % node_id(env, igw["id"]))
@@ -146,8 +146,8 @@ def dot(facts_by_env):
         for nat in sorted(facts.get("nat_gateways", {}).values(), key=lambda n: n["id"]):
             lines.append("    %s [shape=hexagon, label=%s];" % (node_id(env, nat["id"]), q("NAT " + (nat.get("key") or nat["id"]))))
         for ep in sorted(facts.get("endpoints", {}).values(), key=lambda e: e["id"]):
-            lines.append("    %s [shape=cylinder, label=%s];" % (node_id(env, ep["id"]),
-                                                                q("%s endpoint" % short_service(ep["service"]))))
+            label = q("%s endpoint" % short_service(ep["service"]))
+            lines.append("    %s [shape=cylinder, label=%s];" % (node_id(env, ep["id"]), label))
         if facts.get("vpn"):
             lines.append("    %s [shape=box3d, label=%s];" % (node_id(env, facts["vpn"]["id"]), q("VPN " + facts["vpn"]["id"])))
         lines.append("  }")

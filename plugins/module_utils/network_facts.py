@@ -51,12 +51,11 @@ VPN_KEY = "instance/vpn"
 PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "all": "all",
              "tcp": "tcp", "udp": "udp", "icmp": "icmp"}
 TARGETS = (
-    ("GatewayId", "local", "local"),
-    ("NatGatewayId", "nat-gateway", None),
-    ("VpcPeeringConnectionId", "peering-connection", None),
-    ("TransitGatewayId", "transit-gateway", None),
-    ("InstanceId", "instance", None),
-    ("NetworkInterfaceId", "network-interface", None),
+    ("NatGatewayId", "nat-gateway"),
+    ("VpcPeeringConnectionId", "peering-connection"),
+    ("TransitGatewayId", "transit-gateway"),
+    ("InstanceId", "instance"),
+    ("NetworkInterfaceId", "network-interface"),
 )
 
 
@@ -88,7 +87,7 @@ def normalise_route(route):
     elif gateway and gateway.startswith("vpce-"):
         target_type, target = "vpc-endpoint", gateway
     else:
-        for field, kind, _ in TARGETS[1:]:
+        for field, kind in TARGETS:
             if route.get(field):
                 target_type, target = kind, route[field]
                 break

@@ -20,7 +20,7 @@ description:
     (C(network.svg), from C(network.dot)).
   - Makes no AWS call. Files are rewritten only when their content changes.
 author:
-  - refarch.network contributors
+  - refarch.network developers (@refarch)
 options:
   facts:
     description: The C(network_facts) of each environment, as a list or as a dict keyed by environment.

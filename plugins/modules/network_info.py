@@ -24,7 +24,7 @@ description:
     M(refarch.network.network_verify) and M(refarch.network.network_diagram).
   - Never writes anything; safe in check mode.
 author:
-  - refarch.network contributors
+  - refarch.network developers (@refarch)
 options:
   owner:
     description:

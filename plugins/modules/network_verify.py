@@ -26,7 +26,7 @@ description:
   - Intents that name something absent from the facts (an environment not in this run, no VPN)
     are reported as unverifiable, never as passed.
 author:
-  - refarch.network contributors
+  - refarch.network developers (@refarch)
 options:
   facts:
     description:

@@ -41,7 +41,7 @@ def build_env(owner, cidr, azs=("us-east-1a", "us-east-1b"), vpn=False, ec2=None
     igw = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway", owner, "igw"))
     env["igw"] = igw["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=env["igw"], VpcId=vpc)
-    for tier, _, _ in TIERS:
+    for tier in (t[0] for t in TIERS):
         for i, az in enumerate(azs):
             key = "subnet/%s/%s" % (tier, az)
             sub = ec2.create_subnet(VpcId=vpc, CidrBlock=subnet_cidr(cidr, tier, i), AvailabilityZone=az,

@@ -17,7 +17,7 @@ INVENTORIES = ["-i", "inventories/management", "-i", "inventories/development", 
 def playbook(name, *extra):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")] + INVENTORIES + ["playbooks/%s" % name] + list(extra)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
 

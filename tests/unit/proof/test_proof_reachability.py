@@ -312,8 +312,7 @@ def test_vpn_clients(envs):
 
 
 def test_group_placed_by_its_interfaces(envs):
-    result, _ = outcome(envs, "management/sg:vpn", "management/private", port=22)
-    assert result == "allow"
+    assert outcome(envs, "management/sg:vpn", "management/private", port=22)[0] == "allow"
     with pytest.raises(r.Unresolvable, match="used by no network interface"):
         r.analyze(envs, "production/sg:app", "internet", "tcp", 443)
 
@@ -344,10 +343,13 @@ networks = st.builds(lambda a, p: ipaddress.IPv4Network((a, p), strict=False),
                      st.integers(0, 2 ** 32 - 1), st.integers(0, 32))
 
 
+def count(addrs):
+    return sum(n.num_addresses for n in addrs)
+
+
 @given(st.lists(networks, min_size=1, max_size=4), st.lists(networks, min_size=1, max_size=4))
 def test_address_sets_partition(a, b):
     inside, outside = r.intersect(r.collapse(a), b), r.subtract(r.collapse(a), b)
-    count = lambda ns: sum(n.num_addresses for n in ns)  # noqa: E731
     assert count(inside) + count(outside) == count(r.collapse(a))
     assert not r.intersect(outside, b)
     assert all(any(x.subnet_of(y) for y in r.collapse(a)) for x in inside)
