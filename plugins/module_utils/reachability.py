@@ -86,8 +86,14 @@ def subtract(a, b):
     return collapse(pieces)
 
 
+_INTERNET = []
+
+
 def internet():
-    return subtract(nets(["0.0.0.0/0"]), nets(NOT_INTERNET))
+    """Public IPv4 space (computed once; callers get a copy)."""
+    if not _INTERNET:
+        _INTERNET.extend(subtract(nets(["0.0.0.0/0"]), nets(NOT_INTERNET)))
+    return list(_INTERNET)
 
 
 def show(addrs):
