@@ -341,9 +341,27 @@ class Zones(object):
         return dict(got["HostedZone"], Tags=zone.get("Tags", {}), VPCs=got.get("VPCs", []),
                     NameServers=got.get("DelegationSet", {}).get("NameServers", []))
 
-    def change(self, zid, changes, comment):
-        if changes:
-            self.r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch=dict(Comment=comment, Changes=changes))
+    def change(self, zid, changes, comment, replan):
+        """Submit a change batch. A batch AWS rejects as stale (a retried request whose first attempt
+        was applied, or a concurrent edit) is planned again from a fresh read: nothing left to do
+        means it was applied; a fresh plan is submitted once. ``replan()`` re-reads and re-plans."""
+        for attempt in (1, 2):
+            if not changes:
+                return
+            try:
+                self.r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch=dict(Comment=comment, Changes=changes))
+                return
+            except ClientError as e:
+                if error_code(e) != "InvalidChangeBatch" or attempt == 2:
+                    raise
+            changes = replan()
+
+    def delete(self, zid):
+        try:
+            self.r53.delete_hosted_zone(Id=zid)
+        except ClientError as e:
+            if error_code(e) != "NoSuchHostedZone":  # a retried request whose first attempt succeeded
+                raise
 
     def tag(self, zid, add=None, remove=None):
         kwargs = {}
@@ -560,15 +578,18 @@ class DnsZones(object):
                 self.warnings.append("parent zone %s does not exist yet; a real run needs it" % self.parent_name)
             return None
         pid = zone_id(found[0])
-        existing = zones.rrsets(pid, [("NS", self.pub_name), ("TXT", dns.registry_name(self.owner, self.parent_name))])
-        return zones, pid, existing
+        return zones, pid, zones.rrsets(pid, self.delegation_keys())
+
+    def delegation_keys(self):
+        """The only record sets of the parent zone we read: our delegation and our registry."""
+        return [("NS", self.pub_name), ("TXT", dns.registry_name(self.owner, self.parent_name))]
 
     def plan_delegation(self, parent, holder):
         zones, pid, existing = parent
         ttl = self.p["public_zone"]["parent_zone"]["ttl"]
         entry = dns.record_entry("NS", self.pub_name, "delegation")
 
-        def plan(servers):
+        def plan(servers, existing=existing):
             desired = {("NS", self.pub_name): (ttl, dns.normalize_values("NS", servers))} if holder else {}
             try:
                 return dns.plan_zone_records(self.owner, self.parent_name, desired, existing,
@@ -577,12 +598,16 @@ class DnsZones(object):
             except PlanError as e:
                 raise Failure(e.reason, e.field)
 
+        def submit(changes):
+            servers = holder["zone"]["NameServers"] if holder else []
+            zones.change(pid, changes, "refarch %s delegation" % self.owner,
+                         lambda: plan(servers, zones.rrsets(pid, self.delegation_keys())))
+
         what = "%s in %s" % (self.pub_name, self.parent_name)
         if holder is not None and holder["zone"] is None:
             plan(["unknown."])  # the zone is new: only the conflict check can be done now
             self.after["delegation"] = {what: "(name servers known after creation)"}
-            self.step("delegate %s" % what, lambda: zones.change(
-                pid, plan(holder["zone"]["NameServers"]), "refarch %s delegation" % self.owner))
+            self.step("delegate %s" % what, lambda: submit(plan(holder["zone"]["NameServers"])))
             return
         servers = holder["zone"]["NameServers"] if holder else []
         changes = plan(servers)
@@ -592,7 +617,7 @@ class DnsZones(object):
         if changes:
             action = ("delegate %s (%d name servers)" % (what, len(servers)) if holder
                       else "remove delegation of %s" % what)
-            self.step(action, lambda: zones.change(pid, changes, "refarch %s delegation" % self.owner))
+            self.step(action, lambda: submit(changes))
 
     # ---- shared -----------------------------------------------------------------------
     def plan_tags(self, holder, tags, name):
@@ -606,18 +631,23 @@ class DnsZones(object):
 
     def plan_records(self, holder, name, kind):
         zone = holder["zone"]
-        existing = dns.index_rrsets(self.zones.records(zone_id(zone))) if zone else {}
-        try:
-            changes, actions, before, after = dns.plan_zone_records(
-                self.owner, name, self.desired.get(kind, {}), existing, field="records")
-        except PlanError as e:
-            raise Failure("%s (zone %s)" % (e.reason, name), e.field)
+        changes, actions, before, after = self.plan_zone(zone and zone_id(zone), name, self.desired.get(kind, {}))
         self.before.setdefault("records", {}).update(before)
         self.after.setdefault("records", {}).update(after)
         self.actions.extend(actions)
         if changes:
-            self.step(None, lambda: self.zones.change(zone_id(holder["zone"]), changes,
-                                                      "refarch %s records" % self.owner))
+            self.step(None, lambda: self.zones.change(
+                zone_id(holder["zone"]), changes, "refarch %s records" % self.owner,
+                lambda: self.plan_zone(zone_id(holder["zone"]), name, self.desired.get(kind, {}))[0]))
+
+    def plan_zone(self, zid, name, desired, rrsets=None):
+        """Plan our records in one of our zones (a new zone, ``zid`` None, is empty)."""
+        if rrsets is None:
+            rrsets = self.zones.records(zid) if zid else []
+        try:
+            return dns.plan_zone_records(self.owner, name, desired, dns.index_rrsets(rrsets), field="records")
+        except PlanError as e:
+            raise Failure("%s (zone %s)" % (e.reason, name), e.field)
 
     def plan_removal(self, zone, name, kind):
         if zone is None:
@@ -626,17 +656,18 @@ class DnsZones(object):
         rrsets = self.zones.records(zid)
         self.before["%s_zone" % kind] = dict(name=name, id=zid)
         self.after["%s_zone" % kind] = None
-        changes, actions, before, after = dns.plan_zone_records(self.owner, name, {}, dns.index_rrsets(rrsets))
+        changes, actions, before, after = self.plan_zone(zid, name, {}, rrsets)
         self.before.setdefault("records", {}).update(before)
         self.actions.extend(actions)
         if changes:
-            self.step(None, lambda: self.zones.change(zid, changes, "refarch %s records" % self.owner))
+            self.step(None, lambda: self.zones.change(zid, changes, "refarch %s records" % self.owner,
+                                                      lambda: self.plan_zone(zid, name, {})[0]))
         foreign = dns.foreign_records(self.owner, name, rrsets)
         if foreign:
             self.warnings.append("kept %s zone %s (%s): it holds records %s does not own: %s" % (
                 kind, name, zid, self.owner, ", ".join(foreign[:10])))
             return
-        self.step("delete %s zone %s" % (kind, name), lambda: self.zones.r53.delete_hosted_zone(Id=zid))
+        self.step("delete %s zone %s" % (kind, name), lambda: self.zones.delete(zid))
 
     def run(self):
         self.validate()

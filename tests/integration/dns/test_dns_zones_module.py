@@ -1,5 +1,7 @@
 """dns_zones against the real emulator: zones, associations, delegation, ownership, check mode."""
 
+import re
+
 import boto3
 import pytest
 
@@ -304,3 +306,34 @@ def test_invalid_input_names_the_field(aws, module):
     assert bad.failed and bad["field"] == "records[0].zone"
     bad = module("dns_zones", dict(owner="production"))
     assert bad.failed and bad["field"] == "vpc_id"
+
+
+class LoseReplies(AwsProxy):
+    """Carries out the first request of each action matching ``pattern`` but loses its reply,
+    as a dropped connection would: botocore retries a request that was already applied."""
+
+    def __init__(self, upstream_port, pattern):
+        super(LoseReplies, self).__init__(upstream_port)
+        self.pattern, self.lost = re.compile(pattern), set()
+
+    def _draw_fault(self, action):
+        if self.pattern.search(action) and action not in self.lost:
+            self.lost.add(action)
+            return "lost_reply"
+        return None
+
+
+def test_retried_record_changes_and_zone_deletes_converge(world, module):
+    # every change batch's first reply is lost: the retry is rejected as stale and re-planned
+    proxy = LoseReplies(world_port(world), r"/rrset/$|^DELETE /2013-04-01/hostedzone/").start()
+    try:
+        result = module("dns_zones", prod_args(endpoint_url=proxy.url))
+        assert not result.failed, result
+        assert len(proxy.lost) == 3  # records of both zones and the delegation
+        assert module("dns_zones", prod_args(endpoint_url=proxy.url))["changed"] is False
+        gone = module("dns_zones", prod_args(endpoint_url=proxy.url, state="absent"))
+        assert not gone.failed, gone
+    finally:
+        proxy.stop()
+    assert world["r53"].list_hosted_zones()["HostedZones"] == []
+    assert [r["Type"] for r in rrsets(world["parent_r53"], world["parent"])] == ["NS", "SOA"]
