@@ -78,8 +78,8 @@ def plan_endpoints(endpoints, defaults, region):
         if kind == "Interface":
             tier = item.get("subnet_tier") or defaults.get("subnet_tier")
             if not tier:
-                raise PlanError(field + ".subnet_tier", "required for interface endpoints (or give subnet_tier "
-                                                         "for all endpoints)")
+                raise PlanError(field + ".subnet_tier",
+                                "required for interface endpoints (or give subnet_tier for all endpoints)")
             groups = item.get("security_groups")
             groups = defaults.get("security_groups") or [] if groups is None else groups
             private_dns = item.get("private_dns")

@@ -110,8 +110,8 @@ def _sources(rule, field, group_names):
                         value, net.version, "cidr" if net.version == 4 else "cidr_ipv6"))
                 value = str(net)
             elif kind == "group" and value not in group_names and not value.startswith("sg-"):
-                raise PlanError("%s.group" % field, "%r is not a group of this set, 'self', '%s' or a "
-                                                   "sg- ID (known: %s)" % (value, DEFAULT_GROUP, ", ".join(sorted(group_names))))
+                raise PlanError("%s.group" % field, "%r is not a group of this set, 'self', '%s' or a sg- ID "
+                                "(known: %s)" % (value, DEFAULT_GROUP, ", ".join(sorted(group_names))))
             sources.append((kind, value))
     if not sources:
         raise PlanError(field, "give at least one of cidr, cidr_ipv6, group or prefix_list")

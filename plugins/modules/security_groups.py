@@ -29,7 +29,7 @@ description:
     rule index and the port, unless that rule sets O(groups[].ingress[].allow_world=true).
   - Check mode is exact and writes nothing; C(--diff) shows each group's rules before and after.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   vpc_id:
     description:

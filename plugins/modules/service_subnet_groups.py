@@ -22,7 +22,7 @@ description:
   - A group whose subnets or description differ is modified in place. Idempotent; check mode is
     exact and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   vpc_id:
     description:

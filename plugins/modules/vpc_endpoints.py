@@ -24,7 +24,7 @@ description:
   - Endpoints carry C(refarch:owner) and C(refarch:key=vpce/<name>); only those are modified or
     deleted. Check mode is exact and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   vpc_id:
     description:

@@ -23,10 +23,9 @@ def build_vpc(owner=OWNER):
     subnets = {}
     for tier, places in TIERS.items():
         for az, sub in places:
-            sid = ec2.create_subnet(VpcId=vpc, CidrBlock=sub,
-                                    AvailabilityZone=az, TagSpecifications=_tags(
-                "subnet", **{"refarch:owner": owner, "refarch:key": "subnet/%s/%s" % (tier, az),
-                             "refarch:tier": tier}))["Subnet"]["SubnetId"]
+            tags = {"refarch:owner": owner, "refarch:key": "subnet/%s/%s" % (tier, az), "refarch:tier": tier}
+            sid = ec2.create_subnet(VpcId=vpc, CidrBlock=sub, AvailabilityZone=az,
+                                    TagSpecifications=_tags("subnet", **tags))["Subnet"]["SubnetId"]
             subnets.setdefault(tier, []).append(sid)
     tables = {}
     for name, tiers in (("private", ["eks_private", "endpoints"]), ("managed", ["aurora", "elasticache"])):

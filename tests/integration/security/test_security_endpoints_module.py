@@ -112,8 +112,8 @@ def test_unknown_services_refused_before_any_write(seed_vpc, module, aws):
     proxy = AwsProxy(aws.port).start()
     try:
         result = module("vpc_endpoints", args(security_groups=["default"], endpoint_url=proxy.url, endpoints=[
-            {"service": "ec2"}, {"service": "no-such-thing"}, {"service": "ec2", "type": "Gateway",
-                                                              "route_table_tiers": ["eks_private"]},
+            {"service": "ec2"}, {"service": "no-such-thing"},
+            {"service": "ec2", "type": "Gateway", "route_table_tiers": ["eks_private"]},
             {"service": "com.amazonaws.us-east-1.nope"}]))
     finally:
         proxy.stop()

@@ -121,7 +121,7 @@ def test_aws_permissions_round_trip():
              ("udp", 53, 53, "pl", "pl-1"): None, ("tcp", 1, 2, "cidr6", "::/0"): "v6"}
     aws = [ip_permission(p, d, {"app": "sg-1"}) for p, d in perms.items()]
     assert flatten_ip_permissions(aws, {"sg-1": "app"}) == perms
-    assert flatten_ip_permissions(aws, {}) [("-1", None, None, "group", "sg-1")] is None
+    assert flatten_ip_permissions(aws, {})[("-1", None, None, "group", "sg-1")] is None
     assert describe_perm("egress", ("-1", None, None, "group", "app")) == "egress all to sg:app"
 
 
@@ -133,8 +133,10 @@ def test_prefix_list_names_resolve_or_fail():
     assert "does not exist" in error(resolve_prefix_lists, planned, {}).reason
 
 
-@pytest.mark.parametrize("path", sorted(glob.glob(os.path.join(ROOT, "inventories", "**", "security.yml"),
-                                               recursive=True)))
+SECURITY_DATA = sorted(glob.glob(os.path.join(ROOT, "inventories", "**", "security.yml"), recursive=True))
+
+
+@pytest.mark.parametrize("path", SECURITY_DATA)
 def test_inventory_security_data_plans(path):
     with open(path) as handle:
         data = yaml.safe_load(handle)
