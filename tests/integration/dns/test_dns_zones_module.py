@@ -337,3 +337,16 @@ def test_retried_record_changes_and_zone_deletes_converge(world, module):
         proxy.stop()
     assert world["r53"].list_hosted_zones()["HostedZones"] == []
     assert [r["Type"] for r in rrsets(world["parent_r53"], world["parent"])] == ["NS", "SOA"]
+
+
+def test_zone_left_untagged_by_an_interrupted_run_is_adopted(world, module):
+    # create_hosted_zone succeeded but the run stopped before tagging: the caller reference says it is ours
+    left = world["r53"].create_hosted_zone(Name="prod.example.com", CallerReference="refarch/production/zone/public/x1")
+    left = left["HostedZone"]["Id"].split("/")[-1]
+    result = module("dns_zones", prod_args())
+    assert not result.failed, result
+    assert result["public_zone"]["id"] == left
+    assert any(a.startswith("tag zone prod.example.com.") for a in result["actions"])
+    assert "create public zone prod.example.com." not in result["actions"]
+    assert len(zones_named(world["r53"], "prod.example.com.")) == 1
+    assert module("dns_zones", prod_args())["changed"] is False
