@@ -7,14 +7,14 @@
 #
 # Usage: tools/sanity.sh [extra ansible-test args, e.g. --test pylint]
 # Env:   SANITY_DIR  scratch root (default: a fresh temp dir, removed afterwards)
-#        SANITY_DEPS dependency collections to place beside ours
+#        SCRATCH_DEPS dependency collections to place beside ours (tools/scratch_collection.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
-SITE="$("$VENV/bin/python" -c 'import ansible, os; print(os.path.join(os.path.dirname(os.path.dirname(ansible.__file__)), "ansible_collections"))')"
 PYVER=3.11
-DEPS="${SANITY_DEPS:-amazon.aws community.general kubernetes.core}"
+# shellcheck source=tools/scratch_collection.sh
+source "$ROOT/tools/scratch_collection.sh"
 
 if [[ -n "${SANITY_DIR:-}" ]]; then
   WORK="$SANITY_DIR"
@@ -23,25 +23,8 @@ else
   WORK="$(mktemp -d "${TMPDIR:-/tmp}/refarch-sanity.XXXXXX")"
   trap 'rm -rf "$WORK"' EXIT
 fi
-DEST="$WORK/ansible_collections/refarch/network"
-
-# Fresh copy of the collection each run; keep DEST/tests/output so ansible-test reuses its venv.
-mkdir -p "$DEST"
-find "$DEST" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
-find "$DEST/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} + 2>/dev/null || true
-tar -C "$ROOT" \
-  --exclude=./.venv --exclude=./.collections --exclude=./build --exclude=./tests/output \
-  --exclude=./.git --exclude=__pycache__ --exclude=.pytest_cache --exclude=.hypothesis \
-  --exclude='./*.tar.gz' --exclude=./context --exclude=./benchmarks/results \
-  -cf - . | tar -C "$DEST" -xf -
-
-for dep in $DEPS; do
-  ns="${dep%%.*}" name="${dep#*.}"
-  if [[ ! -d "$WORK/ansible_collections/$ns/$name" ]]; then
-    mkdir -p "$WORK/ansible_collections/$ns"
-    cp -a "$SITE/$ns/$name" "$WORK/ansible_collections/$ns/$name"
-  fi
-done
+scratch_collection "$WORK"
+DEST="$SCRATCH_COLLECTION"
 
 # ansible-test bootstraps pip in each venv it makes by running a cached get-pip script, which it
 # would otherwise download. Our stand-in uses ensurepip, then installs the pip version asked for.
