@@ -1,7 +1,9 @@
 """playbooks/eks_plugins.yml in render mode for every environment, against the emulator.
 
-One playbook run over the three inventories builds the IRSA side and renders build/<env>/k8s/;
-the tests read the files and compare them with the emulator's real state.
+As in the demo: playbooks/accounts.yml gives each environment its own account; the cluster
+record and the public zone are created in that account; then one eks_plugins run over the
+three inventories builds the IRSA side and renders <dir>/<env>/; the tests read the files and
+compare them with the real state of each account.
 """
 
 import copy
@@ -17,7 +19,8 @@ import yaml
 
 from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 from clusterissuer_schema import cluster_issuer_errors
-from eks_world import make_cluster, make_zone
+
+ROLE = "arn:aws:iam::%s:role/OrganizationAccountAccessRole"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ENVS = ("management", "development", "production")
@@ -29,13 +32,14 @@ def load_inventory(env, name):
         return yaml.safe_load(f)
 
 
-def run_playbook(out_dir, *extra):
+def run_playbook(out_dir, *extra, **kw):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
                PATH=os.path.join(ROOT, ".venv", "bin") + os.pathsep + os.environ["PATH"])
     cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")]
     for name in ENVS:
         cmd += ["-i", os.path.join(ROOT, "inventories", name)]
-    cmd += [os.path.join(ROOT, "playbooks", "eks_plugins.yml"), "-e", "eks_render_dir=%s/{{ inventory_hostname }}" % out_dir]
+    cmd += [os.path.join(ROOT, "playbooks", kw.get("playbook", "eks_plugins.yml")),
+            "-e", "eks_render_dir=%s/{{ inventory_hostname }}" % out_dir]
     proc = subprocess.run(cmd + list(extra), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     return proc.stdout
@@ -46,16 +50,30 @@ def recap(stdout):
                 for m in re.finditer(r"^(\w+)\s+: ok=(\d+)\s+changed=(\d+)", stdout, re.M))
 
 
+def public_zone(env):
+    return load_inventory(env, "dns.yml")["dns_public_zone"]
+
+
+def session(env):
+    """boto3 session in the environment's own account (as the playbooks assume into it)."""
+    accounts = dict((a["Name"], a["Id"]) for a in boto3.client("organizations").list_accounts()["Accounts"])
+    creds = boto3.client("sts").assume_role(RoleArn=ROLE % accounts[env], RoleSessionName="test")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
+
+
 @pytest.fixture(scope="module")
 def rendered(emulator, tmp_path_factory):
     emulator.reset()
-    for env in ENVS:
-        make_cluster("%s-eks" % env)
-        make_zone("%s.example.com" % env)
     out = tmp_path_factory.mktemp("k8s")
+    run_playbook(out, playbook="accounts.yml")
+    for env in ENVS:  # the demo's tool: cluster record (and here the zone) in the env's account
+        subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), os.path.join(ROOT, "tools", "eks_demo_clusters.py"),
+                        "--zone", public_zone(env), env], check=True, capture_output=True)
+    sessions = dict((env, session(env)) for env in ENVS)
     first = run_playbook(out)
     second = run_playbook(out)
-    return dict(dir=out, first=recap(first), second=recap(second))
+    return dict(dir=out, first=recap(first), second=recap(second), sessions=sessions)
 
 
 def docs(rendered, env, release, name):
@@ -97,8 +115,8 @@ def test_strict_validation_catches_a_wrong_core_field(rendered):
 
 @pytest.mark.parametrize("env", ENVS)
 def test_cluster_issuers_match_cert_manager_fields_and_real_zone(rendered, env):
-    zone_name = "%s.example.com" % env
-    zone = boto3.client("route53").list_hosted_zones_by_name(DNSName=zone_name)["HostedZones"][0]
+    zone_name = public_zone(env)
+    zone = rendered["sessions"][env].client("route53").list_hosted_zones_by_name(DNSName=zone_name)["HostedZones"][0]
     issuers = [d for d in manifests(rendered, env) if d["kind"] == "ClusterIssuer"]
     assert [i["metadata"]["name"] for i in issuers] == ["letsencrypt-staging", "letsencrypt-prod"]
     for issuer in issuers:
@@ -123,14 +141,16 @@ def test_misspelled_cluster_issuer_field_fails(rendered):
 
 @pytest.mark.parametrize("env", ENVS)
 def test_values_carry_real_role_arns_zone_and_owner(rendered, env):
-    iam = boto3.client("iam")
-    cluster = boto3.client("eks").describe_cluster(name="%s-eks" % env)["cluster"]
+    iam = rendered["sessions"][env].client("iam")
+    cluster = rendered["sessions"][env].client("eks").describe_cluster(name="%s-eks" % env)["cluster"]
     issuer_host = cluster["identity"]["oidc"]["issuer"][len("https://"):]
     ext, = docs(rendered, env, "external-dns", "values.yaml")
     role_arn = iam.get_role(RoleName="%s-eks-external-dns" % env)["Role"]["Arn"]
     assert ext["serviceAccount"]["annotations"] == {"eks.amazonaws.com/role-arn": role_arn}
     assert ext["provider"] == {"name": "aws"}
-    assert ext["domainFilters"] == ["%s.example.com" % env]
+    assert ext["domainFilters"] == [public_zone(env)]
+    assert ":iam::%s:role/refarch/%s/" % (rendered["sessions"][env].client("sts").get_caller_identity()["Account"],
+                                          env) in role_arn
     assert ext["txtOwnerId"] == "%s-eks" % env
     assert ext["policy"] == "upsert-only" and "--aws-zone-type=public" in ext["extraArgs"]
 
@@ -194,3 +214,16 @@ def test_network_policies_deny_by_default_and_allow_exactly_the_listed(rendered,
         db, = mine["allow-persistence-egress"]["egress"]
         assert sorted(t["ipBlock"]["cidr"] for t in db["to"]) == persistence
         assert db["ports"] == [{"port": p, "protocol": "TCP"} for p in eks["eks_database_ports"]]
+
+
+def test_teardown_removes_rendered_files_and_owned_iam(rendered):
+    """Last in this file: it removes what the other tests read."""
+    out = run_playbook(rendered["dir"], "-e", "refarch_state=absent")
+    assert all(r["changed"] > 0 for r in recap(out).values())
+    for env in ENVS:
+        assert os.listdir(os.path.join(str(rendered["dir"]), env)) == []
+        iam = rendered["sessions"][env].client("iam")
+        assert iam.list_roles(PathPrefix="/refarch/%s/" % env)["Roles"] == []
+        assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+        # the zone is dns_zones' to remove, the cluster is not ours at all
+        assert rendered["sessions"][env].client("eks").list_clusters()["clusters"] == ["%s-eks" % env]
