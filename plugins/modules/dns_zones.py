@@ -387,6 +387,7 @@ class DnsZones(object):
         self.conn = Connection(module)
         self.zones = Zones(self.conn.client("route53"))
         self.actions, self.warnings, self.steps = [], [], []
+        self.last = []  # cross-account associations: after everything else, they may be unsupported
         self.before, self.after = {}, {}
         self.result = dict(private_zone=None, public_zone=None)
 
@@ -527,7 +528,7 @@ class DnsZones(object):
             # An authorization is single-use; AWS recommends removing it once used.
             self.zones.r53.delete_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
 
-        self.step("associate %s (%s) with %s (cross-account)" % (vpc_id, region, name), cross_account)
+        self.last.append(("associate %s (%s) with %s (cross-account)" % (vpc_id, region, name), cross_account))
 
     # ---- public zone and delegation ---------------------------------------------------
     def plan_public(self):
@@ -676,6 +677,8 @@ class DnsZones(object):
             self.plan_public()
         if self.priv_name:
             self.plan_private(vpc, region)
+        for action, fn in self.last:
+            self.step(action, fn)
         if not self.module.check_mode:
             for fn in self.steps:
                 fn()

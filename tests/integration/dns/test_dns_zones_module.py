@@ -248,6 +248,11 @@ def test_cross_account_association_reports_missing_authorization_call(world, mod
     assert result.failed
     assert result["field"] == "private_zone.vpcs"
     assert "CreateVPCAssociationAuthorization" in result["msg"] and "404" in result["msg"]
+    # it is the last step: everything else converged first
+    assert result["actions"][-1].endswith("(cross-account)")
+    private = zones_named(world["r53"], "production.internal.")[0]["Id"]
+    assert find(rrsets(world["r53"], private), "db.production.internal.", "CNAME")
+    assert find(rrsets(world["parent_r53"], world["parent"]), "prod.example.com.", "NS")
 
 
 def test_split_horizon_private_zone_with_the_public_name(world, module):
