@@ -56,7 +56,9 @@ options:
     description:
       - Role to assume for every call on the accepter side (for example the accepter
         account's C(OrganizationAccountAccessRole)).
-      - When omitted, the accepter side uses the same account as the requester side.
+      - When omitted, the accepter side uses the same account as the requester side (the
+        module's O(assume_role_arn) too); an empty string uses the base credentials without
+        assuming any role (the caller's own account).
     type: str
   accepter_access_key:
     description: Access key of a second set of credentials for the accepter side.
