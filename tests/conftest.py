@@ -61,6 +61,10 @@ def run_module(name, args, check_mode=False, diff=False):
     full["_ansible_check_mode"] = check_mode
     full["_ansible_diff"] = diff
     out = io.StringIO()
+    # Ansible gathers warnings process-wide; clear them so runs don't leak into each other
+    from ansible.module_utils.common import warnings as module_warnings
+    module_warnings._global_warnings.clear()
+    module_warnings._global_deprecations.clear()
     with patch_module_args(full), contextlib.redirect_stdout(out):
         try:
             mod.main()

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Verify a converged VPC in the emulator with plain boto3: verify_vpc.py OWNER CIDR NAT_MODE."""
 import ipaddress
 import sys
