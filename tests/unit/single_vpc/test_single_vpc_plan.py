@@ -28,7 +28,7 @@ def load(env):
         data = yaml.safe_load(handle)
     with open(os.path.join(ROOT, "inventories", "single_vpc", env, "hosts.yml")) as handle:
         hosts = yaml.safe_load(handle)["all"]["children"]["environments"]["hosts"]
-    assert list(hosts) == [host] and data["owner"] == host
+    assert list(hosts) == [host] and data["owner"] == host.replace("_", "-")
     return data
 
 
