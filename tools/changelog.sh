@@ -27,14 +27,17 @@ case "${1:-check}" in
       echo "CHANGELOG.md does not match changelogs/changelog.yaml: run tools/changelog.sh release" >&2
       exit 1
     fi
-    # Fragments not yet folded into a release are normal between releases: list them only.
+    # Fragments and modules not yet folded into a release are normal between releases: list them.
     python3 - <<'PY'
 import os, yaml
 with open("changelogs/changelog.yaml") as f:
     releases = (yaml.safe_load(f) or {}).get("releases") or {}
 done = {frag for rel in releases.values() for frag in rel.get("fragments") or []}
 pending = sorted(n for n in os.listdir("changelogs/fragments") if n.endswith((".yml", ".yaml")) and n not in done)
-print("changelog: ok; unreleased fragments: %s" % (", ".join(pending) or "none"))
+listed = {m["name"] for rel in releases.values() for m in rel.get("modules") or []}
+new = sorted(n[:-3] for n in os.listdir("plugins/modules") if n.endswith(".py") and n[:-3] not in listed)
+print("changelog: ok; unreleased fragments: %s; modules in no release yet: %s"
+      % (", ".join(pending) or "none", ", ".join(new) or "none"))
 PY
     ;;
   *)
