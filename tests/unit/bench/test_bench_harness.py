@@ -1,0 +1,122 @@
+"""The benchmark's pure parts: the per-resource generator, the sleep scan and the target checks.
+
+Speed itself is never asserted here (the benchmark measures it); these check that the
+comparison is like-for-like and that the checks it reports can fail.
+"""
+
+import ast
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+
+import bench  # noqa: E402
+import per_resource  # noqa: E402
+
+DEMO = ("management", "development", "production")
+
+
+def demo_envs(*names):
+    envs = {}
+    for name in names:
+        envs.update(per_resource.load_inventory(os.path.join(ROOT, "inventories", name)))
+    return envs
+
+
+def test_per_resource_builds_the_planned_topology_of_production():
+    topo = per_resource.topology(demo_envs("production"))["production"]
+    assert len(topo["subnets"]) == 9
+    assert [n["key"] for n in topo["nat_gateways"]] == ["nat/us-east-1a", "nat/us-east-1b", "nat/us-east-1c"]
+    assert [t["key"] for t in topo["route_tables"]] == [
+        "rtb/persistence", "rtb/private/us-east-1a", "rtb/private/us-east-1b", "rtb/private/us-east-1c", "rtb/public"]
+    public = [t for t in topo["route_tables"] if t["key"] == "rtb/public"][0]
+    assert public["routes"] == [{"dest": "0.0.0.0/0", "gateway_id": "igw"}]
+    assert public["subnets"] == ["10.130.0.0/20", "10.130.16.0/20", "10.130.32.0/20"]
+    assert topo["peerings"] == []  # management is not in this run
+
+
+def test_per_resource_peers_the_demo_estate_like_peering_yml():
+    topo = per_resource.topology(demo_envs(*DEMO))
+    assert [p["key"] for p in topo["development"]["peerings"]] == ["pcx/development--management"]
+    assert [p["key"] for p in topo["management"]["peerings"]] == ["pcx/management--production"]
+    assert topo["production"]["peerings"] == []
+    # routes to the peer only in the tiers that peering_tiers names (not public)
+    routes = dict((t["key"], t["routes"]) for t in topo["management"]["route_tables"])
+    peer_dests = dict((k, sorted(r["dest"] for r in v if "vpc_peering_connection_id" in r)) for k, v in routes.items())
+    assert peer_dests == {"rtb/persistence": ["10.110.0.0/16", "10.130.0.0/16"],
+                          "rtb/private": ["10.110.0.0/16", "10.130.0.0/16"], "rtb/public": []}
+
+
+def test_per_resource_counts_one_invocation_per_resource():
+    assert per_resource.count_resources(demo_envs("production")) == 22
+    assert per_resource.count_resources(demo_envs(*DEMO)) == 58
+
+
+def test_generated_playbook_is_one_parallel_play(tmp_path):
+    path = per_resource.write_playbook(demo_envs(*DEMO), str(tmp_path / "pr.yml"))
+    import yaml
+    with open(path) as f:
+        plays = yaml.safe_load(f)
+    assert len(plays) == 1 and plays[0]["hosts"] == "environments"
+    modules = [next(k for k in t if k.startswith("amazon.aws.")) for t in plays[0]["tasks"]]
+    assert modules == ["amazon.aws.ec2_vpc_net", "amazon.aws.ec2_vpc_subnet", "amazon.aws.ec2_vpc_igw",
+                       "amazon.aws.ec2_eip", "amazon.aws.ec2_vpc_nat_gateway", "amazon.aws.ec2_vpc_peering",
+                       "amazon.aws.ec2_vpc_peering", "amazon.aws.ec2_vpc_route_table"]
+    nat = plays[0]["tasks"][4]["amazon.aws.ec2_vpc_nat_gateway"]
+    assert nat["if_exist_do_not_create"] is True and "allocation_id" in nat
+
+
+def _sleep_misses(source):
+    tree = ast.parse(source)
+    func = tree.body[-1]
+    calls = [n for n in ast.walk(func) if isinstance(n, ast.Call) and bench._callee(n) == "sleep"]
+    grown = bench._grown(func)
+    return [c.lineno for c in calls if not set(n.id for a in c.args for n in ast.walk(a) if isinstance(n, ast.Name)) & grown]
+
+
+def test_sleep_scan_tells_backoff_from_fixed_sleeps():
+    assert _sleep_misses("def f():\n    time.sleep(5)\n") == [2]
+    assert _sleep_misses("def f(delay):\n    while True:\n        time.sleep(delay)\n") == [3]
+    assert _sleep_misses("def f():\n    d = 1\n    while True:\n        sleep(d)\n        d = min(d * 2, 9)\n") == []
+    assert _sleep_misses("def f():\n    d = 1\n    while True:\n        sleep(d)\n        d *= 2\n") == []
+
+
+def test_collection_plugins_have_no_fixed_sleeps():
+    assert bench.sleep_scan() == []
+
+
+def test_nat_order_check():
+    assert bench.nats_before_wait(["DescribeNatGateways", "CreateNatGateway", "CreateNatGateway",
+                                   "DescribeNatGateways"]) is True
+    assert bench.nats_before_wait(["CreateNatGateway", "DescribeNatGateways", "CreateNatGateway"]) is False
+    assert bench.nats_before_wait(["DescribeVpcs"]) is None
+
+
+def _measure(wall, reads=10, writes=0, invocations=1, read_calls=None):
+    stat = {"median": wall, "min": wall, "max": wall}
+    return {"wall": stat, "cpu": stat, "reads": reads, "writes": writes, "invocations": invocations,
+            "read_calls": read_calls or {"DescribeSubnets": 1}}
+
+
+def test_targets_report_misses():
+    results = {
+        "demo": {
+            "ours_1": {"idempotent": _measure(2.0, writes=1)},
+            "per_resource_1": {"idempotent": _measure(8.0)},
+            "ours_3": {"idempotent": _measure(3.0), "cold": _measure(5.0)},
+            "per_resource_3": {"idempotent": _measure(31.0), "cold": _measure(19.0)},
+        },
+        "series": {"azs": [("3 AZs", {"idempotent": _measure(1, reads=10)}),
+                           ("6 AZs", {"idempotent": _measure(1, reads=12)})]},
+        "sleep_scan": ["plugins/x.py:3"],
+        "nats_created_before_wait": True,
+    }
+    met = dict((t["target"], t["met"]) for t in bench.evaluate(results))
+    assert met["idempotent, 3 env(s): per-resource / ours (wall)"] is True
+    assert met["cold, 3 env(s): per-resource / ours (wall)"] is False
+    assert met["idempotent, 1 env(s): per-resource / ours (wall)"] is False
+    assert met["no-op re-run, 1 env(s): writes"] is False
+    assert met["no-op calls 3 AZs -> 6 AZs"] is False
+    assert met["no fixed sleep() in plugins (only growing backoff)"] is False
+    assert met["all NAT gateways created before waiting on any"] is True
