@@ -382,16 +382,37 @@ def apply(iam, action):
         iam.delete_role(RoleName=a["name"])
 
 
-def adopt_concurrent_provider(iam, arn, provider):
-    found = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
-    if irsa.STS_AUDIENCE not in found.get("ClientIDList", []):
-        raise irsa.IrsaError("cluster_name", "the OIDC provider %s was created concurrently without client id %s"
-                             % (arn, irsa.STS_AUDIENCE))
-    provider["owned"] = False
+def apply_retried(iam, action, owner, provider):
+    """``apply``, accepting the answer a retried write gets when its first try was carried out and
+    only the reply was lost (or another run made the same change meanwhile). True when the change
+    is ours; False for a provider someone else created, which is then used as foreign."""
+    try:
+        apply(iam, action)
+        return True
+    except ClientError as e:
+        code, op, a = error_code(e), action["op"], action["args"]
+        if code == "NoSuchEntity" and op.startswith(("delete_", "detach_")):
+            return True
+        if code != "EntityAlreadyExists" or op not in ("create_role", "create_provider"):
+            raise
+        if op == "create_role":
+            tags = tag_dict(iam.get_role(RoleName=a["name"])["Role"].get("Tags"))
+            if tags.get(OWNER_TAG) == owner and tags.get(KEY_TAG) == a["tags"][KEY_TAG]:
+                return True
+            raise
+        found = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=a["arn"])
+        if irsa.STS_AUDIENCE not in found.get("ClientIDList", []):
+            raise irsa.IrsaError("cluster_name", "the OIDC provider %s was created meanwhile without client id %s"
+                                 % (a["arn"], irsa.STS_AUDIENCE))
+        tags = tag_dict(found.get("Tags"))
+        provider["owned"] = tags.get(OWNER_TAG) == owner and tags.get(KEY_TAG) == a["tags"][KEY_TAG]
+        return provider["owned"]
 
 
 def snapshot(provider, roles):
     """The --diff view: the cluster's provider and the owned roles' documents."""
+    if provider:
+        provider = dict((k, provider[k]) for k in ("arn", "url", "client_ids", "thumbprints"))
     return dict(oidc_provider=provider, roles=dict(
         (name, dict(trust=r["trust"], policies=r["policies"], managed_policies=r["managed"]))
         for name, r in sorted(roles.items())))
@@ -456,16 +477,13 @@ def run(module, conn):
         result["roles"] = planner.roles(wanted, owned, provider["arn"], cluster["oidc_issuer"], zone["arn"], path,
                                         lambda name: role_exists(iam, name))
         result.update(oidc_provider=provider, hosted_zone=zone)
-        host = provider["url"]
-        current_provider = next((dict(arn=x["arn"], url=x["url"], client_ids=x["client_ids"],
-                                      thumbprints=x["thumbprints"]) for x in providers if x["url"] == host), None)
+        current_provider = next((x for x in providers if x["url"] == provider["url"]), None)
     else:
         for name in sorted(owned):
             planner.delete_role(owned[name])
         planner.delete_owned_providers(providers)
         key = irsa.oidc_key(p["cluster_name"])
-        current_provider = next((dict(arn=x["arn"], url=x["url"], client_ids=x["client_ids"],
-                                      thumbprints=x["thumbprints"]) for x in providers
+        current_provider = next((x for x in providers
                                  if x["tags"].get(OWNER_TAG) == p["owner"] and x["tags"].get(KEY_TAG) == key), None)
     # Deleting a stale provider comes last: roles are already trusting the new one.
     actions = sorted(planner.actions, key=lambda a: a["op"] == "delete_provider")
@@ -476,17 +494,10 @@ def run(module, conn):
         done = []
         for action in actions:
             try:
-                apply(iam, action)
-            except ClientError as e:
-                if action["op"] == "create_provider" and error_code(e) == "EntityAlreadyExists":
-                    # created meanwhile by someone else (another environment's run sharing the
-                    # issuer, as in the emulator): use it as a foreign provider
-                    adopt_concurrent_provider(iam, action["args"]["arn"], result["oidc_provider"])
-                    continue
+                if apply_retried(iam, action, p["owner"], result.get("oidc_provider")):
+                    done.append(action["text"])
+            except (BotoCoreError, ClientError) as e:
                 module.fail_json_aws(e, msg="%s failed" % action["text"], actions=done)
-            except BotoCoreError as e:
-                module.fail_json_aws(e, msg="%s failed" % action["text"], actions=done)
-            done.append(action["text"])
         actions = [a for a in actions if a["text"] in done]
     result.update(changed=bool(actions), actions=[a["text"] for a in actions])
     if module._diff:

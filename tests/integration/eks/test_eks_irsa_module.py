@@ -220,3 +220,25 @@ def test_foreign_role_with_our_name_is_refused(world, module, proxy):
     out = module("eks_irsa", via(proxy))
     assert out.failed and out["field"] == "service_accounts[1].role_name", out
     assert proxy.writes() == []
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 5])  # lost: create/delete provider, DeleteRole, CreateRole
+def test_converges_through_faults_and_lost_replies(world, module, aws, seed):
+    # lost_reply: the write is carried out and its answer lost, so botocore's retry meets
+    # EntityAlreadyExists / NoSuchEntity; the module must take that as done. (No "throttle":
+    # the proxy answers it in XML, which EKS's JSON protocol cannot parse into a retryable code.)
+    with AwsProxy(aws.port, fault_rate=0.3, seed=seed, faults=("500", "503", "drop", "lost_reply")) as faulty:
+        out = module("eks_irsa", via(faulty))
+        assert not out.failed, out
+        assert out["oidc_provider"]["owned"] is True
+        gone = module("eks_irsa", via(faulty, state="absent"))
+        assert not gone.failed, gone
+        again = module("eks_irsa", via(faulty))
+        assert not again.failed, again
+        lost_writes = [a for a, w, f in faulty.requests if w and f == "lost_reply"]
+        assert lost_writes, "seed drew no lost reply on a write"
+    with AwsProxy(aws.port) as clean:
+        final = module("eks_irsa", via(clean))
+        assert not final["changed"] and clean.writes() == []
+    role, policies = role_state("production-eks-cert-manager")
+    assert list(policies) == ["refarch-cert-manager"]
