@@ -37,12 +37,35 @@ molecule: venv
 lint: venv
 	$(BIN)/ansible-lint --profile production
 
-test: venv
+sanity: venv
+	bash tools/sanity.sh
+
+build-test: venv
+	$(BIN)/pytest -q tests/integration/packaging
+
+ee: venv
+	bash tools/ee_create.sh
+
+docs: venv
+	bash tools/docs.sh
+
+changelog: venv
+	bash tools/changelog.sh
+
+# shellcheck lets ansible-test sanity run its shell test; without it that one test is skipped
+tools-apt:
+	command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck; } || true
+
+test: venv tools-apt
 	$(BIN)/pytest -q -n 2 tests/unit tests/integration
 	bash tools/molecule_all.sh
 	$(BIN)/ansible-lint --profile production
+	bash tools/sanity.sh
+	bash tools/changelog.sh
+	bash tools/docs.sh --check
+	bash tools/ee_create.sh
 
 demo: venv
 	$(PY) tools/emulator.py run -- bash tools/demo.sh
 
-.PHONY: help venv unit integration molecule lint test demo
+.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test demo

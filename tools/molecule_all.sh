@@ -4,15 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
-export MOLECULE_PYTHON="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"
+MOLECULE_PYTHON="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"
+export MOLECULE_PYTHON
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
-export PATH="$(dirname "$MOLECULE_PYTHON"):$PATH"
+PATH="$(dirname "$MOLECULE_PYTHON"):$PATH"
+export PATH
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
   for dir in extensions/molecule/*/; do
     [ -f "$dir/molecule.yml" ] && scenarios+=("$(basename "$dir")")
   done
 fi
+# shellcheck disable=SC2016  # the inner script expands its own variables
 exec "$PY" tools/emulator.py run -- bash -c '
   failed=()
   for s in "$@"; do

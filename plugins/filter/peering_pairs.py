@@ -56,6 +56,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import inventory_environments, pairs_for
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
 
+
 def peering_pairs(hostvars, host, present):
     try:
         return pairs_for(inventory_environments(hostvars, present), host)

@@ -88,7 +88,7 @@ def plan_routes(tables, chosen_ids, destinations, target_key, target_id):
 
 def routes_view(tables, chosen_ids, destinations, target_key, target_id, names):
     """{table name: sorted CIDRs via the target}: the before/after shown by --diff."""
-    adds, deletes, _ = plan_routes(tables, chosen_ids, destinations, target_key, target_id)
+    adds, deletes, _kept = plan_routes(tables, chosen_ids, destinations, target_key, target_id)
     before, after = {}, {}
     for table in tables:
         rtb = table["RouteTableId"]
@@ -115,6 +115,7 @@ def inventory_environments(hostvars, present):
         data = hostvars[name]
         environments[name] = dict((k, data[k]) for k in INVENTORY_KEYS if k in data)
     return environments
+
 
 def _env(name, data):
     """One environment's connectivity intent, validated; ``data`` is its host vars."""

@@ -33,7 +33,7 @@ description:
     propagations), route tables and the Transit Gateway, in that order.
   - Check mode is exact - it reports the same actions a real run would take and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   owner:
     description:

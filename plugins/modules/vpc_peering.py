@@ -29,7 +29,7 @@ description:
   - O(state=absent) removes our routes on both sides, then the connection.
   - Check mode is exact - it reports the same actions a real run would take and writes nothing.
 author:
-  - refarch.network developers
+  - refarch.network developers (@refarch)
 options:
   requester_owner:
     description:

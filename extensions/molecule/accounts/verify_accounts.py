@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Verify accounts and per-account VPCs with plain boto3: verify_accounts.py OU ENV=CIDR..."""
 import sys
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Verify the demo peerings with plain boto3: verify_peering.py present|absent [single].
 
 present: management <-> production and management <-> development are active with DNS

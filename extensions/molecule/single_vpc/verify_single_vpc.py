@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Verify the single-VPC layout in the emulator with plain boto3: verify_single_vpc.py OWNER OCTET.
 
 Checks the seed's allocation table (subnet CIDRs and AZs), route tables and associations,

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Verify the demo Transit Gateway with plain boto3: verify_transit.py present|absent.
 
 present: one TGW owned by management; one available attachment per environment in its
@@ -34,9 +34,10 @@ def main(mode):
         vpcs[env] = vpc
         in_vpc = [{"Name": "vpc-id", "Values": [vpc]}]
         tier_of = dict((s["SubnetId"], tags(s).get("refarch:tier")) for s in ec2.describe_subnets(Filters=in_vpc)["Subnets"])
-        tables[env] = [(tags(t).get("refarch:key"), set(tier_of.get(a.get("SubnetId")) for a in t.get("Associations", [])
-                                                       if a.get("SubnetId")), t["Routes"])
-                       for t in ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]]
+        tables[env] = []
+        for t in ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]:
+            tiers = set(tier_of.get(a.get("SubnetId")) for a in t.get("Associations", []) if a.get("SubnetId"))
+            tables[env].append((tags(t).get("refarch:key"), tiers, t["Routes"]))
     if mode == "absent":
         if tgws or atts:
             problems.append("left: %s %s" % ([t["TransitGatewayId"] for t in tgws], [a["TransitGatewayAttachmentId"] for a in atts]))

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Verify the VPN server the scenario converged, straight from the emulator with boto3.
 
 usage: verify_vpn.py OWNER INSTANCE_TYPE VPN_PROTOCOL VPN_PORT ADMIN_CIDR...

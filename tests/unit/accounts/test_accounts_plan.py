@@ -55,7 +55,7 @@ def test_foreign_account_is_used_but_never_moved_or_tagged():
 def test_owned_account_gets_missing_tags_and_is_moved():
     snap = snapshot([acc("development", "dev@example.com", {"refarch:owner": "refarch"})],
                     ou=dict(id="ou-1", name="workloads"))
-    actions, _ = plan_accounts(WANT[:1], snap, "refarch", "workloads", extra_tags={"team": "net"})
+    actions, _summary = plan_accounts(WANT[:1], snap, "refarch", "workloads", extra_tags={"team": "net"})
     assert ops(actions) == [("tag_account", "development"), ("move_account", "development")]
     assert actions[0]["tags"] == {"refarch:key": "account/development", "team": "net"}
     assert actions[1]["source"] == "r-1"
@@ -63,12 +63,12 @@ def test_owned_account_gets_missing_tags_and_is_moved():
 
 def test_without_ou_nothing_is_moved():
     snap = snapshot([acc("development", "dev@example.com", OURS, parent=None)])
-    actions, _ = plan_accounts(WANT[:1], snap, "refarch", None)
+    actions, _summary = plan_accounts(WANT[:1], snap, "refarch", None)
     assert actions == []
 
 
 def test_pending_creation_is_waited_for_not_repeated():
-    actions, _ = plan_accounts(WANT[:1], snapshot(pending={"development": "car-1"}), "refarch")
+    actions, _summary = plan_accounts(WANT[:1], snapshot(pending={"development": "car-1"}), "refarch")
     assert ops(actions) == [("wait_account", "development")] and actions[0]["request_id"] == "car-1"
 
 
@@ -140,5 +140,5 @@ def test_plan_is_idempotent_on_its_own_result(wanted, existing_idx, foreign_idx)
     assert not touched & set(n for i, n in enumerate(wanted) if i in foreign_idx and i in existing_idx)
     after = [acc(n, v["email"], {"refarch:owner": "o", "refarch:key": "account/" + n} if v["owned"] else {},
                  parent=v["parent"], id_=v["id"] or "999999999999") for n, v in view.items()]
-    again, _ = plan_accounts(want, snapshot(after, ou=dict(id="ou-1", name="w")), "o", "w")
+    again, _summary = plan_accounts(want, snapshot(after, ou=dict(id="ou-1", name="w")), "o", "w")
     assert again == []

@@ -135,7 +135,7 @@ def test_applying_the_plan_converges_and_never_touches_foreign_routes(rows, chos
     for rtb, cidr in adds:
         assert cidr not in tables[rtb]
         tables[rtb][cidr] = {PCX: "pcx-1"}
-    held = set((rtb, cidr) for rtb, cidr, _ in conflicts)
+    held = set((rtb, cidr) for rtb, cidr, _target in conflicts)
     for rtb, routes in tables.items():
         ours = set(c for c, t in routes.items() if t == {PCX: "pcx-1"})
         want = set(destinations) - set(c for r, c in held if r == rtb) if rtb in chosen else set()
