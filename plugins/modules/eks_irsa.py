@@ -30,7 +30,7 @@ description:
   - O(state=absent) deletes the owned roles of the cluster and the OIDC provider if this module
     created it.
 author:
-  - refarch.network contributors
+  - refarch.network developers (@refarch)
 options:
   cluster_name:
     description:
@@ -306,10 +306,10 @@ class Planner(object):
                     raise irsa.IrsaError("service_accounts[%d].role_name" % wanted.index(sa),
                                          "role %s exists but is not an IRSA role of owner %s and cluster %s "
                                          "under path %s" % (name, self.p["owner"], self.p["cluster_name"], path))
-                self.add("create_role", "create role %s for %s/%s" % (name, sa["namespace"], sa["service_account"]),
-                         name=name, path=path, trust=trust, tags=tags,
-                         description="IRSA for %s/%s in EKS cluster %s" % (sa["namespace"], sa["service_account"],
-                                                                          self.p["cluster_name"]))
+                subject = "%s/%s" % (sa["namespace"], sa["service_account"])
+                self.add("create_role", "create role %s for %s" % (name, subject), name=name, path=path,
+                         trust=trust, tags=tags,
+                         description="IRSA for %s in EKS cluster %s" % (subject, self.p["cluster_name"]))
                 self.add("put_policy", "put policy %s on role %s" % (pname, name), name=name, policy=pname,
                          document=permissions)
                 arn = "arn:%s:iam::%s:role%s%s" % (self.partition, self.account, path, name)

@@ -107,8 +107,7 @@ def test_drift_is_corrected(world, module, proxy):
     module("eks_irsa", via(proxy))
     iam = boto3.client("iam")
     name = "production-eks-external-dns"
-    role, _ = role_state(name)
-    loose = role["AssumeRolePolicyDocument"]
+    loose = role_state(name)[0]["AssumeRolePolicyDocument"]
     loose["Statement"][0]["Condition"] = {"StringLike": {world["host"] + ":sub": "system:serviceaccount:*"}}
     iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(loose))
     wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "route53:*", "Resource": "*"}]}
@@ -142,7 +141,7 @@ def test_custom_service_account_and_dropped_role(world, module, proxy):
         dict(policy="external_dns", namespace="dns", service_account="edns")]))
     assert "delete role production-eks-cert-manager" in only["actions"]
     assert "update trust of role production-eks-external-dns" in only["actions"]
-    role, _ = role_state("production-eks-external-dns")
+    role = role_state("production-eks-external-dns")[0]
     cond = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"]
     assert cond[world["host"] + ":sub"] == "system:serviceaccount:dns:edns"
     assert list(only["roles"]) == ["external_dns"]
@@ -240,5 +239,4 @@ def test_converges_through_faults_and_lost_replies(world, module, aws, seed):
     with AwsProxy(aws.port) as clean:
         final = module("eks_irsa", via(clean))
         assert not final["changed"] and clean.writes() == []
-    role, policies = role_state("production-eks-cert-manager")
-    assert list(policies) == ["refarch-cert-manager"]
+    assert list(role_state("production-eks-cert-manager")[1]) == ["refarch-cert-manager"]
