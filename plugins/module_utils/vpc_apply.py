@@ -9,7 +9,10 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, is_owned, owner_filter, tag_dict, tag_list, tag_spec,
+)
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, retried, write
 from ansible_collections.refarch.network.plugins.module_utils.waiters import poll
 
 
@@ -59,9 +62,19 @@ def apply_actions(ec2, actions, snap, owner):
     return ids
 
 
+def _owned_ids(ec2, owner, key, operation, list_key, id_key, live=None, filter_arg="Filters"):
+    """Ids of the resources tagged owner + key (to find what a lost reply created). Tags are
+    checked here too: the emulator ignores tag filters on some calls (NAT gateways)."""
+    found = getattr(ec2, operation)(**{filter_arg: owner_filter(owner, key)})[list_key]
+    return [r[id_key] for r in found if tag_dict(r.get("Tags")).get(KEY_TAG) == key and is_owned(r.get("Tags"), owner)
+            and (live is None or live(r))]
+
+
 def _create_vpc(ec2, a, ids, owner):
-    vpc = ec2.create_vpc(CidrBlock=a["cidr"], TagSpecifications=tag_spec("vpc", a["tags"]))["Vpc"]
-    ids["vpc"] = vpc["VpcId"]
+    answer = ec2.create_vpc(CidrBlock=a["cidr"], TagSpecifications=tag_spec("vpc", a["tags"]))
+    ids["vpc"] = answer["Vpc"]["VpcId"]
+    create_once(answer, ids["vpc"], lambda: _owned_ids(ec2, owner, "vpc", "describe_vpcs", "Vpcs", "VpcId"),
+                lambda i: write(ec2.delete_vpc, VpcId=i))
     poll(lambda: ec2.describe_vpcs(VpcIds=[ids["vpc"]])["Vpcs"][0]["State"] == "available",
          "vpc %s available" % ids["vpc"])
     found = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [ids["vpc"]]},
@@ -79,18 +92,24 @@ def _tag(ec2, a, ids, owner):
 
 
 def _create_igw(ec2, a, ids, owner):
-    igw = ec2.create_internet_gateway(TagSpecifications=tag_spec("internet-gateway", a["tags"]))
-    ids["igw"] = igw["InternetGateway"]["InternetGatewayId"]
+    answer = ec2.create_internet_gateway(TagSpecifications=tag_spec("internet-gateway", a["tags"]))
+    ids["igw"] = answer["InternetGateway"]["InternetGatewayId"]
+    create_once(answer, ids["igw"], lambda: _owned_ids(
+        ec2, owner, "igw", "describe_internet_gateways", "InternetGateways", "InternetGatewayId"),
+        lambda i: write(ec2.delete_internet_gateway, InternetGatewayId=i))
 
 
 def _attach_igw(ec2, a, ids, owner):
-    ec2.attach_internet_gateway(InternetGatewayId=ids["igw"], VpcId=ids["vpc"])
+    write(ec2.attach_internet_gateway, InternetGatewayId=ids["igw"], VpcId=ids["vpc"])
 
 
 def _create_subnet(ec2, a, ids, owner):
-    subnet = ec2.create_subnet(VpcId=ids["vpc"], CidrBlock=a["cidr"], AvailabilityZone=a["az"],
-                               TagSpecifications=tag_spec("subnet", a["tags"]))["Subnet"]
-    ids[a["key"]] = subnet["SubnetId"]
+    def find():
+        return _owned_ids(ec2, owner, a["key"], "describe_subnets", "Subnets", "SubnetId")
+    # a retry of a create that landed conflicts with it (same CIDR): adopt it by its key
+    answer = write(ec2.create_subnet, verify=lambda: len(find()) == 1, VpcId=ids["vpc"], CidrBlock=a["cidr"],
+                   AvailabilityZone=a["az"], TagSpecifications=tag_spec("subnet", a["tags"]))
+    ids[a["key"]] = answer["Subnet"]["SubnetId"] if answer else find()[0]
 
 
 def _map_public_ip(ec2, a, ids, owner):
@@ -98,20 +117,33 @@ def _map_public_ip(ec2, a, ids, owner):
 
 
 def _create_route_table(ec2, a, ids, owner):
-    table = ec2.create_route_table(VpcId=ids["vpc"], TagSpecifications=tag_spec("route-table", a["tags"]))
-    ids[a["key"]] = table["RouteTable"]["RouteTableId"]
+    answer = ec2.create_route_table(VpcId=ids["vpc"], ClientToken=client_token(owner, a["key"], ids["vpc"]),
+                                    TagSpecifications=tag_spec("route-table", a["tags"]))
+    ids[a["key"]] = answer["RouteTable"]["RouteTableId"]
+    create_once(answer, ids[a["key"]], lambda: _owned_ids(ec2, owner, a["key"], "describe_route_tables",
+                                                          "RouteTables", "RouteTableId"),
+                lambda i: write(ec2.delete_route_table, RouteTableId=i))
 
 
 def _allocate_eip(ec2, a, ids, owner):
-    eip = ec2.allocate_address(Domain="vpc", TagSpecifications=tag_spec("elastic-ip", a["tags"]))
-    ids[a["key"]] = eip["AllocationId"]
+    answer = ec2.allocate_address(Domain="vpc", TagSpecifications=tag_spec("elastic-ip", a["tags"]))
+    ids[a["key"]] = answer["AllocationId"]
+    create_once(answer, ids[a["key"]], lambda: _owned_ids(ec2, owner, a["key"], "describe_addresses",
+                                                          "Addresses", "AllocationId"),
+                lambda i: write(ec2.release_address, AllocationId=i))
 
 
 def _create_nat(ec2, a, ids, owner):
-    nat = ec2.create_nat_gateway(SubnetId=ids[a["subnet"]], AllocationId=ids[a["eip"]],
-                                 ClientToken=client_token(owner, a["key"], ids[a["subnet"]]),
-                                 TagSpecifications=tag_spec("natgateway", a["tags"]))["NatGateway"]
-    ids[a["key"]] = nat["NatGatewayId"]
+    def find():
+        return _owned_ids(ec2, owner, a["key"], "describe_nat_gateways", "NatGateways", "NatGatewayId",
+                          live=lambda n: n["State"] in ("pending", "available"), filter_arg="Filter")
+    # AWS answers a retry with the same token with the same NAT; a service that ignores the
+    # token refuses the retry (the EIP is taken by the first one): adopt that one by its key
+    answer = write(ec2.create_nat_gateway, verify=lambda: len(find()) == 1,
+                   SubnetId=ids[a["subnet"]], AllocationId=ids[a["eip"]],
+                   ClientToken=client_token(owner, a["key"], ids[a["subnet"]]),
+                   TagSpecifications=tag_spec("natgateway", a["tags"]))
+    ids[a["key"]] = answer["NatGateway"]["NatGatewayId"] if answer else find()[0]
 
 
 def _nat_states(ec2, keys, ids):
@@ -134,9 +166,17 @@ def _wait_nat_deleted(ec2, a, ids, owner):
          "nat gateways deleted", timeout=900)
 
 
+def _route_is(ec2, table_id, destination, target):
+    """The route exists with this target (a retried CreateRoute's first attempt landed)."""
+    table = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
+    return any(r.get("DestinationCidrBlock") == destination and
+               set(target.items()) <= set(r.items()) for r in table.get("Routes", []))
+
+
 def _create_route(ec2, a, ids, owner):
-    ec2.create_route(RouteTableId=ids[a["key"]], DestinationCidrBlock=a["destination"],
-                     **_target_args(a["target"], ids))
+    target = _target_args(a["target"], ids)
+    write(ec2.create_route, verify=lambda: _route_is(ec2, ids[a["key"]], a["destination"], target),
+          RouteTableId=ids[a["key"]], DestinationCidrBlock=a["destination"], **target)
 
 
 def _replace_route(ec2, a, ids, owner):
@@ -145,11 +185,11 @@ def _replace_route(ec2, a, ids, owner):
 
 
 def _delete_route(ec2, a, ids, owner):
-    ec2.delete_route(RouteTableId=ids[a["key"]], DestinationCidrBlock=a["destination"])
+    write(ec2.delete_route, RouteTableId=ids[a["key"]], DestinationCidrBlock=a["destination"])
 
 
 def _associate(ec2, a, ids, owner):
-    ec2.associate_route_table(RouteTableId=ids[a["key"]], SubnetId=ids[a["subnet"]])
+    write(ec2.associate_route_table, RouteTableId=ids[a["key"]], SubnetId=ids[a["subnet"]])
 
 
 def _replace_association(ec2, a, ids, owner):
@@ -163,9 +203,9 @@ def _revoke_default_sg(ec2, a, ids, owner):
         group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
         ingress, egress = group.get("IpPermissions", []), group.get("IpPermissionsEgress", [])
     if ingress:
-        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=ingress)
+        write(ec2.revoke_security_group_ingress, GroupId=group_id, IpPermissions=ingress)
     if egress:
-        ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=egress)
+        write(ec2.revoke_security_group_egress, GroupId=group_id, IpPermissions=egress)
 
 
 def _create_flow_log(ec2, a, ids, owner):
@@ -177,45 +217,46 @@ def _create_flow_log(ec2, a, ids, owner):
         kwargs.update(LogGroupName=config["log_group_name"], DeliverLogsPermissionArn=config["iam_role_arn"])
     else:
         kwargs.update(LogDestination=config["destination_arn"])
-    result = ec2.create_flow_logs(**kwargs)
-    if result.get("Unsuccessful"):
+    result = write(ec2.create_flow_logs, **kwargs)
+    lost = [u for u in result.get("Unsuccessful", []) if u["Error"]["Code"] == "FlowLogAlreadyExists"]
+    if result.get("Unsuccessful") and not (lost and retried(result)):
         raise RuntimeError("flow log not created: %s" % result["Unsuccessful"][0]["Error"]["Message"])
 
 
 def _delete_flow_log(ec2, a, ids, owner):
-    ec2.delete_flow_logs(FlowLogIds=[a["flow_log_id"]])
+    write(ec2.delete_flow_logs, FlowLogIds=[a["flow_log_id"]])
 
 
 def _disassociate(ec2, a, ids, owner):
-    ec2.disassociate_route_table(AssociationId=a["association_id"])
+    write(ec2.disassociate_route_table, AssociationId=a["association_id"])
 
 
 def _delete_nat(ec2, a, ids, owner):
-    ec2.delete_nat_gateway(NatGatewayId=ids[a["key"]])
+    write(ec2.delete_nat_gateway, NatGatewayId=ids[a["key"]])
 
 
 def _release_eip(ec2, a, ids, owner):
-    ec2.release_address(AllocationId=ids[a["key"]])
+    write(ec2.release_address, AllocationId=ids[a["key"]])
 
 
 def _delete_subnet(ec2, a, ids, owner):
-    ec2.delete_subnet(SubnetId=ids[a["key"]])
+    write(ec2.delete_subnet, SubnetId=ids[a["key"]])
 
 
 def _delete_route_table(ec2, a, ids, owner):
-    ec2.delete_route_table(RouteTableId=ids[a["key"]])
+    write(ec2.delete_route_table, RouteTableId=ids[a["key"]])
 
 
 def _detach_igw(ec2, a, ids, owner):
-    ec2.detach_internet_gateway(InternetGatewayId=ids["igw"], VpcId=ids["vpc"])
+    write(ec2.detach_internet_gateway, InternetGatewayId=ids["igw"], VpcId=ids["vpc"])
 
 
 def _delete_igw(ec2, a, ids, owner):
-    ec2.delete_internet_gateway(InternetGatewayId=ids["igw"])
+    write(ec2.delete_internet_gateway, InternetGatewayId=ids["igw"])
 
 
 def _delete_vpc(ec2, a, ids, owner):
-    ec2.delete_vpc(VpcId=ids["vpc"])
+    write(ec2.delete_vpc, VpcId=ids["vpc"])
 
 
 HANDLERS = {
