@@ -263,7 +263,14 @@ def check_flow_logs(config):
     return config
 
 
-def check_zones(ec2, azs):
+def check_zones(ec2, azs, snap):
+    """Refuse zones the region does not offer.
+
+    Zones that already hold our subnets were accepted by AWS, so a re-run asks nothing.
+    """
+    known = set(s["AvailabilityZone"] for s in snap["subnets"].values())
+    if all(az in known for az in azs):
+        return
     offered = set(z["ZoneName"] for z in ec2.describe_availability_zones(
         Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"])
     for i, az in enumerate(azs):
@@ -327,10 +334,9 @@ def main():
     ec2 = Connection(module).client("ec2")
     try:
         kept, leftover = [], []
-        if plan is not None:
-            check_zones(ec2, plan["azs"])
         snap = read_vpc(ec2, owner)
         if plan is not None:
+            check_zones(ec2, plan["azs"], snap)
             actions = diff_present(plan, snap, options)
             leftover = [] if options["purge"] else unplanned(plan, snap)
             after = after_model(plan, options)
