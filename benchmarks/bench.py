@@ -365,7 +365,7 @@ def table(results):
     lines.append("refarch.network benchmark: %d run(s), median (min-max) seconds; %d CPUs, load average %s" % (
         results["runs"], info["cpus"], " -> ".join("%.1f" % x for x in info["load"])))
     lines.append("")
-    head = "%-24s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % (
+    head = "%-30s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % (
         "phase", "ours wall", "ours cpu", "calls r/w", "mods", "per-resource wall", "per-resource cpu",
         "calls r/w", "mods", "x wall", "x cpu")
     lines.append(head)
@@ -384,7 +384,7 @@ def table(results):
                 return [fmt(m["wall"]), fmt(m["cpu"]), "%d/%d" % (m["reads"], m["writes"]), str(m["invocations"])]
             x_wall = ratio(theirs["wall"]["median"], ours["wall"]["median"]) if ours and theirs else None
             x_cpu = ratio(theirs["cpu"]["median"], ours["cpu"]["median"]) if ours and theirs else None
-            lines.append("%-24s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % tuple(
+            lines.append("%-30s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % tuple(
                 ["%s, %s" % (phase, label)] + cols(ours) + cols(theirs) + [x_wall or "-", x_cpu or "-"]))
     if results.get("series"):
         lines.append("")
@@ -398,11 +398,14 @@ def table(results):
                 lines.append("%-18s | %-20s %-10.2f %-9s | %-20s %-10.2f %-9s" % (
                     label, fmt(c["wall"]), c["cpu"]["median"], "%d/%d" % (c["reads"], c["writes"]),
                     fmt(i["wall"]), i["cpu"]["median"], "%d/%d" % (i["reads"], i["writes"])))
-    idem = demo.get("ours_1", {}).get("idempotent")
-    if idem:
-        lines.append("")
-        lines.append("no-op re-run, 1 env, reads by action: " + ", ".join(
-            "%s %d" % kv for kv in idem["read_calls"].items()))
+    lines.append("")
+    for key, what in (("ours_1", "ours"), ("ours_3", "ours"), ("per_resource_1", "per-resource"),
+                      ("per_resource_3", "per-resource")):
+        idem = demo.get(key, {}).get("idempotent")
+        if idem:
+            lines.append("no-op re-run, %s, %s env(s): reads %s; writes %s" % (
+                what, key[-1], ", ".join("%s %d" % kv for kv in idem["read_calls"].items()),
+                ", ".join("%s %d" % kv for kv in idem["write_calls"].items()) or "none"))
     bd = results.get("breakdown")
     if bd:
         lines.append("")

@@ -78,8 +78,7 @@ def topology(envs):
             "subnets": [{"key": k, "cidr": s["cidr"], "az": s["az"], "public": s["public"],
                          "tags": _tags(owner, k, "%s-%s" % (owner, k))} for k, s in sorted(plan["subnets"].items())],
             "igw": plan["internet_gateway"],
-            "nat_gateways": [{"key": k, "subnet": n["subnet"], "eip": n["eip"],
-                              "tags": _tags(owner, k, "%s-%s" % (owner, k))} for k, n in sorted(plan["nat_gateways"].items())],
+            "nat_gateways": [{"key": k, "subnet": n["subnet"], "tags": _tags(owner, k, "%s-%s" % (owner, k))} for k, n in sorted(plan["nat_gateways"].items())],
             "peerings": [{"key": p["key"], "accepter": p["accepter"], "tags": _tags(owner, p["key"], p["key"])}
                          for p in links if p["requester"] == name],
             "route_tables": tables,
@@ -108,13 +107,12 @@ def playbook(envs):
         {"name": "Internet gateway", "amazon.aws.ec2_vpc_igw": {
             "vpc_id": "{{ pr_vpc.vpc.id }}", "tags": "{{ pr_topology[inventory_hostname].vpc.tags }}"},
          "when": "pr_topology[inventory_hostname].igw"},
-        {"name": "Elastic IP per NAT gateway", "amazon.aws.ec2_eip": {
-            "in_vpc": True, "reuse_existing_ip_allowed": True, "tag_name": "refarch:key",
-            "tag_value": "{{ item.eip }}", "tags": "{{ item.tags | combine({'refarch:key': item.eip}) }}"},
-         "loop": _loop("nat_gateways"), "loop_control": {"label": "{{ item.eip }}"}, "register": "pr_eips"},
+        # ec2_vpc_nat_gateway allocates the EIP itself, on creation only. The other idiom,
+        # ec2_eip + allocation_id, is not idempotent: ec2_eip reuses only unassociated EIPs, so
+        # every re-run allocates a new EIP and then a new NAT gateway for it.
         {"name": "NAT gateways", "amazon.aws.ec2_vpc_nat_gateway": {
-            "subnet_id": "{{ pr_subnet_ids[item.subnet] }}", "allocation_id": "{{ pr_eip_ids[item.key] }}",
-            "if_exist_do_not_create": True, "wait": True, "tags": "{{ item.tags }}"},
+            "subnet_id": "{{ pr_subnet_ids[item.subnet] }}", "if_exist_do_not_create": True, "wait": True,
+            "tags": "{{ item.tags }}"},
          "loop": _loop("nat_gateways"), "loop_control": {"label": "{{ item.key }}"}, "register": "pr_nats"},
         {"name": "Request the peerings", "amazon.aws.ec2_vpc_peering": {
             "vpc_id": "{{ pr_vpc.vpc.id }}", "peer_vpc_id": "{{ hostvars[item.accepter].pr_vpc.vpc.id }}",
@@ -136,8 +134,6 @@ def playbook(envs):
         "vars": {
             "pr_topology": topology(envs),
             "pr_subnet_ids": registered_ids % ("pr_subnets", "pr_subnets", "subnet.id"),
-            # ec2_eip's loop items are the NATs, so its ids are keyed by NAT key
-            "pr_eip_ids": registered_ids % ("pr_eips", "pr_eips", "allocation_id"),
             "pr_nat_ids": registered_ids % ("pr_nats", "pr_nats", "nat_gateway_id"),
             # peerings are requested by one side and routed by both: ids from every host
             "pr_pcx_ids": "{{ dict(pr_all | map(attribute='item.key') | zip(pr_all | map(attribute='peering_id'))) }}",
@@ -152,7 +148,7 @@ def count_resources(envs):
     """Module invocations one run of the generated playbook makes (one per resource)."""
     total = 0
     for env in topology(envs).values():
-        total += 1 + len(env["subnets"]) + int(env["igw"]) + 2 * len(env["nat_gateways"])
+        total += 1 + len(env["subnets"]) + int(env["igw"]) + len(env["nat_gateways"])
         total += 2 * len(env["peerings"]) + len(env["route_tables"])
     return total
 
