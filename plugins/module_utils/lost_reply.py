@@ -27,6 +27,7 @@ except ImportError:  # the module's SDK check reports it
 
 # Error codes meaning "an earlier attempt of this very call already did it".
 ALREADY_DONE = {
+    # EC2
     "AssociateRouteTable": ("Resource.AlreadyAssociated",),
     "AttachInternetGateway": ("Resource.AlreadyAssociated",),
     "AuthorizeSecurityGroupEgress": ("InvalidPermission.Duplicate",),
@@ -34,12 +35,14 @@ ALREADY_DONE = {
     "CreateFlowLogs": ("FlowLogAlreadyExists",),
     "CreateNatGateway": ("Resource.AlreadyAssociated",),
     "CreateRoute": ("RouteAlreadyExists",),
+    "CreateSecurityGroup": ("InvalidGroup.Duplicate",),
     "CreateSubnet": ("InvalidSubnet.Conflict",),
     "DeleteFlowLogs": ("InvalidFlowLogId.NotFound",),
     "DeleteInternetGateway": ("InvalidInternetGatewayID.NotFound",),
     "DeleteNatGateway": ("NatGatewayNotFound", "InvalidNatGatewayID.NotFound"),
     "DeleteRoute": ("InvalidRoute.NotFound",),
     "DeleteRouteTable": ("InvalidRouteTableID.NotFound",),
+    "DeleteSecurityGroup": ("InvalidGroup.NotFound",),
     "DeleteSubnet": ("InvalidSubnetID.NotFound",),
     "DeleteVpc": ("InvalidVpcID.NotFound",),
     "DetachInternetGateway": ("Gateway.NotAttached",),
@@ -47,6 +50,14 @@ ALREADY_DONE = {
     "ReleaseAddress": ("InvalidAllocationID.NotFound",),
     "RevokeSecurityGroupEgress": ("InvalidPermission.NotFound",),
     "RevokeSecurityGroupIngress": ("InvalidPermission.NotFound",),
+    # IAM (pass verify= to check the existing entity is ours)
+    "AddRoleToInstanceProfile": ("LimitExceeded",),
+    "CreateInstanceProfile": ("EntityAlreadyExists",),
+    "CreateRole": ("EntityAlreadyExists",),
+    "DeleteInstanceProfile": ("NoSuchEntity",),
+    "DeleteRole": ("NoSuchEntity",),
+    "DeleteRolePolicy": ("NoSuchEntity",),
+    "RemoveRoleFromInstanceProfile": ("NoSuchEntity",),
 }
 
 

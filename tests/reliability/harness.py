@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Running the real playbooks against the emulator, optionally through the fault proxy."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+from emulator import FAKE_ENV, Emulator  # noqa: E402  (tools/ is not a package)
+from aws_proxy import AwsProxy  # noqa: E402,F401  (re-exported for the suite)
+
+ENVIRONMENTS = ("management", "development", "production")
+INVENTORIES = [arg for env in ENVIRONMENTS for arg in ("-i", os.path.join(ROOT, "inventories", env))]
+LOGS = os.path.join(ROOT, "build", "reliability")
+# the suite's own boto3 calls (snapshots, foreign resources) use the same fake credentials
+for _name, _value in FAKE_ENV.items():
+    os.environ.setdefault(_name, _value)
+
+
+def playbook_env(endpoint):
+    env = dict(os.environ)
+    env.update(FAKE_ENV)
+    env.update(AWS_ENDPOINT_URL=endpoint, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+               PATH=os.path.join(ROOT, ".venv", "bin") + os.pathsep + env.get("PATH", ""),
+               ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="default")
+    env.pop("AWS_PROFILE", None)
+    return env
+
+
+def start_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None):
+    """Start ansible-playbook in its own process group (so SIGKILL reaches its workers)."""
+    os.makedirs(LOGS, exist_ok=True)
+    cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")] + list(inventories or INVENTORIES)
+    for key, value in (extra_vars or {}).items():
+        cmd += ["-e", "%s=%s" % (key, value)]
+    cmd.append(os.path.join(ROOT, "playbooks", playbook))
+    log = open(os.path.join(LOGS, log_name), "w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=playbook_env(endpoint), stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    proc.log_file = log
+    return proc
+
+
+def finish(proc, timeout=1800):
+    try:
+        return proc.wait(timeout=timeout)
+    finally:
+        proc.log_file.close()
+
+
+def run_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None, timeout=1800):
+    """Run to completion; returns (rc, seconds)."""
+    started = time.monotonic()
+    proc = start_playbook(playbook, endpoint, log_name, inventories, extra_vars)
+    rc = finish(proc, timeout)
+    return rc, time.monotonic() - started
+
+
+def kill_group(proc):
+    """SIGKILL ansible-playbook and every worker and module process it started."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    finish(proc)
+
+
+def log_tail(log_name, lines=40):
+    with open(os.path.join(LOGS, log_name)) as f:
+        return "".join(f.readlines()[-lines:])
+
+
+class LoggedEmulator(Emulator):
+    """The emulator with its own log kept (build/reliability/moto.log): an emulator crash
+    (an HTML 500 page) must be told apart from a fault of ours."""
+
+    def start(self, timeout=30.0):
+        os.makedirs(LOGS, exist_ok=True)
+        self.log = open(os.path.join(LOGS, "moto.log"), "w")
+        real_popen = subprocess.Popen
+
+        def popen(cmd, **kwargs):
+            kwargs.update(stdout=self.log, stderr=subprocess.STDOUT)
+            return real_popen(cmd, **kwargs)
+        subprocess.Popen = popen
+        try:
+            return Emulator.start(self, timeout)
+        finally:
+            subprocess.Popen = real_popen
+
+    def stop(self):
+        Emulator.stop(self)
+        self.log.close()
+
+
+def new_emulator():
+    return LoggedEmulator().start()

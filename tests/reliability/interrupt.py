@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Section 2: SIGKILL ansible-playbook at random moments, rerun to completion, count damage.
+
+Trials alternate a converge and a teardown, so each starts from the state the previous one
+left and costs one killed run plus one complete run: an odd trial kills a converge from empty
+and reruns it (then duplicates by refarch:key must be zero, and the state must equal a clean
+converge's); an even trial kills the teardown and reruns it (then nothing tagged refarch:owner
+may remain). The sequence always ends torn down.
+The kill moment is the k-th write request seen by a pass-through proxy (k uniform over a clean
+run's writes), or for one trial in four a random time, so it lands anywhere, including
+between a request being carried out and its answer being read.
+"""
+
+import random
+import time
+
+import state
+from harness import AwsProxy, finish, kill_group, log_tail, run_playbook, start_playbook
+
+POLL = 0.005  # how often the write counter is checked while waiting for the kill moment
+
+
+def killed_run(proxy, playbook, extra_vars, rng, writes_clean, seconds_clean, log_name):
+    """Start the playbook, kill it at a random moment; returns what the kill hit."""
+    proxy.clear()
+    by_time = rng.random() < 0.25 or not writes_clean
+    target_writes = rng.randint(1, max(1, writes_clean))
+    target_time = rng.uniform(0.5, max(1.0, seconds_clean))
+    started = time.monotonic()
+    proc = start_playbook(playbook, proxy.url, log_name, extra_vars=extra_vars)
+    while proc.poll() is None:
+        elapsed = time.monotonic() - started
+        if (by_time and elapsed >= target_time) or (not by_time and len(proxy.writes()) >= target_writes):
+            kill_group(proc)
+            return dict(killed=True, at_writes=len(proxy.writes()), at_seconds=round(elapsed, 2))
+        time.sleep(POLL)
+    finish(proc)
+    return dict(killed=False, at_writes=len(proxy.writes()), at_seconds=round(time.monotonic() - started, 2))
+
+
+def measure(emu, playbook, extra_vars=None):
+    """A clean, uninterrupted run: its writes and duration size the kill window."""
+    with AwsProxy(emu.port) as proxy:
+        rc, seconds = run_playbook(playbook, proxy.url, "interrupt-measure.log", extra_vars=extra_vars)
+        writes = len(proxy.writes())
+    if rc:
+        raise RuntimeError("%s failed: %s" % (playbook, log_tail("interrupt-measure.log")))
+    return writes, seconds
+
+
+def run(emu, trials, site_trials=0, seed=10, log=print):
+    """``trials`` interruption trials of vpc.yml, then ``site_trials`` of site.yml/destroy.yml.
+
+    Expects the accounts to exist and no environment to be built. Returns figures and problems.
+    """
+    rng = random.Random(seed)
+    problems, duplicates, orphan_count, kills = [], 0, 0, 0
+    windows, clean = {}, {}
+    books = [("vpc.yml", "vpc.yml")] * trials + [("site.yml", "destroy.yml")] * site_trials
+    for playbook, teardown in sorted(set(books)):
+        # a clean converge and teardown size the kill windows and give the reference state
+        windows[playbook] = measure(emu, playbook)
+        clean[playbook] = state.snapshot(emu.url)
+        windows[teardown] = measure(emu, teardown, {"refarch_state": "absent"})
+    phases = [(n, books[n - 1], "converge" if n % 2 else "teardown") for n in range(1, len(books) + 1)]
+    if phases and phases[-1][2] == "converge":  # always end torn down: orphans are counted then
+        phases.append((None, books[-1], "teardown"))
+    with AwsProxy(emu.port) as proxy:
+        for number, (playbook, teardown), phase in phases:
+            book, extra = (playbook, None) if phase == "converge" else (teardown, {"refarch_state": "absent"})
+            hit = "no kill (final teardown)"
+            if number is not None:
+                hit = killed_run(proxy, book, extra, rng, windows[book][0], windows[book][1], "interrupt-killed.log")
+                kills += hit["killed"]
+            rc, _s = run_playbook(book, emu.url, "interrupt-rerun.log", extra_vars=extra)
+            if rc:
+                problems.append("trial %s: %s rerun failed after %s: %s" % (
+                    number, book, hit, log_tail("interrupt-rerun.log", 25)))
+                break
+            snap = state.snapshot(emu.url)
+            if phase == "converge":
+                dups = state.duplicates(snap)
+                duplicates += sum(n - 1 for n in dups.values())
+                if dups:
+                    problems.append("trial %d: duplicates %s after %s" % (number, dups, hit))
+                diff = state.compare(clean[playbook], snap)
+                if diff:
+                    problems.append("trial %d: state differs from a clean converge after %s: %s" % (number, hit, diff[:3]))
+            else:
+                left = state.orphans(snap)
+                orphan_count += len(left)
+                if left:
+                    problems.append("trial %s: orphans %s after %s" % (number, left, hit))
+            log("interruption trial %s/%d %s %s: %s" % (number, len(books), book, phase, hit))
+    return dict(trials=len([p for p in phases if p[0] is not None]), kills=kills, duplicates=duplicates,
+                orphans=orphan_count, problems=problems)

@@ -1,0 +1,189 @@
+#!/usr/bin/env python
+"""The reliability and security suite (issue 10): one entry point, one table, non-zero on a miss.
+
+    python tools/reliability.py            # make reliability: >= 100 interruption trials
+    python tools/reliability.py --quick    # make test: the same sections, cut to ~3 minutes
+
+Sections (tests/reliability/): the demo environments converged clean (the reference state),
+the security baseline over them, the bad-input matrix, foreign resources through converge and
+teardown, a converge through 20% injected faults compared with the clean state, and
+interruption trials (SIGKILL, rerun, count duplicates and orphans). Everything runs against
+one local emulator started here; logs go to build/reliability/.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "reliability"))
+
+import baseline  # noqa: E402
+import bad_inputs  # noqa: E402
+import checkov  # noqa: E402
+import faults  # noqa: E402
+import foreign  # noqa: E402
+import interrupt  # noqa: E402
+import state  # noqa: E402
+from harness import LOGS, ENVIRONMENTS, log_tail, new_emulator, run_playbook  # noqa: E402
+
+
+def log(text):
+    sys.stderr.write("[%s] %s\n" % (time.strftime("%H:%M:%S"), text))
+    sys.stderr.flush()
+
+
+def converge(emu, playbook, name, extra_vars=None):
+    rc, seconds = run_playbook(playbook, emu.url, name, extra_vars=extra_vars)
+    if rc:
+        raise RuntimeError("%s failed (rc=%s), see build/reliability/%s:\n%s" % (playbook, rc, name, log_tail(name)))
+    return seconds
+
+
+def changed_count(name):
+    """Sum of changed=N over the PLAY RECAP of a log."""
+    total = 0
+    with open(os.path.join(LOGS, name)) as f:
+        for line in f:
+            if " changed=" in line and "ok=" in line:
+                total += int(line.split(" changed=")[1].split()[0])
+    return total
+
+
+def section_baseline(emu, results, quick):
+    """Render the EKS plugins (with the demo clusters' records), then the baseline checks."""
+    env = dict(os.environ, AWS_ENDPOINT_URL=emu.url)
+    import subprocess
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "eks_demo_clusters.py")] + list(ENVIRONMENTS),
+                   env=env, check=True, cwd=ROOT, capture_output=True)
+    converge(emu, "eks_plugins.yml", "eks-plugins.log", {"eks_plugins_mode": "render"})
+    found = baseline.run(emu.url, log)
+    directories = [os.path.join(ROOT, "build", e, "k8s") for e in ENVIRONMENTS
+                   if os.path.isdir(os.path.join(ROOT, "build", e, "k8s"))]
+    scan = checkov.run(directories, log) if not quick or os.path.exists(os.path.join(checkov.VENV, "bin", "checkov")) \
+        else dict(tool="python fallback (--quick without .venv-checkov)", findings=checkov.fallback(directories))
+    results["baseline"] = dict(found, checkov=scan)
+    results["baseline"]["findings"] = found["findings"] + scan["findings"]
+
+
+def section_foreign(emu, results):
+    made = foreign.create(emu.url)
+    converge(emu, "site.yml", "foreign-converge.log")
+    after_converge = foreign.check(emu.url, made)
+    converge(emu, "destroy.yml", "foreign-destroy.log", {"refarch_state": "absent"})
+    after_destroy = foreign.check(emu.url, made)
+    foreign.remove(emu.url, made)
+    converge(emu, "destroy.yml", "foreign-final-destroy.log", {"refarch_state": "absent"})
+    left = state.orphans(state.snapshot(emu.url))
+    touched = sorted(set(after_converge) | set(after_destroy))
+    results["foreign"] = dict(count=foreign.COUNT, touched=len(touched), orphans=left,
+                              second_run_changed=changed_count("foreign-converge.log"),
+                              problems=["after converge: %s" % after_converge] * bool(after_converge) +
+                              ["after destroy: %s" % after_destroy] * bool(after_destroy))
+    log("foreign: %d of %d touched; %d owned left after the final destroy" % (len(touched), foreign.COUNT, len(left)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the reduced run make test uses")
+    parser.add_argument("--trials", type=int, help="vpc.yml interruption trials (default 100, quick 3)")
+    parser.add_argument("--site-trials", type=int, help="site.yml interruption trials (default 2, quick 0)")
+    parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("RELIABILITY_SEED", "10")))
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    trials = args.trials if args.trials is not None else (3 if args.quick else 100)
+    site_trials = args.site_trials if args.site_trials is not None else (0 if args.quick else 2)
+    started = time.monotonic()
+    results, errors = {}, []
+    emu = new_emulator()
+    log("emulator on %s; logs in %s" % (emu.url, os.path.relpath(LOGS, ROOT)))
+    try:
+        # 1. the reference: a clean converge of the three environments
+        emu.reset()
+        seconds = converge(emu, "site.yml", "clean-site.log")
+        clean = state.snapshot(emu.url)
+        log("clean converge of %s: %.0f s" % (", ".join(ENVIRONMENTS), seconds))
+        steps = [
+            ("baseline", lambda: section_baseline(emu, results, args.quick)),
+            ("bad inputs", lambda: results.__setitem__("bad_inputs", bad_inputs.run(emu, args.quick, log))),
+            ("foreign", lambda: section_foreign(emu, results)),
+            ("faults", lambda: results.__setitem__("faults", faults.run(
+                emu, rate=args.fault_rate, seed=args.seed, clean=(clean, seconds)))),
+            ("interruption", lambda: results.__setitem__("interruption", run_interruption(
+                emu, trials, site_trials, args.seed))),
+        ]
+        for name, step in steps:
+            t0 = time.monotonic()
+            try:
+                step()
+            except Exception as e:  # a broken section is reported, the others still run  # pylint: disable=broad-except
+                errors.append("%s: %s" % (name, e))
+                log("%s FAILED: %s" % (name, e))
+            log("%s done in %.0f s" % (name, time.monotonic() - t0))
+    finally:
+        emu.stop()
+    results["faults"] = results.get("faults") or {}
+    results["faults"].pop("clean_snapshot", None)
+    ok = print_table(results, errors, time.monotonic() - started, trials, site_trials)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(results=results, errors=errors, ok=ok), f, indent=2, default=str)
+    return 0 if ok else 1
+
+
+def run_interruption(emu, trials, site_trials, seed):
+    emu.reset()
+    converge(emu, "accounts.yml", "interrupt-accounts.log")
+    return interrupt.run(emu, trials, site_trials, seed=seed, log=log)
+
+
+def print_table(results, errors, seconds, trials, site_trials):
+    """The one table; returns True when every target is met."""
+    f = results.get("faults", {})
+    i = results.get("interruption", {})
+    fo = results.get("foreign", {})
+    b = results.get("bad_inputs", {})
+    base = results.get("baseline", {})
+    rows = [
+        ("interruption trials (vpc.yml + site.yml)", "%s (%d + %d), %s kills" % (i.get("trials", "-"), trials, site_trials,
+                                                                                  i.get("kills", "-")),
+         ">= %d" % (trials + site_trials), i.get("trials") == trials + site_trials and not i.get("problems")),
+        ("faults injected (20%: throttle/500/503/drop/lost reply)", "%s of %s requests %s" % (
+            f.get("faults", "-"), f.get("requests", "-"), f.get("injected", "")), "> 0",
+         bool(f.get("faults"))),
+        ("state differences after faults vs clean run", len(f.get("differences", [])) if f else "-", "0",
+         bool(f) and not f.get("differences")),
+        ("duplicates (same refarch:key twice)", i.get("duplicates", "-"), "0",
+         i.get("duplicates") == 0 and not f.get("duplicates")),
+        ("orphans after teardown (refarch:owner left)", "%s" % (i.get("orphans", 0) + len(fo.get("orphans", []))
+                                                                if i and fo else "-"), "0",
+         bool(i) and bool(fo) and i.get("orphans") == 0 and not fo.get("orphans")),
+        ("foreign resources touched", "%s of %s" % (fo.get("touched", "-"), fo.get("count", "-")), "0",
+         fo.get("touched") == 0),
+        ("bad inputs refused / writes seen", "%s of %s / %s" % (b.get("refused", "-"), b.get("cases", "-"),
+                                                                 b.get("writes", "-")),
+         "all / 0", bool(b) and b.get("refused") == b.get("cases") and b.get("writes") == 0),
+        ("baseline findings (%s)" % base.get("checkov", {}).get("tool", "-"), len(base.get("findings", []))
+         if base else "-", "0", bool(base) and not base.get("findings")),
+    ]
+    width = max(len(r[0]) for r in rows)
+    out = ["", "refarch.network reliability (%s, %.0f s)" % ("quick" if trials < 100 else "full", seconds),
+           "%-*s  %-40s  %-8s  %s" % (width, "measure", "figure", "target", "result"), "-" * (width + 64)]
+    for name, figure, target, met in rows:
+        out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target, "ok" if met else "MISSED"))
+    problems = (i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
+                ["orphan: %s" % o for o in fo.get("orphans", [])] + b.get("problems", []) + base.get("findings", []) +
+                errors)
+    if problems:
+        out.append("")
+        out.append("problems:")
+        out.extend("  - " + str(p)[:600] for p in problems)
+    print("\n".join(out))
+    return all(r[3] for r in rows) and not errors
+
+
+if __name__ == "__main__":
+    sys.exit(main())
