@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup", "Check")
 # drop: the request never reaches the emulator; lost_reply: it is carried out, the answer is lost
 FAULTS = ("throttle", "500", "503", "drop", "lost_reply")
+REST_JSON = ("eks",)  # REST services whose errors are JSON although the request may have no body
 FAULT_STATUS = {"throttle": 400, "500": 500, "503": 503}
 FAULT_CODE = {"throttle": "Throttling", "500": "InternalError", "503": "ServiceUnavailable"}
 
@@ -24,7 +25,8 @@ FAULT_CODE = {"throttle": "Throttling", "500": "InternalError", "503": "ServiceU
 def fault_body(fault, headers, body):
     """An error body in the wire format the client expects, so botocore parses and retries it."""
     code = FAULT_CODE[fault]
-    if headers.get("X-Amz-Target") or "json" in (headers.get("Content-Type") or ""):
+    rest_json = any("/%s/aws4_request" % service in (headers.get("Authorization") or "") for service in REST_JSON)
+    if rest_json or headers.get("X-Amz-Target") or "json" in (headers.get("Content-Type") or ""):
         return ('{"__type": "%s", "message": "fault injected"}' % code).encode(), "application/x-amz-json-1.1"
     if b"Version=2016-11-15" in (body or b""):  # EC2's own query error shape
         xml = ("<Response><Errors><Error><Code>%s</Code><Message>fault injected</Message></Error></Errors>"

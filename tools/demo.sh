@@ -28,8 +28,10 @@ if grep -E 'changed=[1-9]' build/second-run.log >/dev/null; then
   echo "second run changed something" >&2; exit 1
 fi
 
-step "EKS plugins rendered for GitOps"
-run_if eks_plugins.yml "${ENVS[@]}" -e refarch_eks_mode=render
+step "EKS plugins: cluster records and IRSA roles in the emulator, manifests rendered for GitOps"
+python tools/eks_demo_clusters.py management development production
+run_if eks_plugins.yml "${ENVS[@]}" -e eks_plugins_mode=render
+echo "Rendered Helm values and manifests under build/<environment>/k8s/"
 
 step "Topology diagram of the real state"
 run_if diagram.yml "${ENVS[@]}"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Create the EKS cluster records of the demo environments in the AWS emulator.
 
 The clusters themselves are not this collection's job (eksctl or Terraform make them in real

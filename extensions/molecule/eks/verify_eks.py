@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Verify the IRSA side in the emulator with plain boto3: verify_eks.py OWNER CLUSTER ZONE RENDER_DIR."""
 import os
 import sys
