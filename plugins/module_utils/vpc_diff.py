@@ -329,18 +329,19 @@ def diff_absent(snap):
     for flow in snap["flow_logs"]:
         actions.append(_action("delete_flow_log", "flowlog", "delete flow log %s" % flow["FlowLogId"],
                                flow_log_id=flow["FlowLogId"]))
-    owned_subnet_ids = set(s["SubnetId"] for s in snap["subnets"].values())
+    foreign_subnet_ids = set(s["SubnetId"] for s in snap["foreign_subnets"])
     keep_tables = {}
     for key, table in sorted(snap["route_tables"].items()):
         theirs = ["%s -> %s" % (r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId"), _route_target(r))
                   for r in table.get("Routes", []) if r.get("GatewayId") != "local" and not _is_our_route(r, snap)]
         theirs += ["association with subnet %s" % a["SubnetId"] for a in table.get("Associations", [])
-                   if a.get("SubnetId") and a["SubnetId"] not in owned_subnet_ids]
+                   if a.get("SubnetId") in foreign_subnet_ids]
+        # our subnets' associations go in any case (a kept table must not hold them after the
+        # subnets are deleted), and so do associations left by subnets that no longer exist
+        actions += [_action("disassociate", key, "disassociate %s from %s" % (a["SubnetId"], key),
+                            association_id=a["RouteTableAssociationId"])
+                    for a in table.get("Associations", []) if a.get("SubnetId") and a["SubnetId"] not in foreign_subnet_ids]
         if not theirs:
-            # deleting the table deletes its routes, but not its associations
-            actions += [_action("disassociate", key, "disassociate %s from %s" % (a["SubnetId"], key),
-                                association_id=a["RouteTableAssociationId"])
-                        for a in table.get("Associations", []) if a.get("SubnetId")]
             continue
         keep_tables[key] = theirs
         kept.append("%s: kept, it holds what we do not own (%s)" % (key, ", ".join(theirs)))
