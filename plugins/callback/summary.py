@@ -42,7 +42,9 @@ class CallbackModule(CallbackBase):
         if not action.startswith(PREFIX):
             return
         res = result._result
-        actions = res.get("actions") or []
+        actions = list(res.get("actions") or [])
+        for item in res.get("results") or []:  # a loop: one result per item
+            actions.extend(item.get("actions") or [])
         status = "FAILED" if failed else ("changed" if res.get("changed") else "ok")
         self.rows.append((result._host.get_name(), action[len(PREFIX):], status, len(actions),
                           "; ".join(actions[:SHOWN]) + (" ..." if len(actions) > SHOWN else "")))

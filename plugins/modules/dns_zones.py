@@ -467,7 +467,10 @@ class DnsZones(object):
         zone = self.zones.owned(name, True, self.owner, key, "private_zone.name")
         if not self.present:
             return self.plan_removal(zone, name, "private")
-        if vpc is None:
+        if vpc is None and self.module.check_mode:
+            # --check on a new environment: vpc_tiers only planned the VPC, so plan against it
+            vpc = {"VpcId": "(vpc %s, planned)" % self.owner}
+        elif vpc is None:
             raise Failure("no VPC tagged %s=%s, %s=vpc; build it first (vpc_tiers) or pass vpc_id" % (
                 OWNER_TAG, self.owner, KEY_TAG), "vpc_id")
         wanted = self.wanted_vpcs(vpc, region)

@@ -242,7 +242,7 @@ def read_facts(module, conn):
         except ValueError as e:
             module.fail_json(msg="owner: %s" % e)
     if vpc is None:
-        if module.params["missing_ok"]:
+        if module.params["missing_ok"] or module.check_mode:  # --check on a new environment
             return build_facts(owner, region, None), reader.calls
         module.fail_json(msg="owner: no VPC tagged %s=%s and %s=vpc in %s (run vpc_tiers first or pass vpc_id)"
                          % ("refarch:owner", owner, KEY_TAG, region))

@@ -281,6 +281,11 @@ class Peering(object):
 
     def present(self):
         p, req, acc = self.p, self.req, self.acc
+        missing = [side for side in (req, acc) if side.vpc is None]
+        if missing and self.module.check_mode:
+            # --check on new environments: their VPCs are only planned, so is the link
+            self.act("request peering %s (VPCs of %s not built yet)" % (self.key, ", ".join(s.owner for s in missing)))
+            return {}, {"peering": None, "routes": {}}
         for side in (req, acc):
             if side.vpc is None:
                 self.module.fail_json(msg="%s_owner: no VPC found for %s (tags refarch:owner=%s, refarch:key=vpc) in %s" % (

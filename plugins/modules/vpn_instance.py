@@ -428,6 +428,11 @@ class VpnInstance(object):
 
     def present(self, desired):
         p = self.p
+        if self.vpc is None and self.module.check_mode:
+            # --check on a new environment: the VPC is only planned, so is everything in it
+            self.actions.append("launch VPN instance %s, its security group, Elastic IP and profile "
+                                "(VPC of %s not built yet)" % (p["key"], self.owner))
+            return
         if self.vpc is None:
             raise Failure("owner", "no VPC tagged refarch:owner=%s; run vpc_tiers first or pass vpc_id" % self.owner)
         self.subnet = self.pick_subnet()

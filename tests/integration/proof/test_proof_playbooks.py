@@ -16,7 +16,9 @@ INVENTORIES = ["-i", "inventories/management", "-i", "inventories/development", 
 
 def playbook(name, *extra):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")] + INVENTORIES + ["playbooks/%s" % name] + list(extra)
+    # these topologies are built in the caller's account: an empty role ARN means "no account switch"
+    cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")] + INVENTORIES + ["playbooks/%s" % name] \
+        + ["-e", "refarch_role_arn="] + list(extra)
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     return proc.returncode, proc.stdout + proc.stderr
 
