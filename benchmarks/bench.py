@@ -200,8 +200,19 @@ def _count(actions):
     return dict(sorted(counts.items()))
 
 
-def sequence(ws, label, playbook, inventories, phases=("cold", "idempotent", "check")):
-    """cold, idempotent (and check) runs on one fresh emulator."""
+def sequence(ws, label, playbook, inventories, phases=("cold", "idempotent", "check"), failures=None):
+    """cold, idempotent (and check) runs on one fresh emulator; a failed sequence is retried once."""
+    try:
+        return _sequence(ws, label, playbook, inventories, phases)
+    except RuntimeError as e:
+        if failures is None:
+            raise
+        failures.append(str(e))
+        print("  %s; retrying the sequence on a fresh emulator" % e, flush=True)
+        return _sequence(ws, label, playbook, inventories, phases)
+
+
+def _sequence(ws, label, playbook, inventories, phases):
     out = {}
     with Session(ws) as session:
         for phase in phases:
@@ -420,6 +431,8 @@ def table(results):
         if per:
             for key, value in per.items():
                 lines.append("  %-37s %5.2f / %5.2f" % (key, value["wall"], value["cpu"]))
+    for failure in results.get("failures", []):
+        lines.append("retried after a failure: %s" % failure)
     lines.append("")
     lines.append("targets")
     for t in results["targets"]:
@@ -454,7 +467,7 @@ def main(argv=None):
     runs = 1 if args.quick else args.runs
     series = not (args.quick or args.no_series)
 
-    results = {"runs": runs, "one_env": args.env, "demo": {}, "series": {},
+    results = {"runs": runs, "one_env": args.env, "demo": {}, "series": {}, "failures": [],
                "machine": {"cpus": os.cpu_count(), "load": list(os.getloadavg()[:1])}}
     work = tempfile.mkdtemp(prefix="refarch-bench-")
     try:
@@ -472,7 +485,7 @@ def main(argv=None):
             print("run %d/%d" % (run + 1, runs), flush=True)
             # interleaved, so load changes hit both sides of every ratio alike
             for key, label, playbook, invs, phases in estates:
-                for phase, measured in sequence(ws, label, playbook, invs, phases).items():
+                for phase, measured in sequence(ws, label, playbook, invs, phases, results["failures"]).items():
                     samples[key].setdefault(phase, []).append(measured)
         for key, phases in samples.items():
             results["demo"][key] = dict((phase, summarise(s)) for phase, s in phases.items())
@@ -487,7 +500,7 @@ def main(argv=None):
                     got = {}
                     for run in range(runs):
                         for phase, measured in sequence(ws, "%s: %s" % (name, label), os.path.join(PLAYBOOKS, "vpc.yml"),
-                                                        invs, ("cold", "idempotent")).items():
+                                                        invs, ("cold", "idempotent"), results["failures"]).items():
                             got.setdefault(phase, []).append(measured)
                     results["series"][name].append((label, dict((p, summarise(s)) for p, s in got.items())))
         results["breakdown"] = breakdown(ws)

@@ -116,10 +116,11 @@ def playbook(envs):
          "loop": _loop("nat_gateways"), "loop_control": {"label": "{{ item.key }}"}, "register": "pr_nats"},
         {"name": "Request the peerings", "amazon.aws.ec2_vpc_peering": {
             "vpc_id": "{{ pr_vpc.vpc.id }}", "peer_vpc_id": "{{ hostvars[item.accepter].pr_vpc.vpc.id }}",
-            "tags": "{{ item.tags }}"},
+            "tags": "{{ item.tags }}", "wait": True},
          "loop": _loop("peerings"), "loop_control": {"label": "{{ item.key }}"}, "register": "pr_peering"},
+        # without wait, an accept can find the request not yet pending-acceptance
         {"name": "Accept the peerings", "amazon.aws.ec2_vpc_peering": {
-            "peering_id": "{{ pr_pcx_ids[item.key] }}", "state": "accept"},
+            "peering_id": "{{ pr_pcx_ids[item.key] }}", "state": "accept", "wait": True},
          "loop": _loop("peerings"), "loop_control": {"label": "{{ item.key }}"}},
         {"name": "Route tables with their subnets and routes", "amazon.aws.ec2_vpc_route_table": {
             "vpc_id": "{{ pr_vpc.vpc.id }}", "subnets": "{{ item.subnets }}", "routes": "{{ item.routes }}",
