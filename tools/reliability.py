@@ -14,6 +14,7 @@ one local emulator started here; logs go to build/reliability/.
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -55,7 +56,6 @@ def changed_count(name):
 def section_baseline(emu, results, quick):
     """Render the EKS plugins (with the demo clusters' records), then the baseline checks."""
     env = dict(os.environ, AWS_ENDPOINT_URL=emu.url)
-    import subprocess
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "eks_demo_clusters.py")] + list(ENVIRONMENTS),
                    env=env, check=True, cwd=ROOT, capture_output=True)
     converge(emu, "eks_plugins.yml", "eks-plugins.log", {"eks_plugins_mode": "render"})
@@ -75,7 +75,7 @@ def section_foreign(emu, results):
     converge(emu, "destroy.yml", "foreign-destroy.log", {"refarch_state": "absent"})
     after_destroy = foreign.check(emu.url, made)
     foreign.remove(emu.url, made)
-    converge(emu, "destroy.yml", "foreign-final-destroy.log", {"refarch_state": "absent"})
+    results["destroy_seconds"] = converge(emu, "destroy.yml", "foreign-final-destroy.log", {"refarch_state": "absent"})
     left = state.orphans(state.snapshot(emu.url))
     touched = sorted(set(after_converge) | set(after_destroy))
     results["foreign"] = dict(count=foreign.COUNT, touched=len(touched), orphans=left,
@@ -86,16 +86,18 @@ def section_foreign(emu, results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--quick", action="store_true", help="the reduced run make test uses")
-    parser.add_argument("--trials", type=int, help="vpc.yml interruption trials (default 100, quick 3)")
+    parser.add_argument("--trials", type=int, help="vpc.yml interruption trials (default 100, quick 2)")
     parser.add_argument("--site-trials", type=int, help="site.yml interruption trials (default 2, quick 0)")
     parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--fault-runs", type=int, help="converges through faults, one seed each (default 3, quick 1)")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("RELIABILITY_SEED", "10")))
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    trials = args.trials if args.trials is not None else (3 if args.quick else 100)
+    trials = args.trials if args.trials is not None else (2 if args.quick else 100)
     site_trials = args.site_trials if args.site_trials is not None else (0 if args.quick else 2)
+    fault_runs = args.fault_runs if args.fault_runs is not None else (1 if args.quick else 3)
     started = time.monotonic()
     results, errors = {}, []
     emu = new_emulator()
@@ -110,10 +112,10 @@ def main(argv=None):
             ("baseline", lambda: section_baseline(emu, results, args.quick)),
             ("bad inputs", lambda: results.__setitem__("bad_inputs", bad_inputs.run(emu, args.quick, log))),
             ("foreign", lambda: section_foreign(emu, results)),
-            ("faults", lambda: results.__setitem__("faults", faults.run(
-                emu, rate=args.fault_rate, seed=args.seed, clean=(clean, seconds)))),
+            ("faults", lambda: results.__setitem__("faults", run_faults(
+                emu, args.fault_rate, [args.seed + n for n in range(fault_runs)], (clean, seconds)))),
             ("interruption", lambda: results.__setitem__("interruption", run_interruption(
-                emu, trials, site_trials, args.seed))),
+                emu, trials, site_trials, args.seed, (clean, seconds, results.get("destroy_seconds"))))),
         ]
         for name, step in steps:
             t0 = time.monotonic()
@@ -127,20 +129,40 @@ def main(argv=None):
         emu.stop()
     results["faults"] = results.get("faults") or {}
     results["faults"].pop("clean_snapshot", None)
-    ok = print_table(results, errors, time.monotonic() - started, trials, site_trials)
+    ok = print_table(results, errors, time.monotonic() - started, trials, site_trials, args.quick)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(results=results, errors=errors, ok=ok), f, indent=2, default=str)
     return 0 if ok else 1
 
 
-def run_interruption(emu, trials, site_trials, seed):
+def run_faults(emu, rate, seeds, clean):
+    """One converge through faults per seed (each from empty), compared with the clean state."""
+    total = dict(requests=0, faults=0, injected={}, differences=[], duplicates={}, seeds=seeds, failed_seeds=[])
+    for seed in seeds:
+        one = faults.run(emu, rate=rate, seed=seed, clean=clean)
+        log("faults seed %d: %d faults in %d requests %s, %d differences, rc=%s, %.0f s" % (
+            seed, one["faults"], one["requests"], one["injected"], len(one["differences"]), one["rc"], one["seconds"]))
+        total["requests"] += one["requests"]
+        total["faults"] += one["faults"]
+        for kind, n in one["injected"].items():
+            total["injected"][kind] = total["injected"].get(kind, 0) + n
+        total["differences"] += ["seed %d: %s" % (seed, d) for d in one["differences"]]
+        total["duplicates"].update(one["duplicates"])
+        if one["differences"]:
+            total["failed_seeds"].append(seed)
+    return total
+
+
+def run_interruption(emu, trials, site_trials, seed, site_reference):
     emu.reset()
     converge(emu, "accounts.yml", "interrupt-accounts.log")
-    return interrupt.run(emu, trials, site_trials, seed=seed, log=log)
+    clean, converge_s, teardown_s = site_reference
+    reference = (clean, converge_s, teardown_s) if teardown_s else None
+    return interrupt.run(emu, trials, site_trials, seed=seed, log=log, site_reference=reference)
 
 
-def print_table(results, errors, seconds, trials, site_trials):
+def print_table(results, errors, seconds, trials, site_trials, quick=False):
     """The one table; returns True when every target is met."""
     f = results.get("faults", {})
     i = results.get("interruption", {})
@@ -148,13 +170,14 @@ def print_table(results, errors, seconds, trials, site_trials):
     b = results.get("bad_inputs", {})
     base = results.get("baseline", {})
     rows = [
-        ("interruption trials (vpc.yml + site.yml)", "%s (%d + %d), %s kills" % (i.get("trials", "-"), trials, site_trials,
-                                                                                  i.get("kills", "-")),
+        ("interruption trials (vpc.yml + site.yml)", "%s (%d + %d), %s kills" % (
+            i.get("trials", "-"), trials, site_trials, i.get("kills", "-")),
          ">= %d" % (trials + site_trials), i.get("trials") == trials + site_trials and not i.get("problems")),
         ("faults injected (20%: throttle/500/503/drop/lost reply)", "%s of %s requests %s" % (
             f.get("faults", "-"), f.get("requests", "-"), f.get("injected", "")), "> 0",
          bool(f.get("faults"))),
-        ("state differences after faults vs clean run", len(f.get("differences", [])) if f else "-", "0",
+        ("state differences after faults vs clean run", "%s (seeds failing: %s of %s)" % (
+            len(f.get("differences", [])), f.get("failed_seeds"), f.get("seeds")) if f else "-", "0",
          bool(f) and not f.get("differences")),
         ("duplicates (same refarch:key twice)", i.get("duplicates", "-"), "0",
          i.get("duplicates") == 0 and not f.get("duplicates")),
@@ -163,14 +186,17 @@ def print_table(results, errors, seconds, trials, site_trials):
          bool(i) and bool(fo) and i.get("orphans") == 0 and not fo.get("orphans")),
         ("foreign resources touched", "%s of %s" % (fo.get("touched", "-"), fo.get("count", "-")), "0",
          fo.get("touched") == 0),
-        ("bad inputs refused / writes seen", "%s of %s / %s" % (b.get("refused", "-"), b.get("cases", "-"),
-                                                                 b.get("writes", "-")),
+        ("bad inputs refused / writes seen", "%s of %s / %s" % (
+            b.get("refused", "-"), b.get("cases", "-"), b.get("writes", "-")),
          "all / 0", bool(b) and b.get("refused") == b.get("cases") and b.get("writes") == 0),
-        ("baseline findings (%s)" % base.get("checkov", {}).get("tool", "-"), len(base.get("findings", []))
+        ("baseline findings (state, no_log, %s)" % base.get("checkov", {}).get("tool", "-"),
+         "%s (checkov: %s checks run on %s objects)" % (
+             len(base.get("findings", [])), (base.get("checkov", {}).get("passed") or 0) +
+             (base.get("checkov", {}).get("failed") or 0), base.get("checkov", {}).get("objects", "-"))
          if base else "-", "0", bool(base) and not base.get("findings")),
     ]
     width = max(len(r[0]) for r in rows)
-    out = ["", "refarch.network reliability (%s, %.0f s)" % ("quick" if trials < 100 else "full", seconds),
+    out = ["", "refarch.network reliability (%s, %.0f s)" % ("--quick" if quick else "full", seconds),
            "%-*s  %-40s  %-8s  %s" % (width, "measure", "figure", "target", "result"), "-" * (width + 64)]
     for name, figure, target, met in rows:
         out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target, "ok" if met else "MISSED"))

@@ -28,6 +28,7 @@ except ImportError:  # the module's SDK check reports it
 # Error codes meaning "an earlier attempt of this very call already did it".
 ALREADY_DONE = {
     # EC2
+    "AcceptVpcPeeringConnection": ("InvalidStateTransition",),
     "AssociateRouteTable": ("Resource.AlreadyAssociated",),
     "AttachInternetGateway": ("Resource.AlreadyAssociated",),
     "AuthorizeSecurityGroupEgress": ("InvalidPermission.Duplicate",),

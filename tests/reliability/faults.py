@@ -28,13 +28,14 @@ def run(emu, rate=0.2, seed=10, playbook="site.yml", clean=None):
     clean_snap, clean_seconds = clean or clean_snapshot(emu, playbook)
     emu.reset()
     with AwsProxy(emu.port, fault_rate=rate, seed=seed) as proxy:
-        rc, seconds = run_playbook(playbook, proxy.url, "faults-%s.log" % playbook)
+        log_name = "faults-%s-seed%d.log" % (playbook, seed)
+        rc, seconds = run_playbook(playbook, proxy.url, log_name)
         injected = collections.Counter(f for _a, _w, f in proxy.requests if f)
         requests = len(proxy.requests)
     faulty = state.snapshot(emu.url)
     differences = state.compare(clean_snap, faulty)
     if rc:
-        differences.insert(0, "%s through faults failed (rc=%s):\n%s" % (playbook, rc, log_tail("faults-%s.log" % playbook)))
+        differences.insert(0, "%s through faults failed (rc=%s):\n%s" % (playbook, rc, log_tail(log_name)))
     return dict(requests=requests, injected=dict(injected), faults=sum(injected.values()), rc=rc,
                 differences=differences, clean_seconds=clean_seconds, seconds=seconds,
                 duplicates=state.duplicates(faulty), clean_snapshot=clean_snap)

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from emulator import FAKE_ENV, Emulator  # noqa: E402  (tools/ is not a package)
-from aws_proxy import AwsProxy  # noqa: E402,F401  (re-exported for the suite)
+from aws_proxy import AwsProxy  # noqa: E402,F401  # pylint: disable=unused-import  (re-exported for the suite)
 
 ENVIRONMENTS = ("management", "development", "production")
 INVENTORIES = [arg for env in ENVIRONMENTS for arg in ("-i", os.path.join(ROOT, "inventories", env))]
@@ -60,6 +60,25 @@ def run_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None
     proc = start_playbook(playbook, endpoint, log_name, inventories, extra_vars)
     rc = finish(proc, timeout)
     return rc, time.monotonic() - started
+
+
+def inventories_with_roles(endpoint, work):
+    """Copies of the demo inventories with each environment's role already resolved
+    (refarch_role_arn), so short runs skip the account lookup; returns -i arguments."""
+    import shutil
+    import state
+    import yaml
+    found = state.accounts(endpoint)
+    args = []
+    for env in ENVIRONMENTS:
+        target = os.path.join(work, env)
+        shutil.copytree(os.path.join(ROOT, "inventories", env), target)
+        account_id = found[env][0]
+        with open(os.path.join(target, "host_vars", env, "zz_reliability.yml"), "w") as f:
+            yaml.safe_dump({"refarch_role_arn": "arn:aws:iam::%s:role/%s" % (account_id, state.ROLE),
+                            "refarch_account_id": account_id}, f)
+        args += ["-i", target]
+    return args
 
 
 def kill_group(proc):

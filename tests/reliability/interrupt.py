@@ -14,22 +14,27 @@ between a request being carried out and its answer being read.
 """
 
 import random
+import shutil
+import tempfile
 import time
 
 import state
-from harness import AwsProxy, finish, kill_group, log_tail, run_playbook, start_playbook
+from harness import AwsProxy, finish, inventories_with_roles, kill_group, log_tail, run_playbook, start_playbook
 
 POLL = 0.005  # how often the write counter is checked while waiting for the kill moment
 
 
-def killed_run(proxy, playbook, extra_vars, rng, writes_clean, seconds_clean, log_name):
-    """Start the playbook, kill it at a random moment; returns what the kill hit."""
+def killed_run(proxy, playbook, extra_vars, rng, window, log_name, inventories=None):
+    """Start the playbook, kill it at a random moment; returns what the kill hit.
+
+    ``window`` is (writes, seconds) of a clean run; with no write count the moment is a time."""
+    writes_clean, seconds_clean = window
     proxy.clear()
     by_time = rng.random() < 0.25 or not writes_clean
     target_writes = rng.randint(1, max(1, writes_clean))
-    target_time = rng.uniform(0.5, max(1.0, seconds_clean))
+    target_time = rng.uniform(0.5, max(1.0, 0.9 * seconds_clean))
     started = time.monotonic()
-    proc = start_playbook(playbook, proxy.url, log_name, extra_vars=extra_vars)
+    proc = start_playbook(playbook, proxy.url, log_name, inventories=inventories, extra_vars=extra_vars)
     while proc.poll() is None:
         elapsed = time.monotonic() - started
         if (by_time and elapsed >= target_time) or (not by_time and len(proxy.writes()) >= target_writes):
@@ -40,59 +45,85 @@ def killed_run(proxy, playbook, extra_vars, rng, writes_clean, seconds_clean, lo
     return dict(killed=False, at_writes=len(proxy.writes()), at_seconds=round(time.monotonic() - started, 2))
 
 
-def measure(emu, playbook, extra_vars=None):
+def measure(emu, playbook, extra_vars=None, inventories=None):
     """A clean, uninterrupted run: its writes and duration size the kill window."""
     with AwsProxy(emu.port) as proxy:
-        rc, seconds = run_playbook(playbook, proxy.url, "interrupt-measure.log", extra_vars=extra_vars)
+        rc, seconds = run_playbook(playbook, proxy.url, "interrupt-measure.log", inventories=inventories,
+                                   extra_vars=extra_vars)
         writes = len(proxy.writes())
     if rc:
         raise RuntimeError("%s failed: %s" % (playbook, log_tail("interrupt-measure.log")))
     return writes, seconds
 
 
-def run(emu, trials, site_trials=0, seed=10, log=print):
+EC2_ONLY = ("ec2",)
+
+
+def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
     """``trials`` interruption trials of vpc.yml, then ``site_trials`` of site.yml/destroy.yml.
 
-    Expects the accounts to exist and no environment to be built. Returns figures and problems.
+    Expects the accounts to exist and no environment to be built. vpc.yml trials run on copies
+    of the inventories with the accounts' roles filled in (the account lookup is not what they
+    test) and compare EC2 state only. ``site_reference`` = (snapshot, converge seconds, teardown
+    seconds) of a clean site.yml run saves measuring it again. Returns figures and problems.
     """
     rng = random.Random(seed)
     problems, duplicates, orphan_count, kills = [], 0, 0, 0
+    work = tempfile.mkdtemp(prefix="refarch-interrupt-")
+    fast = inventories_with_roles(emu.url, work)
+    setup = {"vpc.yml": dict(inventories=fast, services=EC2_ONLY, teardown="vpc.yml"),
+             "site.yml": dict(inventories=None, services=state.ALL_SERVICES, teardown="destroy.yml")}
     windows, clean = {}, {}
-    books = [("vpc.yml", "vpc.yml")] * trials + [("site.yml", "destroy.yml")] * site_trials
-    for playbook, teardown in sorted(set(books)):
-        # a clean converge and teardown size the kill windows and give the reference state
-        windows[playbook] = measure(emu, playbook)
-        clean[playbook] = state.snapshot(emu.url)
-        windows[teardown] = measure(emu, teardown, {"refarch_state": "absent"})
+    if trials:
+        windows["vpc.yml"] = measure(emu, "vpc.yml", inventories=fast)
+        clean["vpc.yml"] = state.snapshot(emu.url, EC2_ONLY)
+        windows["vpc.yml/absent"] = measure(emu, "vpc.yml", {"refarch_state": "absent"}, inventories=fast)
+    if site_trials:
+        if site_reference:
+            clean["site.yml"], converge_s, teardown_s = site_reference
+            windows["site.yml"], windows["destroy.yml/absent"] = (0, converge_s), (0, teardown_s)
+        else:
+            windows["site.yml"] = measure(emu, "site.yml")
+            clean["site.yml"] = state.snapshot(emu.url)
+            windows["destroy.yml/absent"] = measure(emu, "destroy.yml", {"refarch_state": "absent"})
+    books = ["vpc.yml"] * trials + ["site.yml"] * site_trials
     phases = [(n, books[n - 1], "converge" if n % 2 else "teardown") for n in range(1, len(books) + 1)]
     if phases and phases[-1][2] == "converge":  # always end torn down: orphans are counted then
         phases.append((None, books[-1], "teardown"))
-    with AwsProxy(emu.port) as proxy:
-        for number, (playbook, teardown), phase in phases:
-            book, extra = (playbook, None) if phase == "converge" else (teardown, {"refarch_state": "absent"})
-            hit = "no kill (final teardown)"
-            if number is not None:
-                hit = killed_run(proxy, book, extra, rng, windows[book][0], windows[book][1], "interrupt-killed.log")
-                kills += hit["killed"]
-            rc, _s = run_playbook(book, emu.url, "interrupt-rerun.log", extra_vars=extra)
-            if rc:
-                problems.append("trial %s: %s rerun failed after %s: %s" % (
-                    number, book, hit, log_tail("interrupt-rerun.log", 25)))
-                break
-            snap = state.snapshot(emu.url)
-            if phase == "converge":
-                dups = state.duplicates(snap)
-                duplicates += sum(n - 1 for n in dups.values())
-                if dups:
-                    problems.append("trial %d: duplicates %s after %s" % (number, dups, hit))
-                diff = state.compare(clean[playbook], snap)
-                if diff:
-                    problems.append("trial %d: state differs from a clean converge after %s: %s" % (number, hit, diff[:3]))
-            else:
-                left = state.orphans(snap)
-                orphan_count += len(left)
-                if left:
-                    problems.append("trial %s: orphans %s after %s" % (number, left, hit))
-            log("interruption trial %s/%d %s %s: %s" % (number, len(books), book, phase, hit))
+    try:
+        with AwsProxy(emu.port) as proxy:
+            for number, playbook, phase in phases:
+                conf = setup[playbook]
+                book = playbook if phase == "converge" else conf["teardown"]
+                extra = None if phase == "converge" else {"refarch_state": "absent"}
+                window = windows[playbook if phase == "converge" else book + "/absent"]
+                hit = "no kill (final teardown)"
+                if number is not None:
+                    hit = killed_run(proxy, book, extra, rng, window, "interrupt-killed.log", conf["inventories"])
+                    kills += hit["killed"]
+                rc, _s = run_playbook(book, emu.url, "interrupt-rerun.log", inventories=conf["inventories"],
+                                      extra_vars=extra)
+                if rc:
+                    problems.append("trial %s: %s rerun failed after %s: %s" % (
+                        number, book, hit, log_tail("interrupt-rerun.log", 25)))
+                    break
+                snap = state.snapshot(emu.url, conf["services"])
+                if phase == "converge":
+                    dups = state.duplicates(snap)
+                    duplicates += sum(n - 1 for n in dups.values())
+                    if dups:
+                        problems.append("trial %d: duplicates %s after %s" % (number, dups, hit))
+                    diff = state.compare(clean[playbook], snap)
+                    if diff:
+                        problems.append("trial %d: state differs from a clean converge after %s: %s" % (
+                            number, hit, diff[:3]))
+                else:
+                    left = state.orphans(snap)
+                    orphan_count += len(left)
+                    if left:
+                        problems.append("trial %s: orphans %s after %s" % (number, left, hit))
+                log("interruption trial %s/%d %s %s: %s" % (number, len(books), book, phase, hit))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return dict(trials=len([p for p in phases if p[0] is not None]), kills=kills, duplicates=duplicates,
                 orphans=orphan_count, problems=problems)

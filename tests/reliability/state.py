@@ -25,6 +25,7 @@ ROLE = "OrganizationAccountAccessRole"
 # the suite talks to the emulator directly: retries only cover a loaded machine
 CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
 ID_PATTERN = re.compile(r"\b(?:vpc|subnet|rtb|igw|nat|eipalloc|sg|pcx|vpce|i|eni|fl)-[0-9a-f]{8,17}\b")
+ALL_SERVICES = ("ec2", "route53", "iam")
 GONE = ("deleted", "deleting", "terminated", "shutting-down", "rejected", "failed", "expired")
 
 
@@ -59,8 +60,9 @@ def _pages(client, op, key, **kwargs):
     return [item for page in client.get_paginator(op).paginate(**kwargs) for item in page[key]]
 
 
-def read_account(session, endpoint):
-    """Raw describes of one account (one call per resource type, plus DNS per VPC/zone)."""
+def read_account(session, endpoint, services=ALL_SERVICES):
+    """Raw describes of one account (one call per resource type, plus DNS per VPC/zone);
+    ``services`` narrows it (interruption trials of vpc.yml only need EC2)."""
     ec2 = session.client("ec2", endpoint_url=endpoint, config=CONFIG)
     r53 = session.client("route53", endpoint_url=endpoint, config=CONFIG)
     iam = session.client("iam", endpoint_url=endpoint, config=CONFIG)
@@ -85,13 +87,13 @@ def read_account(session, endpoint):
     for vpc in raw["vpcs"]:
         vpc["_dns"] = [ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=a)[a[0].upper() + a[1:]]["Value"]
                        for a in ("enableDnsSupport", "enableDnsHostnames")]
-    for zone in _pages(r53, "list_hosted_zones", "HostedZones"):
+    for zone in _pages(r53, "list_hosted_zones", "HostedZones") if "route53" in services else []:
         zid = zone["Id"].split("/")[-1]
         got = r53.get_hosted_zone(Id=zid)
         tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid)["ResourceTagSet"].get("Tags", [])
         records = _pages(r53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zid)
         raw["zones"].append(dict(zone, Id=zid, Tags=tags, VPCs=got.get("VPCs", []), Records=records))
-    for role in _pages(iam, "list_roles", "Roles"):
+    for role in _pages(iam, "list_roles", "Roles") if "iam" in services else []:
         tags = iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", [])
         raw["roles"].append(dict(role, Tags=tags))
     return raw
@@ -207,9 +209,9 @@ def _record_values(record, names):
 def normalise(raws):
     """{kind: sorted list of (label, attributes)} over every account, ids replaced by labels."""
     names = _label_all(raws)
-    snap = dict((kind, []) for kind in ("vpcs", "subnets", "route_tables", "nat_gateways", "eips", "igws",
-                                         "security_groups", "endpoints", "peerings", "zones", "records",
-                                         "instances", "flow_logs", "roles"))
+    kinds = ("vpcs", "subnets", "route_tables", "nat_gateways", "eips", "igws", "security_groups", "endpoints",
+             "peerings", "zones", "records", "instances", "flow_logs", "roles")
+    snap = dict((kind, []) for kind in kinds)
     seen_pcx = set()
     for account, raw in sorted(raws.items()):
         for vpc in raw["vpcs"]:
@@ -304,9 +306,10 @@ def _digest(doc):
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def snapshot(endpoint):
+def snapshot(endpoint, services=ALL_SERVICES):
     """The whole emulator's state (every account of the organization), normalised."""
-    raws = dict((name, read_account(session, endpoint)) for name, (_id, session) in accounts(endpoint).items())
+    raws = dict((name, read_account(session, endpoint, services))
+                for name, (_id, session) in accounts(endpoint).items())
     return normalise(raws)
 
 
