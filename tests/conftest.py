@@ -62,14 +62,22 @@ def run_module(name, args, check_mode=False, diff=False):
     full["_ansible_diff"] = diff
     out = io.StringIO()
     # Ansible gathers warnings process-wide; clear them so runs don't leak into each other
+    from ansible.module_utils import _internal as module_internal
     from ansible.module_utils.common import warnings as module_warnings
     module_warnings._global_warnings.clear()
     module_warnings._global_deprecations.clear()
-    with patch_module_args(full), contextlib.redirect_stdout(out):
-        try:
-            mod.main()
-        except SystemExit:
-            pass
+    # a module runs outside the controller: once a test has imported controller code (the
+    # templar), warnings would otherwise go to the display instead of the module's result
+    was_controller = module_internal.is_controller
+    module_internal.is_controller = False
+    try:
+        with patch_module_args(full), contextlib.redirect_stdout(out):
+            try:
+                mod.main()
+            except SystemExit:
+                pass
+    finally:
+        module_internal.is_controller = was_controller
     return ModuleResult(json.loads(out.getvalue()))
 
 
