@@ -11,7 +11,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
 	@echo "make demo   - build the three demo environments in a local AWS emulator and print a summary"
-	@echo "make test   - everything CI runs (unit, integration, molecule, lint)"
+	@echo "make test   - everything CI runs (unit, integration, molecule, lint, sanity, docs, EE)"
+	@echo "make bench  - speed against one amazon.aws task per resource (build/bench/results.json)"
+	@echo "make reliability - faults, interruptions, foreign resources, bad input, security baseline"
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -65,7 +67,13 @@ test: venv tools-apt
 	bash tools/docs.sh --check
 	bash tools/ee_create.sh
 
+bench: venv
+	$(PY) benchmarks/bench.py
+
+bench-quick: venv
+	$(PY) benchmarks/bench.py --quick
+
 demo: venv
 	$(PY) tools/emulator.py run -- bash tools/demo.sh
 
-.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test demo
+.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test demo bench bench-quick

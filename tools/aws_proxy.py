@@ -77,6 +77,7 @@ class AwsProxy(object):
     def _handler(proxy):  # pylint: disable=no-self-argument  # closure names the proxy
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as two writes
 
             def log_message(self, *args):
                 pass
