@@ -20,7 +20,7 @@ import tempfile
 import yaml
 
 import state
-from harness import ROOT, AwsProxy, run_playbook
+from harness import LOGS, ROOT, AwsProxy, run_playbook
 
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 from conftest import run_module  # noqa: E402  (in-process module runs, as in the integration tests)
@@ -73,7 +73,7 @@ def run_playbook_case(case, endpoint, number):
             inventories += ["-i", target]
         log = "bad-input-%02d.log" % number
         rc, _s = run_playbook(case["playbook"], endpoint, log, inventories=inventories)
-        with open(os.path.join(ROOT, "build", "reliability", log)) as f:
+        with open(os.path.join(LOGS, log)) as f:
             return rc != 0, f.read()
     finally:
         shutil.rmtree(work, ignore_errors=True)

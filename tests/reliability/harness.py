@@ -17,7 +17,7 @@ from aws_proxy import AwsProxy  # noqa: E402,F401  # pylint: disable=unused-impo
 
 ENVIRONMENTS = ("management", "development", "production")
 INVENTORIES = [arg for env in ENVIRONMENTS for arg in ("-i", os.path.join(ROOT, "inventories", env))]
-LOGS = os.path.join(ROOT, "build", "reliability")
+LOGS = os.environ.get("RELIABILITY_LOGS", os.path.join(ROOT, "build", "reliability"))
 # the suite's own boto3 calls (snapshots, foreign resources) use the same fake credentials
 for _name, _value in FAKE_ENV.items():
     os.environ.setdefault(_name, _value)
@@ -81,12 +81,46 @@ def inventories_with_roles(endpoint, work):
     return args
 
 
+def _processes():
+    """{pid: (parent pid, session id)} from /proc."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        found[int(name)] = (int(fields[1]), int(fields[3]))
+    return found
+
+
 def kill_group(proc):
-    """SIGKILL ansible-playbook and every worker and module process it started."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """SIGKILL ansible-playbook and every worker and module process it started.
+
+    Ansible's workers call setsid(), so they and their modules leave the playbook's process
+    group: the whole tree is found by parent pid, and everything in the sessions it spans is
+    killed (again, until none is left: a worker may fork a module meanwhile)."""
+    table = _processes()
+    tree, grew = {proc.pid}, True
+    while grew:
+        more = set(pid for pid, (ppid, _sid) in table.items() if ppid in tree) - tree
+        tree |= more
+        grew = bool(more)
+    sessions = set(table[pid][1] for pid in tree if pid in table) - {os.getsid(0)}
+    for attempt in range(10):
+        victims = [pid for pid, (_ppid, sid) in _processes().items()
+                   if (sid in sessions or pid in tree) and pid != os.getpid()]
+        if not victims:
+            break
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01 * 2 ** attempt)  # let the kernel reap before looking again
     finish(proc)
 
 

@@ -21,7 +21,9 @@ import time
 import state
 from harness import AwsProxy, finish, inventories_with_roles, kill_group, log_tail, run_playbook, start_playbook
 
-POLL = 0.005  # how often the write counter is checked while waiting for the kill moment
+# how often the write counter is checked while waiting for the kill moment: a sampling period
+# (a backoff would blur the moment), not a wait for a resource
+POLL = 0.005
 
 
 def killed_run(proxy, playbook, extra_vars, rng, window, log_name, inventories=None):
@@ -106,7 +108,10 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
                 if rc:
                     problems.append("trial %s: %s rerun failed after %s: %s" % (
                         number, book, hit, log_tail("interrupt-rerun.log", 25)))
-                    break
+                    # a second rerun tells a stuck state from a passing hiccup; stop only when stuck
+                    if run_playbook(book, emu.url, "interrupt-rerun2.log", inventories=conf["inventories"],
+                                    extra_vars=extra)[0]:
+                        break
                 snap = state.snapshot(emu.url, conf["services"])
                 if phase == "converge":
                     dups = state.duplicates(snap)
