@@ -14,6 +14,7 @@ one local emulator started here; logs go to build/reliability/.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -100,6 +101,8 @@ def main(argv=None):
     fault_runs = args.fault_runs if args.fault_runs is not None else (1 if args.quick else 3)
     started = time.monotonic()
     results, errors = {}, []
+    # a TERM (make interrupted) unwinds through the finally below, so the emulator stops too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     emu = new_emulator()
     log("emulator on %s; logs in %s" % (emu.url, os.path.relpath(LOGS, ROOT)))
     try:
