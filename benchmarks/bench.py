@@ -166,7 +166,7 @@ class Session(object):
         load = os.getloadavg()[0]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
-        proc = subprocess.run(cmd, cwd=ROOT, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, cwd=ROOT, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
         wall = time.monotonic() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         log = os.path.join(self.ws.logs, re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") + ".log")
@@ -182,11 +182,11 @@ class Session(object):
             "wall": round(wall, 3),
             "cpu": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 3),
             "load": round(load, 2),
-            "reads": sum(1 for _, w in requests if not w),
-            "writes": sum(1 for _, w in requests if w),
+            "reads": sum(1 for _action, w in requests if not w),
+            "writes": sum(1 for _action, w in requests if w),
             "read_calls": _count(a for a, w in requests if not w),
             "write_calls": _count(a for a, w in requests if w),
-            "sequence": [a for a, _ in requests],
+            "sequence": [a for a, _write in requests],
             "invocations": counted["invocations"],
             "modules": counted["by_action"],
             "changed": counted["changed"],
@@ -455,7 +455,7 @@ def per_invocation(results):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median, min, max)")
     parser.add_argument("--quick", action="store_true", help="one run, no scaling series (CI: does it work)")
     parser.add_argument("--no-series", action="store_true", help="skip the scaling series")
@@ -480,7 +480,7 @@ def main(argv=None):
             estates.append(("per_resource_" + n, "per-resource, %s env(s)" % n,
                             ws.per_resource_playbook(invs, n), invs, ("cold", "idempotent")))
         estates = [e for e in estates if not args.only or e[0] in args.only]
-        samples = dict((key, {}) for key, _, _, _, _ in estates)
+        samples = dict((estate[0], {}) for estate in estates)
         for run in range(runs):
             print("run %d/%d" % (run + 1, runs), flush=True)
             # interleaved, so load changes hit both sides of every ratio alike

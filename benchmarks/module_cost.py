@@ -53,7 +53,7 @@ def main():
         "ec2", config=botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})))
 
     def calls():
-        for _ in range(CALLS):
+        for _call in range(CALLS):
             client.describe_vpcs()
     measure(out, "%d describe calls" % CALLS, calls)
     json.dump(out, sys.stdout)

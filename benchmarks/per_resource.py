@@ -162,7 +162,7 @@ def write_playbook(envs, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("-i", "--inventory", action="append", required=True, help="an environment inventory directory")
     parser.add_argument("-o", "--output", required=True, help="where to write the playbook")
     args = parser.parse_args(argv)
