@@ -13,7 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 from emulator import FAKE_ENV, Emulator  # noqa: E402  (tools/ is not a package)
-from aws_proxy import AwsProxy  # noqa: E402,F401  # pylint: disable=unused-import  (re-exported for the suite)
+# AwsProxy is re-exported for the suite
+from aws_proxy import AwsProxy  # noqa: E402,F401  # pylint: disable=unused-import
 
 ENVIRONMENTS = ("management", "development", "production")
 INVENTORIES = [arg for env in ENVIRONMENTS for arg in ("-i", os.path.join(ROOT, "inventories", env))]
