@@ -63,7 +63,7 @@ def section_baseline(emu, results, quick):
     found = baseline.run(emu.url, log)
     directories = [os.path.join(ROOT, "build", e, "k8s") for e in ENVIRONMENTS
                    if os.path.isdir(os.path.join(ROOT, "build", e, "k8s"))]
-    scan = checkov.run(directories, log) if not quick or os.path.exists(os.path.join(checkov.VENV, "bin", "checkov")) \
+    scan = checkov.run(directories, log) if not quick or checkov.installed() \
         else dict(tool="python fallback (--quick without .venv-checkov)", findings=checkov.fallback(directories))
     results["baseline"] = dict(found, checkov=scan)
     results["baseline"]["findings"] = found["findings"] + scan["findings"]

@@ -25,11 +25,20 @@ REQUIREMENTS = os.path.join(ROOT, "requirements-checkov.txt")
 EXCEPTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checkov-exceptions.yml")
 
 
+def _command():
+    # through the venv's python, not its bin/checkov script: a moved venv keeps working
+    return [os.path.join(VENV, "bin", "python"), "-m", "checkov.main"]
+
+
+def installed():
+    return os.path.exists(os.path.join(VENV, "bin", "python")) and bool(
+        glob.glob(os.path.join(VENV, "lib", "python*", "site-packages", "checkov")))
+
+
 def ensure_venv(log=print):
-    """The checkov executable, installing the venv on first use; None when that fails."""
-    exe = os.path.join(VENV, "bin", "checkov")
-    if os.path.exists(exe):
-        return exe
+    """The checkov command, installing the venv on first use; None when that fails."""
+    if installed():
+        return _command()
     log("installing checkov into %s (first run only)" % VENV)
     steps = [["python3", "-m", "venv", VENV],
              [os.path.join(VENV, "bin", "python"), "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS]]
@@ -38,7 +47,7 @@ def ensure_venv(log=print):
         if done.returncode:
             log("checkov could not be installed: %s" % (done.stderr or done.stdout)[-500:])
             return None
-    return exe if os.path.exists(exe) else None
+    return _command() if installed() else None
 
 
 def load_exceptions(path=EXCEPTIONS):
@@ -74,7 +83,7 @@ def run_checkov(exe, directory):
     """Failed checks [(check_id, resource, file)] and the number of passed checks."""
     # BC_SKIP_MAPPING: no attempt to fetch check metadata from the vendor's API (offline machine)
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE")
-    done = subprocess.run([exe, "-d", directory, "--framework", "kubernetes", "-o", "json", "--compact",
+    done = subprocess.run(exe + ["-d", directory, "--framework", "kubernetes", "-o", "json", "--compact",
                            "--skip-download"], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     try:
         reports = json.loads(done.stdout or "{}")
