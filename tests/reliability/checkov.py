@@ -83,8 +83,8 @@ def run_checkov(exe, directory):
     """Failed checks [(check_id, resource, file)] and the number of passed checks."""
     # BC_SKIP_MAPPING: no attempt to fetch check metadata from the vendor's API (offline machine)
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE")
-    done = subprocess.run(exe + ["-d", directory, "--framework", "kubernetes", "-o", "json", "--compact",
-                           "--skip-download"], capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    args = ["-d", directory, "--framework", "kubernetes", "-o", "json", "--compact", "--skip-download"]
+    done = subprocess.run(exe + args, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     try:
         reports = json.loads(done.stdout or "{}")
     except ValueError:
