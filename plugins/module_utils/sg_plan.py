@@ -242,13 +242,17 @@ def referenced_groups(planned):
     return refs
 
 
-def diff_rules(desired, actual, purge):
-    """(authorize, revoke, redescribe) for one direction; each a sorted list of (perm, description)."""
+def diff_rules(desired, actual, purge, ours=None):
+    """(authorize, revoke, redescribe) for one direction; each a sorted list of (perm, description).
+
+    ``ours`` limits what purge may revoke to the rules we own (None: every rule, the opt-in
+    for an adopted default group); anyone else's rule in the group is left alone.
+    """
     if desired is None:
         return [], [], []
     authorize = [(p, d) for p, d in desired.items() if p not in actual]
     redescribe = [(p, d) for p, d in desired.items() if p in actual and (actual[p] or None) != d]
-    revoke = [(p, d) for p, d in actual.items() if purge and p not in desired]
+    revoke = [(p, d) for p, d in actual.items() if purge and p not in desired and (ours is None or p in ours)]
     return sorted(authorize, key=_sort), sorted(revoke, key=_sort), sorted(redescribe, key=_sort)
 
 
@@ -291,6 +295,21 @@ def flatten_ip_permissions(ip_permissions, id_to_name):
         for item in entry.get("PrefixListIds", []):
             perms[(proto, low, high, "pl", item["PrefixListId"])] = item.get("Description") or None
     return perms
+
+
+def rule_perm(rule, id_to_name):
+    """One DescribeSecurityGroupRules entry -> its perm key, the same as flatten_ip_permissions gives."""
+    entry = {"IpProtocol": rule.get("IpProtocol"), "FromPort": rule.get("FromPort"), "ToPort": rule.get("ToPort")}
+    if rule.get("CidrIpv4"):
+        entry["IpRanges"] = [{"CidrIp": rule["CidrIpv4"]}]
+    elif rule.get("CidrIpv6"):
+        entry["Ipv6Ranges"] = [{"CidrIpv6": rule["CidrIpv6"]}]
+    elif rule.get("PrefixListId"):
+        entry["PrefixListIds"] = [{"PrefixListId": rule["PrefixListId"]}]
+    elif rule.get("ReferencedGroupInfo"):
+        entry["UserIdGroupPairs"] = [{"GroupId": rule["ReferencedGroupInfo"].get("GroupId")}]
+    perms = list(flatten_ip_permissions([entry], id_to_name))
+    return perms[0] if perms else None
 
 
 def ip_permission(perm, description, name_to_id):

@@ -215,6 +215,11 @@ vpc_id:
   description: The VPC the groups live in.
   returned: always
   type: str
+kept:
+  description: With O(state=absent), owned groups kept because they hold rules we do not own.
+  returned: always
+  type: list
+  elements: str
 unplanned:
   description: Owned groups that are not in O(groups) and were kept (see O(purge_groups)).
   returned: always
@@ -233,7 +238,7 @@ from ansible_collections.refarch.network.plugins.module_utils.plan import PlanEr
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions, ip_permission, plan_groups,
-    prefix_list_names, resolve_prefix_lists)
+    prefix_list_names, resolve_prefix_lists, rule_perm)
 
 RULE_SPEC = dict(
     proto=dict(type="str"), ports=dict(type="raw"), icmp_type=dict(type="int"), icmp_code=dict(type="int"),
@@ -270,6 +275,26 @@ def read_groups(ec2, vpc_id, owner):
     return owned, default, by_name
 
 
+def read_rule_owners(ec2, owned, owner, id_to_name):
+    """{group ID: {direction: perms}} of the rules we authorized (tagged with our owner).
+
+    Rules are owned one by one: purge and teardown touch only these, so a rule someone else
+    added to one of our groups survives. AWS's own all-egress rule of a group we created
+    counts as ours.
+    """
+    ours = dict((g["GroupId"], {"ingress": set(), "egress": set([ALL_EGRESS])}) for g in owned.values())
+    if not ours:
+        return ours
+    for page in ec2.get_paginator("describe_security_group_rules").paginate(
+            Filters=[{"Name": "group-id", "Values": sorted(ours)}]):
+        for rule in page["SecurityGroupRules"]:
+            if rule.get("GroupId") in ours and is_owned(rule.get("Tags"), owner):
+                perm = rule_perm(rule, id_to_name)
+                if perm:
+                    ours[rule["GroupId"]]["egress" if rule.get("IsEgress") else "ingress"].add(perm)
+    return ours
+
+
 def group_ids(owned, default):
     """{logical name: group ID} for the owned groups and the default group."""
     ids = dict((n, g["GroupId"]) for n, g in owned.items())
@@ -285,7 +310,7 @@ def resolve_prefix_list_names(ec2, planned):
         resolve_prefix_lists(planned, dict((p["PrefixListName"], p["PrefixListId"]) for p in lists["PrefixLists"]))
 
 
-def diff_present(planned, owned, default, by_name, params):
+def diff_present(planned, owned, default, by_name, params, rule_owners):
     """Ordered actions (dicts) turning the snapshot into the planned groups."""
     owner = params["owner"]
     id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
@@ -313,7 +338,13 @@ def diff_present(planned, owned, default, by_name, params):
                 actual = flatten_ip_permissions(current.get(attr), id_to_name)
             else:   # AWS gives a new group one egress rule: allow all to 0.0.0.0/0
                 actual = {ALL_EGRESS: None} if direction == "egress" else {}
-            add, remove, redescribe = diff_rules(group[direction], actual, group["purge"])
+            if group["adopted"]:
+                ours = None  # the default group: purge only when the data asks for it
+            elif current is None:
+                ours = set(actual)
+            else:
+                ours = rule_owners[current["GroupId"]][direction]
+            add, remove, redescribe = diff_rules(group[direction], actual, group["purge"], ours)
             for op, items in (("authorize", add), ("redescribe", redescribe), ("revoke", remove)):
                 if items:
                     rules.append(dict(op=op, group=name, direction=direction, perms=items, texts=[
@@ -327,10 +358,14 @@ def diff_present(planned, owned, default, by_name, params):
     return creates + tags + rules + deletes, leftover
 
 
-def diff_absent(planned, owned, default):
-    """Revoke our rules from the adopted default group, unlink owned groups, delete them."""
+def diff_absent(planned, owned, default, rule_owners):
+    """Revoke our rules from the adopted default group, unlink owned groups, delete them.
+
+    An owned group that holds someone else's rule is kept, with only our rules revoked.
+    Returns (actions, kept).
+    """
     id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
-    actions = []
+    actions, kept = [], []
     for group in planned:
         if group["adopted"] and default is not None:
             for direction, attr in DIRECTIONS:
@@ -339,21 +374,31 @@ def diff_absent(planned, owned, default):
                 if ours:
                     actions.append(dict(op="revoke", group=DEFAULT_GROUP, direction=direction, perms=ours, texts=[
                         "revoke sg/default %s" % describe_perm(direction, p, d) for p, d in ours]))
-    # rules between owned groups block their deletion: revoke them first
+    keep = set()
     for name in sorted(owned):
+        mine = rule_owners[owned[name]["GroupId"]]
+        theirs = ["%s" % describe_perm(direction, p) for direction, attr in DIRECTIONS
+                  for p in flatten_ip_permissions(owned[name].get(attr), id_to_name) if p not in mine[direction]]
+        if theirs:
+            keep.add(name)
+            kept.append("sg/%s: kept, it holds rules we do not own (%s)" % (name, ", ".join(theirs)))
+    # rules between owned groups block their deletion, and a kept group loses only our rules
+    for name in sorted(owned):
+        mine = rule_owners[owned[name]["GroupId"]]
         for direction, attr in DIRECTIONS:
             actual = flatten_ip_permissions(owned[name].get(attr), id_to_name)
-            links = sorted((p, d) for p, d in actual.items() if p[3] == "group" and p[4] in id_to_name.values())
-            if links:
-                actions.append(dict(op="revoke", group=name, direction=direction, perms=links, texts=[
-                    "revoke sg/%s %s" % (name, describe_perm(direction, p, d)) for p, d in links]))
-    for name in sorted(owned):
+            revoke = sorted((p, d) for p, d in actual.items() if p in mine[direction] and (
+                name in keep and p != ALL_EGRESS or p[3] == "group" and p[4] in id_to_name.values()))
+            if revoke:
+                actions.append(dict(op="revoke", group=name, direction=direction, perms=revoke, texts=[
+                    "revoke sg/%s %s" % (name, describe_perm(direction, p, d)) for p, d in revoke]))
+    for name in sorted(set(owned) - keep):
         actions.append(dict(op="delete", group=name, text="delete security group sg/%s (%s)"
                             % (name, owned[name]["GroupName"])))
-    return actions
+    return actions, kept
 
 
-def apply_actions(ec2, actions, planned, owned, default, vpc_id):
+def apply_actions(ec2, actions, planned, owned, default, vpc_id, owner):
     by_name = dict((g["name"], g) for g in planned)
     ids = group_ids(owned, default)
     for action in actions:
@@ -371,7 +416,10 @@ def apply_actions(ec2, actions, planned, owned, default, vpc_id):
             direction = action["direction"]
             perms = [ip_permission(p, d, ids) for p, d in action["perms"]]
             call = dict(authorize=AUTHORIZE, revoke=REVOKE, redescribe=REDESCRIBE)[op][direction]
-            getattr(ec2, call)(GroupId=ids[name], IpPermissions=perms)
+            extra = {}
+            if op == "authorize":  # each rule we add carries our owner: purge touches only those
+                extra["TagSpecifications"] = tag_spec("security-group-rule", owned_tags(owner, "sg/" + name))
+            getattr(ec2, call)(GroupId=ids[name], IpPermissions=perms, **extra)
     return ids
 
 
@@ -414,21 +462,23 @@ def main():
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
 
     ec2 = Connection(module).client("ec2")
-    leftover, groups = [], {}
+    leftover, groups, kept = [], {}, []
     try:
         vpc_id = target_vpc_id(module, ec2, dict(groups={}, unplanned=[]))
         owned, default, by_name = read_groups(ec2, vpc_id, params["owner"])
+        id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
+        rule_owners = read_rule_owners(ec2, owned, params["owner"], id_to_name)
         if present:
             resolve_prefix_list_names(ec2, planned)
-            actions, leftover = diff_present(planned, owned, default, by_name, params)
+            actions, leftover = diff_present(planned, owned, default, by_name, params, rule_owners)
         else:
-            actions = diff_absent(planned, owned, default)
+            actions, kept = diff_absent(planned, owned, default, rule_owners)
         before, after = diff_models(planned, owned, default)
         if not present:
             after = {}
         ids = group_ids(owned, default)
         if actions and not module.check_mode:
-            ids = apply_actions(ec2, actions, planned, owned, default, vpc_id)
+            ids = apply_actions(ec2, actions, planned, owned, default, vpc_id, params["owner"])
     except PlanError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     except (BotoCoreError, ClientError) as e:
@@ -446,7 +496,7 @@ def main():
         if not params["purge_groups"]:
             module.warn("security group sg/%s is owned by %s but not in groups; purge_groups: true deletes it"
                         % (name, params["owner"]))
-    result = dict(changed=bool(actions), actions=texts, groups=groups, vpc_id=vpc_id,
+    result = dict(changed=bool(actions), actions=texts, groups=groups, vpc_id=vpc_id, kept=kept,
                   unplanned=[] if params["purge_groups"] else leftover)
     if module._diff:
         result["diff"] = dict(before=before, after=after)

@@ -93,10 +93,18 @@ def test_purge_only_touches_owned_groups(seed_vpc, module):
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "x"}]}])
 
     fixed = module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS))
-    assert sorted(fixed["actions"]) == [
-        "redescribe sg/public_lb ingress tcp 443 from 0.0.0.0/0 (https)",
-        "revoke sg/public_lb ingress tcp 8080 from 10.7.0.0/16",
-    ], fixed
+    # our rule's description is restored; the rule someone else added is not ours to purge
+    assert sorted(fixed["actions"]) == ["redescribe sg/public_lb ingress tcp 443 from 0.0.0.0/0 (https)"], fixed
+    groups = groups_by_name(vpc_id)
+    assert 8080 in [p.get("FromPort") for p in groups["sectest-public_lb"]["IpPermissions"]]
+
+    # a rule we authorized ourselves and then dropped from the data is purged
+    fewer_rules = [dict(g, ingress=[r for r in g["ingress"] if r.get("ports") != 443]) if g["name"] == "public_lb"
+                   else g for g in SEED_GROUPS]
+    dropped = module("security_groups", dict(owner=OWNER, groups=fewer_rules))
+    assert dropped["actions"] == ["revoke sg/public_lb ingress tcp 443 from 0.0.0.0/0 (https)",
+                                  "revoke sg/public_lb ingress tcp 443 from ::/0 (https)"], dropped
+    module("security_groups", dict(owner=OWNER, groups=SEED_GROUPS))
     groups = groups_by_name(vpc_id)
     assert "someone-else" in groups
     assert groups["someone-else"]["IpPermissions"][0]["FromPort"] == 8443
@@ -130,3 +138,22 @@ def test_unplanned_groups_kept_unless_purge_groups_and_absent_cleans_up(seed_vpc
     assert groups["default"]["IpPermissions"] == []
     again = module("security_groups", dict(owner=OWNER, groups=fewer, state="absent"))
     assert not again["changed"], again
+
+
+def test_absent_keeps_an_owned_group_that_holds_a_foreign_rule(seed_vpc, module):
+    vpc_id = seed_vpc["vpc_id"]
+    # IPv4 egress only: moto cannot revoke an IPv6 egress rule that shares an entry with IPv4
+    groups = [dict(g, egress=[{"proto": "all", "cidr": "0.0.0.0/0"}]) if g["name"] == "public_lb" else g
+              for g in SEED_GROUPS]
+    assert module("security_groups", dict(owner=OWNER, groups=groups))["changed"]
+    lb = groups_by_name(vpc_id)["sectest-public_lb"]["GroupId"]
+    boto3.client("ec2").authorize_security_group_ingress(GroupId=lb, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 9443, "ToPort": 9443, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}])
+    gone = module("security_groups", dict(owner=OWNER, groups=groups, state="absent"))
+    assert gone["changed"] and not gone.failed, gone
+    assert [k for k in gone["kept"] if k.startswith("sg/public_lb: kept")], gone["kept"]
+    left = groups_by_name(vpc_id)["sectest-public_lb"]["IpPermissions"]
+    assert [(p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in left] == [(9443, "198.51.100.0/24")]
+    assert "sectest-app" not in groups_by_name(vpc_id)
+    again = module("security_groups", dict(owner=OWNER, groups=groups, state="absent"))
+    assert again["changed"] is False, again["actions"]
