@@ -47,6 +47,7 @@ build-test: venv
 
 ee: venv
 	bash tools/ee_create.sh
+	$(PY) tools/reliability.py --quick
 
 docs: venv
 	bash tools/docs.sh
@@ -67,6 +68,9 @@ test: venv tools-apt
 	bash tools/docs.sh --check
 	bash tools/ee_create.sh
 
+reliability: venv
+	$(PY) tools/reliability.py
+
 bench: venv
 	$(PY) benchmarks/bench.py
 
@@ -76,4 +80,4 @@ bench-quick: venv
 demo: venv
 	$(PY) tools/emulator.py run -- bash tools/demo.sh
 
-.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test demo bench bench-quick
+.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test demo bench bench-quick reliability
