@@ -47,7 +47,6 @@ build-test: venv
 
 ee: venv
 	bash tools/ee_create.sh
-	$(PY) tools/reliability.py --quick
 
 docs: venv
 	bash tools/docs.sh
@@ -67,6 +66,7 @@ test: venv tools-apt
 	bash tools/changelog.sh
 	bash tools/docs.sh --check
 	bash tools/ee_create.sh
+	$(PY) tools/reliability.py --quick
 
 reliability: venv
 	$(PY) tools/reliability.py
