@@ -64,7 +64,6 @@ test: venv tools-apt
 	$(BIN)/ansible-lint --profile production
 	bash tools/sanity.sh
 	bash tools/changelog.sh
-	bash tools/docs.sh --check
 	bash tools/ee_create.sh
 	$(PY) tools/reliability.py --quick
 
