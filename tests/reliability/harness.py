@@ -111,7 +111,8 @@ def kill_group(proc):
         tree |= more
         grew = bool(more)
     sessions = set(table[pid][1] for pid in tree if pid in table) - {os.getsid(0)}
-    for attempt in range(10):
+    delay = 0.01
+    for _attempt in range(10):
         victims = [pid for pid, (_ppid, sid) in _processes().items()
                    if (sid in sessions or pid in tree) and pid != os.getpid()]
         if not victims:
@@ -121,7 +122,8 @@ def kill_group(proc):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        time.sleep(0.01 * 2 ** attempt)  # let the kernel reap before looking again
+        time.sleep(delay)  # let the kernel reap before looking again, backing off
+        delay *= 2
     finish(proc)
 
 
