@@ -63,6 +63,7 @@ test: venv tools-apt
 	bash tools/molecule_all.sh
 	$(BIN)/ansible-lint --profile production
 	bash tools/sanity.sh
+	bash tools/docs.sh --check
 	bash tools/changelog.sh
 	bash tools/ee_create.sh
 	$(PY) tools/reliability.py --quick

@@ -17,7 +17,12 @@ export ANSIBLE_COLLECTIONS_PATH="$WORK"
 
 # Schema and markup of every DOCUMENTATION/RETURN block and role argument spec, and that
 # M()/O()/RV() references to this collection resolve; it also renders each page.
-antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs self "$SCRATCH_COLLECTION"
+# antsibull-docs copies each dependency from wherever `ansible-galaxy collection list` finds it
+# first, with `git ls-files` when that place is inside a git checkout. The venv's bundled copies
+# sit inside our (git) checkout but are git-ignored, so they would arrive empty: hide them and
+# let it find the plain copies scratch_collection placed beside ours.
+ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+  antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs self "$SCRATCH_COLLECTION"
 
 if [[ "${1:-}" == "--check" ]]; then
   python tools/docs_md.py "$WORK/reference"
