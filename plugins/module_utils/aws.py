@@ -15,11 +15,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 try:
+    import boto3
     import botocore.config
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 except ImportError:  # handled by AnsibleAWSModule's own SDK check
     pass
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 # botocore retries throttling, 5xx and dropped connections itself; standard mode backs off
@@ -36,6 +38,18 @@ ASSUME_ROLE_SPEC = dict(
 )
 
 
+# One boto3 session per profile for the whole process: clients made from one session share
+# botocore's loader, so a second client of a service (the peer account's EC2, say) does not
+# parse the service model again (about 0.15 s of CPU each; amazon.aws makes a session per client).
+_SESSIONS = {}
+
+
+def _session(profile):
+    if profile not in _SESSIONS:
+        _SESSIONS[profile] = boto3.session.Session(profile_name=profile)
+    return _SESSIONS[profile]
+
+
 def error_code(exc):
     """The AWS error code of a ClientError, or ''."""
     return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
@@ -48,8 +62,10 @@ class Connection:
     STS; the moto emulator maps such credentials to the role's account, as AWS does.
     """
 
-    def __init__(self, module, role_arn=None, region=None, external_id=None, session_name=None):
+    def __init__(self, module, role_arn=None, region=None, external_id=None, session_name=None, credentials=None):
         self.module = module
+        # another side's own keys or profile (profile_name, aws_access_key_id...), replacing the module's
+        self.credentials = credentials or {}
         self.region = region or module.params.get("region")
         self.role_arn = role_arn if role_arn is not None else module.params.get("assume_role_arn")
         self.external_id = external_id if external_id is not None else module.params.get("assume_role_external_id")
@@ -57,9 +73,28 @@ class Connection:
         self._credentials = None
         self._clients = {}
 
+    def _new_client(self, service, region=None, **credentials):
+        """A client with the module's connection options (endpoint, profile, keys, CA bundle)."""
+        default_region, endpoint, params = get_aws_connection_info(self.module)
+        params.update(self.credentials)
+        profile = params.pop("profile_name", None)
+        config = botocore.config.Config(**RETRY_CONFIG)
+        extra = params.pop("aws_config", None)
+        if extra:
+            config = config.merge(extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra))
+        params.update(credentials)
+        try:
+            return _session(profile).client(service, config=config, region_name=region or default_region,
+                                            endpoint_url=endpoint, **params)
+        except NoRegionError:
+            self.module.fail_json(msg="region: %s needs a region and none was found in the module's options, "
+                                      "the environment or the AWS config" % self.module._name)
+        except (ValueError, BotoCoreError) as e:
+            self.module.fail_json_aws(e, msg="Couldn't connect to AWS")
+
     def _assumed_credentials(self):
         if self._credentials is None:
-            sts = self.module.client("sts", config=botocore.config.Config(**RETRY_CONFIG))
+            sts = self._new_client("sts", self.region)
             kwargs = dict(RoleArn=self.role_arn, RoleSessionName=self.session_name)
             if self.external_id:
                 kwargs["ExternalId"] = self.external_id
@@ -76,12 +111,8 @@ class Connection:
 
     def client(self, service):
         if service not in self._clients:
-            extra = dict(config=botocore.config.Config(**RETRY_CONFIG))
-            if self.region:
-                extra["region"] = self.region
-            if self.role_arn:
-                extra.update(self._assumed_credentials())
-            self._clients[service] = self.module.client(service, **extra)
+            credentials = self._assumed_credentials() if self.role_arn else {}
+            self._clients[service] = self._new_client(service, self.region, **credentials)
         return self._clients[service]
 
 

@@ -44,23 +44,7 @@ def credentials_connection(module, role_arn, region, access_key=None, secret_key
     else:
         creds = dict(profile_name=None, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
                      aws_session_token=session_token)
-    return Connection(_WithCredentials(module, creds), role_arn=role_arn or "", region=region)
-
-
-class _WithCredentials(object):
-    """The module seen through a second set of credentials (clients made with them)."""
-
-    def __init__(self, module, creds):
-        self._module = module
-        self._creds = creds
-
-    def client(self, service, **extra):
-        params = dict(self._creds)
-        params.update(extra)
-        return self._module.client(service, **params)
-
-    def __getattr__(self, name):
-        return getattr(self._module, name)
+    return Connection(module, role_arn=role_arn or "", region=region, credentials=creds)
 
 
 def lookup_vpc(module, ec2, owner, vpc_id, field):
