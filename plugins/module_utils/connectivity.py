@@ -10,7 +10,9 @@ __metaclass__ = type
 import time
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, OWNER_TAG, Connection, find_owned_vpc, owned_route_tables_for_tiers, owner_filter, tag_dict)
+    KEY_TAG, OWNER_TAG, Connection, find_owned_vpc, is_owned, owned_route_tables_for_tiers, owned_subnets_by_tier,
+    owner_filter, tag_dict)
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import write
 
 LIVE_CIDR_STATES = ("associated", "associating")
 
@@ -84,13 +86,40 @@ def chosen_table_ids(ec2, owner, vpc_id, tiers):
     return set(t["RouteTableId"] for t in owned_route_tables_for_tiers(ec2, owner, vpc_id, tiers))
 
 
+def route_tables_and_chosen(ec2, owner, vpc_id, tiers):
+    """(owned route tables of the VPC, ids of those serving the owned subnets of ``tiers``).
+
+    One DescribeRouteTables (reused for the route diff) and, only when ``tiers`` is not
+    empty, one DescribeSubnets.
+    """
+    tables = [t for t in owned_route_tables(ec2, owner, vpc_id) if is_owned(t.get("Tags"), owner)]
+    if not tiers:
+        return tables, set()
+    subnet_ids = set(s["SubnetId"] for tier, subnets in owned_subnets_by_tier(ec2, owner, vpc_id).items()
+                     if tier in tiers for s in subnets)
+    chosen = set(t["RouteTableId"] for t in tables
+                 if any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", [])))
+    return tables, chosen
+
+
 def table_names(tables):
     """{route table id: its logical key} for readable actions and diffs."""
     return dict((t["RouteTableId"], tag_dict(t.get("Tags")).get(KEY_TAG, t["RouteTableId"])) for t in tables)
 
 
+def route_target_is(ec2, rtb, cidr, target_param, target_id):
+    """The route to ``cidr`` in ``rtb`` exists and goes to ``target_id`` (not someone else's)."""
+    table = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
+    return any(r.get("DestinationCidrBlock") == cidr and r.get(target_param) == target_id
+               for r in table.get("Routes", []))
+
+
 def apply_routes(ec2, adds, deletes, target_param, target_id):
+    """Delete then add routes to ``target_id``. A retry after a lost reply that finds the work
+    done (RouteAlreadyExists with OUR target, InvalidRoute.NotFound) counts as done."""
     for rtb, cidr in deletes:
-        ec2.delete_route(RouteTableId=rtb, DestinationCidrBlock=cidr)
+        write(ec2.delete_route, RouteTableId=rtb, DestinationCidrBlock=cidr)
     for rtb, cidr in adds:
-        ec2.create_route(RouteTableId=rtb, DestinationCidrBlock=cidr, **{target_param: target_id})
+        write(ec2.create_route, verify=lambda rtb=rtb, cidr=cidr: route_target_is(ec2, rtb, cidr, target_param, target_id),
+              RouteTableId=rtb, DestinationCidrBlock=cidr, **{target_param: target_id})
+

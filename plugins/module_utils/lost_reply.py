@@ -46,6 +46,7 @@ ALREADY_DONE = {
     "DeleteSecurityGroup": ("InvalidGroup.NotFound",),
     "DeleteSubnet": ("InvalidSubnetID.NotFound",),
     "DeleteVpc": ("InvalidVpcID.NotFound",),
+    "DeleteVpcPeeringConnection": ("InvalidVpcPeeringConnectionID.NotFound", "InvalidStateTransition"),
     "DetachInternetGateway": ("Gateway.NotAttached",),
     "DisassociateRouteTable": ("InvalidAssociationID.NotFound",),
     "ReleaseAddress": ("InvalidAllocationID.NotFound",),

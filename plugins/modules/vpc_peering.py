@@ -181,8 +181,9 @@ routes:
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, new_module, owned_tags, owner_filter, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import (
-    apply_routes, credentials_connection, lookup_vpc, chosen_table_ids, owned_route_tables,
-    table_names, tagged, vpc_cidrs, wait_until)
+    apply_routes, credentials_connection, lookup_vpc, route_tables_and_chosen, table_names, tagged, vpc_cidrs,
+    wait_until)
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, write
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
     check_no_overlap, peering_key, plan_routes, routes_view)
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
@@ -209,16 +210,28 @@ class Side(object):
         self.tables = []
         self.chosen = set()
 
-    def read(self, module, vpc_id):
+    def read(self, module, vpc_id, present):
+        """One read of each kind: the VPC, its owned route tables (reused for the route diff) and,
+        when routes are wanted, its owned subnets (which tables serve the chosen tiers)."""
         self.vpc = lookup_vpc(module, self.ec2, self.owner, vpc_id, "%s_owner" % self.role)
         if self.vpc:
-            vpc = self.vpc["VpcId"]
-            self.tables = owned_route_tables(self.ec2, self.owner, vpc)
-            self.chosen = chosen_table_ids(self.ec2, self.owner, vpc, self.tiers)
+            self.tables, self.chosen = route_tables_and_chosen(
+                self.ec2, self.owner, self.vpc["VpcId"], self.tiers if present else [])
 
     @property
     def region(self):
         return self.ec2.meta.region_name
+
+
+def status_of(side, pcx_id):
+    """Status code of a connection as ``side`` sees it; "deleted" once AWS forgot it."""
+    try:
+        found = side.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
+    except ClientError as e:
+        if "NotFound" not in e.response.get("Error", {}).get("Code", ""):
+            raise
+        found = []
+    return found[0]["Status"]["Code"] if found else "deleted"
 
 
 def find_connections(side, key):
@@ -258,8 +271,9 @@ class Peering(object):
 
     # -- read -------------------------------------------------------------------------------
     def read(self):
-        self.req.read(self.module, self.p["requester_vpc_id"])
-        self.acc.read(self.module, self.p["accepter_vpc_id"])
+        present = self.p["state"] == "present"
+        self.req.read(self.module, self.p["requester_vpc_id"], present)
+        self.acc.read(self.module, self.p["accepter_vpc_id"], present)
         found = find_connections(self.req, self.key)
         if found:
             self.conn, self.duplicates = found[0], found[1:]
@@ -308,23 +322,22 @@ class Peering(object):
 
         for dup in self.duplicates:
             self.act("delete duplicate peering %s" % dup["VpcPeeringConnectionId"],
-                     req.ec2.delete_vpc_peering_connection, VpcPeeringConnectionId=dup["VpcPeeringConnectionId"])
+                     self.delete_connection, dup["VpcPeeringConnectionId"])
         if self.conn is None:
             self.act("create peering %s %s (%s) -> %s (%s) in %s/%s" % (
                 self.key, req.vpc["VpcId"], ",".join(vpc_cidrs(req.vpc)), acc.vpc["VpcId"],
                 ",".join(vpc_cidrs(acc.vpc)), acc.vpc["OwnerId"], acc.region))
             if not self.module.check_mode:
-                self.conn = req.ec2.create_vpc_peering_connection(
-                    VpcId=req.vpc["VpcId"], PeerVpcId=acc.vpc["VpcId"], PeerOwnerId=acc.vpc["OwnerId"],
-                    PeerRegion=acc.region, TagSpecifications=tag_spec("vpc-peering-connection", self.tags(req.owner)),
-                )["VpcPeeringConnection"]
+                self.create_connection()
         pcx_id = self.conn["VpcPeeringConnectionId"] if self.conn else NEW_ID
         status = self.conn["Status"]["Code"] if self.conn else "initiating-request"
         if status in ("initiating-request", "pending-acceptance"):
             self.act("accept peering %s as %s" % (pcx_id, acc.owner))
             if not self.module.check_mode:
                 self.wait_status(acc, pcx_id, ["pending-acceptance", "provisioning", "active"], "visible to the accepter")
-                acc.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+                # a retry whose first attempt was accepted finds the connection past pending-acceptance
+                write(acc.ec2.accept_vpc_peering_connection, VpcPeeringConnectionId=pcx_id,
+                      verify=lambda: status_of(acc, pcx_id) in ("provisioning", "active"))
         if status != "active" and not self.module.check_mode:
             self.conn = self.wait_status(req, pcx_id, ["active"], "active")
         if self.distinct_views():
@@ -342,6 +355,22 @@ class Peering(object):
                 apply_routes(side.ec2, plan["adds"], plan["deletes"], "VpcPeeringConnectionId", pcx_id)
         after = self.view(plans, "after", pcx_id, self.desired_dns())
         return before, after
+
+    def create_connection(self):
+        """Create the connection, tagged atomically; AWS has no ClientToken for it, so after a
+        retried create the connection of the lost attempt (same owner + key) is deleted."""
+        req, acc = self.req, self.acc
+        answer = req.ec2.create_vpc_peering_connection(
+            VpcId=req.vpc["VpcId"], PeerVpcId=acc.vpc["VpcId"], PeerOwnerId=acc.vpc["OwnerId"],
+            PeerRegion=acc.region, TagSpecifications=tag_spec("vpc-peering-connection", self.tags(req.owner)))
+        self.conn = answer["VpcPeeringConnection"]
+        create_once(answer, self.conn["VpcPeeringConnectionId"],
+                    lambda: [c["VpcPeeringConnectionId"] for c in find_connections(req, self.key)],
+                    self.delete_connection)
+
+    def delete_connection(self, pcx_id):
+        write(self.req.ec2.delete_vpc_peering_connection, VpcPeeringConnectionId=pcx_id,
+              verify=lambda: status_of(self.req, pcx_id) not in LIVE)
 
     def tag_accepter(self, pcx_id):
         want = self.tags(self.acc.owner)
@@ -397,7 +426,7 @@ class Peering(object):
                 apply_routes(side.ec2, [], plans[side.role]["deletes"], "VpcPeeringConnectionId", pcx_id)
         for conn in ([self.conn] if self.conn else []) + self.duplicates:
             self.act("delete peering %s %s" % (self.key, conn["VpcPeeringConnectionId"]),
-                     self.req.ec2.delete_vpc_peering_connection, VpcPeeringConnectionId=conn["VpcPeeringConnectionId"])
+                     self.delete_connection, conn["VpcPeeringConnectionId"])
         self.conn = None
         return before, self.view(plans, "after", None)
 

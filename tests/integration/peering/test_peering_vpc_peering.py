@@ -1,5 +1,7 @@
 """vpc_peering against the emulator: converge, idempotence, check mode, safety, cross-account/region."""
 
+import collections
+
 import pytest
 
 from aws_proxy import AwsProxy
@@ -227,3 +229,16 @@ def test_two_links_of_one_environment_stay_apart_across_accounts(aws, module, pr
     proxy.clear()
     assert module("vpc_peering", dev_mgmt)["actions"] == [] and module("vpc_peering", mgmt_prod)["actions"] == []
     assert proxy.writes() == []
+
+
+def test_no_op_run_reads_each_type_at_most_twice(aws, module, proxy):
+    mgmt_ec2, prod_ec2 = ec2_client(MGMT), ec2_client(PROD)
+    build_vpc(mgmt_ec2, "management", "10.120.0.0/16")
+    build_vpc(prod_ec2, "production", "10.130.0.0/16")
+    args = base_args(proxy, assume_role_arn=role_arn(MGMT), accepter_assume_role_arn=role_arn(PROD))
+    assert module("vpc_peering", args)["changed"]
+    proxy.clear()
+    assert module("vpc_peering", args)["actions"] == []
+    reads = collections.Counter(proxy.reads())
+    assert proxy.writes() == []
+    assert reads and max(reads.values()) <= 2, reads
