@@ -29,6 +29,7 @@ except ImportError:  # the module's SDK check reports it
 ALREADY_DONE = {
     # EC2
     "AcceptVpcPeeringConnection": ("InvalidStateTransition",),
+    "AssociateIamInstanceProfile": ("IncorrectState",),
     "AssociateRouteTable": ("Resource.AlreadyAssociated",),
     "AttachInternetGateway": ("Resource.AlreadyAssociated",),
     "AuthorizeSecurityGroupEgress": ("InvalidPermission.Duplicate",),
@@ -48,6 +49,7 @@ ALREADY_DONE = {
     "DeleteVpc": ("InvalidVpcID.NotFound",),
     "DeleteVpcPeeringConnection": ("InvalidVpcPeeringConnectionID.NotFound", "InvalidStateTransition"),
     "DetachInternetGateway": ("Gateway.NotAttached",),
+    "DisassociateAddress": ("InvalidAssociationID.NotFound",),
     "DisassociateRouteTable": ("InvalidAssociationID.NotFound",),
     "ReleaseAddress": ("InvalidAllocationID.NotFound",),
     "RevokeSecurityGroupEgress": ("InvalidPermission.NotFound",),
@@ -60,6 +62,8 @@ ALREADY_DONE = {
     "DeleteRole": ("NoSuchEntity",),
     "DeleteRolePolicy": ("NoSuchEntity",),
     "RemoveRoleFromInstanceProfile": ("NoSuchEntity",),
+    # Route53 (CREATE of a record that exists, DELETE of one that is gone; pass verify=)
+    "ChangeResourceRecordSets": ("InvalidChangeBatch",),
 }
 
 

@@ -173,7 +173,10 @@ notes:
   - The local emulator ignores C(DisableApiTermination) at launch; the module checks the
     attribute after every launch and sets it when missing (one extra call on AWS).
   - The emulator does not honour C(ClientToken); the tag lookup is what prevents a second
-    instance there.
+    instance there, and after a retried launch (a lost reply) the other instances carrying
+    our owner and key tags are terminated.
+  - Writes retried after a lost reply (the request done, the answer lost) count as done when
+    what they create already exists as ours, or what they delete is already gone.
 """
 
 EXAMPLES = r"""
@@ -248,6 +251,7 @@ import json
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
@@ -257,6 +261,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils import dns
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, write
 from ansible_collections.refarch.network.plugins.module_utils.waiters import poll
 
 NEW = "(new)"  # stands in for ids that only exist after a real run (check mode)
@@ -293,12 +298,20 @@ class VpnInstance(object):
         tags.update(extra or {})
         return tags
 
-    def do(self, text, fn=None, *args, **kwargs):
-        """Record an action; run it unless in check mode."""
+    def do(self, text, fn=None, verify=None, **kwargs):
+        """Record an action; run it unless in check mode. A retry after a lost reply that
+        finds the work done counts as done (``lost_reply.write``; ``verify`` confirms it)."""
         self.actions.append(text)
         if self.check or fn is None:
             return None
-        return fn(*args, **kwargs)
+        return write(fn, verify=verify, **kwargs)
+
+    def owned_ids(self, key, describe, field, id_field, filters=None, **kwargs):
+        """Ids of the resources tagged with our owner and ``key`` (``describe`` an EC2 call)."""
+        found = getattr(self.ec2, describe)(Filters=owner_filter(self.owner, key) + (filters or []), **kwargs)
+        if field == "Reservations":
+            return [i[id_field] for r in found[field] for i in r["Instances"]]
+        return [item[id_field] for item in found[field]]
 
     def one(self, items, what):
         if len(items) > 1:
@@ -512,6 +525,7 @@ class VpnInstance(object):
         self.after["iam"] = dict(role=True, policy=True, profile=True)
         if self.role is None:
             self.do("create IAM role %s" % name, iam.create_role, RoleName=name, Path="/refarch/",
+                    verify=lambda: is_owned(iam.get_role(RoleName=name)["Role"].get("Tags"), self.owner),
                     AssumeRolePolicyDocument=plan.trust_policy(), Tags=tags,
                     Description="SSM Session Manager for the %s VPN server" % self.owner)
         if self.role_policy is None or not plan.same_policy(self.role_policy, plan.ssm_policy()):
@@ -519,11 +533,18 @@ class VpnInstance(object):
                     RoleName=name, PolicyName=plan.SSM_POLICY_NAME, PolicyDocument=plan.ssm_policy())
         profile = self.profile
         if profile is None:
+            def get_profile():
+                return iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
             created = self.do("create instance profile %s" % name, iam.create_instance_profile,
+                              verify=lambda: is_owned(get_profile().get("Tags"), self.owner),
                               InstanceProfileName=name, Path="/refarch/", Tags=tags)
+            if created == {}:  # a lost reply: the earlier attempt created it
+                created = dict(InstanceProfile=get_profile())
             profile = created["InstanceProfile"] if created else dict(Arn=None, Roles=[])
         if name not in [r["RoleName"] for r in profile.get("Roles", [])]:
             self.do("add IAM role %s to instance profile %s" % (name, name), iam.add_role_to_instance_profile,
+                    verify=lambda: [r["RoleName"] for r in iam.get_instance_profile(
+                        InstanceProfileName=name)["InstanceProfile"]["Roles"]] == [name],
                     InstanceProfileName=name, RoleName=name)
         return profile["Arn"]
 
@@ -534,10 +555,17 @@ class VpnInstance(object):
         self.after["security_group"] = sorted(plan.rule_text(r) for r in want)
         sg_id = self.sg["GroupId"] if self.sg else None
         if self.sg is None:
+            def ours():  # the group a lost attempt created: same name and VPC, our tags
+                return self.owned_ids(self.key("sg"), "describe_security_groups", "SecurityGroups", "GroupId",
+                                      [{"Name": "vpc-id", "Values": [self.vpc["VpcId"]]},
+                                       {"Name": "group-name", "Values": [self.name]}])
             created = self.do("create security group %s in %s" % (self.key("sg"), self.vpc["VpcId"]),
-                              self.ec2.create_security_group, GroupName=self.name, VpcId=self.vpc["VpcId"],
+                              self.ec2.create_security_group, verify=lambda: len(ours()) == 1,
+                              GroupName=self.name, VpcId=self.vpc["VpcId"],
                               Description="Pritunl VPN server of %s" % self.owner,
                               TagSpecifications=tag_spec("security-group", self.tags("sg")))
+            if created == {}:
+                created = dict(GroupId=ours()[0])
             sg_id = created["GroupId"] if created else NEW
         stale = sorted(have - set(want))
         if stale:
@@ -625,19 +653,28 @@ class VpnInstance(object):
 
             def attempt():
                 try:
-                    box["instance"] = self.ec2.run_instances(**params)["Instances"][0]
+                    box["response"] = self.ec2.run_instances(**params)
                     return True
                 except ClientError as e:
                     if error_code(e) == "InvalidParameterValue" and "iamInstanceProfile" in str(e):
                         return False
                     raise
             poll(attempt, "instance profile %s to be usable" % self.iam_name, timeout=120, first_delay=1.0)
-            instance = box["instance"]
+            instance = box["response"]["Instances"][0]
+            # the emulator ignores ClientToken: a retry after a lost reply launched a second one
+            create_once(box["response"], instance["InstanceId"], lambda: self.owned_ids(
+                self.p["key"], "describe_instances", "Reservations", "InstanceId",
+                [{"Name": "instance-state-name", "Values": list(plan.LIVE_STATES)}]), self.discard)
             if instance["State"]["Name"] not in ("shutting-down", "terminated"):
                 return instance
             # AWS replayed an earlier launch with this token whose instance is gone
             salt = instance["InstanceId"]
         raise Failure("key", "RunInstances keeps returning terminated instances for this token")
+
+    def discard(self, iid):
+        """Terminate a duplicate launch (protection off first, as set at launch on AWS)."""
+        self.ec2.modify_instance_attribute(InstanceId=iid, DisableApiTermination={"Value": False})
+        self.ec2.terminate_instances(InstanceIds=[iid])
 
     def describe(self, instance_id):
         return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
@@ -670,10 +707,17 @@ class VpnInstance(object):
         current = (inst.get("IamInstanceProfile") or {}).get("Arn")
         if current is None:
             self.do("associate instance profile %s with %s" % (self.iam_name, iid),
-                    self.ec2.associate_iam_instance_profile, InstanceId=iid,
+                    self.ec2.associate_iam_instance_profile, verify=lambda: self.profile_of(iid) == profile_arn,
+                    InstanceId=iid,
                     IamInstanceProfile={"Arn": profile_arn})
         elif current != profile_arn:
             self.warnings.append("instance %s uses instance profile %s, not %s" % (iid, current, profile_arn))
+
+    def profile_of(self, iid):
+        found = self.ec2.describe_iam_instance_profile_associations(Filters=[
+            {"Name": "instance-id", "Values": [iid]}, {"Name": "state", "Values": ["associating", "associated"]}])
+        arns = [a["IamInstanceProfile"]["Arn"] for a in found["IamInstanceProfileAssociations"]]
+        return arns[0] if arns else None
 
     def ensure_eip(self):
         eip = self.eip
@@ -684,6 +728,10 @@ class VpnInstance(object):
             eip = self.do("allocate elastic IP %s" % self.key("eip"), self.ec2.allocate_address, Domain="vpc",
                           TagSpecifications=tag_spec("elastic-ip", self.tags("eip"))) or \
                 dict(AllocationId=NEW, PublicIp=None)
+            # a retried allocate may have left the lost attempt's address: release it
+            create_once(eip, eip["AllocationId"],
+                        lambda: self.owned_ids(self.key("eip"), "describe_addresses", "Addresses", "AllocationId"),
+                        lambda i: write(self.ec2.release_address, AllocationId=i))
         self.after["elastic_ip"] = dict(public_ip=eip.get("PublicIp"), instance=iid)
         if iid is None or eip.get("InstanceId") != iid:
             self.do("associate elastic IP %s with %s" % (eip.get("PublicIp") or self.key("eip"), iid or NEW),
@@ -717,6 +765,7 @@ class VpnInstance(object):
                 match = [r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == cidr]
                 if not match:
                     self.do("create route %s %s -> %s" % (rtb, cidr, eni), self.ec2.create_route,
+                            verify=lambda rtb=rtb: self.route_target(self.ec2, rtb, cidr) == eni,
                             RouteTableId=rtb, DestinationCidrBlock=cidr, NetworkInterfaceId=eni)
                 elif match[0].get("NetworkInterfaceId") != eni:
                     self.do("replace route %s %s -> %s" % (rtb, cidr, eni), self.ec2.replace_route,
@@ -736,6 +785,8 @@ class VpnInstance(object):
                     after.append("%s %s -> %s" % (rtb, cidr, peer["pcx"]))
                     if not match:
                         self.do("create route %s %s -> %s" % (rtb, cidr, peer["pcx"]), peer["ec2"].create_route,
+                                verify=lambda rtb=rtb, peer=peer: self.route_target(
+                                    peer["ec2"], rtb, cidr) == peer["pcx"],
                                 RouteTableId=rtb, DestinationCidrBlock=cidr, VpcPeeringConnectionId=peer["pcx"])
                     elif not ours:  # a blackhole left behind (check_route_conflicts refused the rest)
                         self.do("replace route %s %s -> %s" % (rtb, cidr, peer["pcx"]), peer["ec2"].replace_route,
@@ -745,6 +796,15 @@ class VpnInstance(object):
                             RouteTableId=rtb, DestinationCidrBlock=cidr)
         self.before["routes"], self.after["routes"] = sorted(before), sorted(after)
         self.result["routes"] = sorted(after)
+
+    @staticmethod
+    def route_target(ec2, rtb, cidr):
+        """The ENI or peering connection ``cidr`` routes to in table ``rtb`` (None: no route)."""
+        table = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
+        for route in table.get("Routes", []):
+            if route.get("DestinationCidrBlock") == cidr:
+                return route.get("NetworkInterfaceId") or route.get("VpcPeeringConnectionId")
+        return None
 
     def ensure_dns(self, present):
         if self.zone is None:
@@ -766,9 +826,17 @@ class VpnInstance(object):
             route53 = self.conn.client("route53")
             self.actions.extend(actions or ["update the ownership registry of %s" % self.zone["name"]])
             if not self.check:
-                route53.change_resource_record_sets(HostedZoneId=self.zone["id"], ChangeBatch={"Changes": changes})
+                # CREATE and DELETE are not idempotent: a retry after a lost reply is refused, and
+                # is done when the zone now needs no change
+                write(route53.change_resource_record_sets, verify=lambda: self.dns_converged(desired),
+                      HostedZoneId=self.zone["id"], ChangeBatch={"Changes": changes})
         if present:
             self.result["dns_name"] = name.rstrip(".")
+
+    def dns_converged(self, desired):
+        self.read_dns()
+        return not dns.plan_zone_records(self.owner + "-" + self.base, self.zone["name"], desired, self.rrsets,
+                                         field="dns_record")[0]
 
     def describe_result(self, sg_id, profile_arn):
         inst = self.instance
@@ -792,6 +860,18 @@ class VpnInstance(object):
         poll(lambda: self.describe(iid)["State"]["Name"] == "terminated", "instance %s to terminate" % iid,
              timeout=self.p["wait_timeout"])
 
+    def remove_role(self, iam, role):
+        """RemoveRoleFromInstanceProfile; the emulator answers a retry after a lost reply with an
+        HTML 500 (AWS: NoSuchEntity, which ``write`` takes), so the end state decides."""
+        def gone():
+            profile = iam.get_instance_profile(InstanceProfileName=self.iam_name)["InstanceProfile"]
+            return role not in [r["RoleName"] for r in profile["Roles"]]
+        try:
+            write(iam.remove_role_from_instance_profile, InstanceProfileName=self.iam_name, RoleName=role)
+        except (BotoCoreError, ClientError, ResponseParserError):
+            if not gone():
+                raise
+
     def absent(self):
         iam = self.conn.client("iam")
         self.ensure_dns(present=False)
@@ -814,9 +894,9 @@ class VpnInstance(object):
                     GroupId=self.sg["GroupId"])
         if self.profile:
             for role in self.profile.get("Roles", []):
-                self.do("remove IAM role %s from instance profile" % role["RoleName"],
-                        iam.remove_role_from_instance_profile, InstanceProfileName=self.iam_name,
-                        RoleName=role["RoleName"])
+                self.do("remove IAM role %s from instance profile" % role["RoleName"])
+                if not self.check:
+                    self.remove_role(iam, role["RoleName"])
             self.do("delete instance profile %s" % self.iam_name, iam.delete_instance_profile,
                     InstanceProfileName=self.iam_name)
         if self.role:
