@@ -100,6 +100,10 @@ def playbook(envs):
             "dns_support": True, "dns_hostnames": True,
             "tags": "{{ pr_topology[inventory_hostname].vpc.tags }}"},
          "register": "pr_vpc"},
+        # ours empties the default security group (lockdown_default_sg, on by default)
+        {"name": "Default security group without rules", "amazon.aws.ec2_security_group": {
+            "name": "default", "description": "default VPC security group", "vpc_id": "{{ pr_vpc.vpc.id }}",
+            "rules": [], "rules_egress": [], "purge_rules": True, "purge_rules_egress": True}},
         {"name": "One subnet per tier and zone", "amazon.aws.ec2_vpc_subnet": {
             "vpc_id": "{{ pr_vpc.vpc.id }}", "cidr": "{{ item.cidr }}", "az": "{{ item.az }}",
             "map_public": "{{ item.public }}", "tags": "{{ item.tags }}"},
@@ -149,7 +153,7 @@ def count_resources(envs):
     """Module invocations one run of the generated playbook makes (one per resource)."""
     total = 0
     for env in topology(envs).values():
-        total += 1 + len(env["subnets"]) + int(env["igw"]) + len(env["nat_gateways"])
+        total += 2 + len(env["subnets"]) + int(env["igw"]) + len(env["nat_gateways"])
         total += 2 * len(env["peerings"]) + len(env["route_tables"])
     return total
 

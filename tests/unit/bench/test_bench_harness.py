@@ -49,8 +49,8 @@ def test_per_resource_peers_the_demo_estate_like_peering_yml():
 
 
 def test_per_resource_counts_one_invocation_per_resource():
-    assert per_resource.count_resources(demo_envs("production")) == 19
-    assert per_resource.count_resources(demo_envs(*DEMO)) == 53
+    assert per_resource.count_resources(demo_envs("production")) == 20
+    assert per_resource.count_resources(demo_envs(*DEMO)) == 56
 
 
 def test_generated_playbook_is_one_parallel_play(tmp_path):
@@ -60,10 +60,10 @@ def test_generated_playbook_is_one_parallel_play(tmp_path):
         plays = yaml.safe_load(f)
     assert len(plays) == 1 and plays[0]["hosts"] == "environments"
     modules = [next(k for k in t if k.startswith("amazon.aws.")) for t in plays[0]["tasks"]]
-    assert modules == ["amazon.aws.ec2_vpc_net", "amazon.aws.ec2_vpc_subnet", "amazon.aws.ec2_vpc_igw",
+    assert modules == ["amazon.aws.ec2_vpc_net", "amazon.aws.ec2_security_group", "amazon.aws.ec2_vpc_subnet", "amazon.aws.ec2_vpc_igw",
                        "amazon.aws.ec2_vpc_nat_gateway", "amazon.aws.ec2_vpc_peering",
                        "amazon.aws.ec2_vpc_peering", "amazon.aws.ec2_vpc_route_table"]
-    nat = plays[0]["tasks"][3]["amazon.aws.ec2_vpc_nat_gateway"]
+    nat = plays[0]["tasks"][4]["amazon.aws.ec2_vpc_nat_gateway"]
     # the idempotent idiom: the module allocates the EIP, on creation only
     assert nat["if_exist_do_not_create"] is True and "allocation_id" not in nat
 
