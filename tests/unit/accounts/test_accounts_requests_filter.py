@@ -1,0 +1,25 @@
+"""The account_requests filter: which environments account_context still has to resolve."""
+
+from ansible_collections.refarch.network.plugins.filter.account_requests import account_requests
+
+ROLE = "OrganizationAccountAccessRole"
+
+
+def test_only_hosts_naming_an_account_without_a_role_are_requested():
+    hostvars = {
+        "management": {"aws_account_name": "refarch-management"},
+        "production": {"aws_account_id": 210987654321, "aws_account_role": "Admin"},
+        "single": {},
+        "resolved": {"aws_account_name": "x", "refarch_role_arn": "arn:aws:iam::1:role/r"},
+        "pending": {"aws_account_name": "y", "refarch_account_pending": True},
+    }
+    got = account_requests(hostvars, sorted(hostvars), ROLE)
+    assert got == {
+        "management": {"name": "refarch-management", "role_name": ROLE, "id": None},
+        "production": {"name": "production", "role_name": "Admin", "id": "210987654321"},
+    }
+
+
+def test_hosts_outside_the_play_are_ignored():
+    hostvars = {"a": {"aws_account_name": "a"}, "b": {"aws_account_name": "b"}}
+    assert list(account_requests(hostvars, ["b"], ROLE)) == ["b"]
