@@ -62,6 +62,10 @@ ALREADY_DONE = {
     "DeleteRole": ("NoSuchEntity",),
     "DeleteRolePolicy": ("NoSuchEntity",),
     "RemoveRoleFromInstanceProfile": ("NoSuchEntity",),
+    # Route53 associations (pass verify= to check the zone's VPC list)
+    "AssociateVPCWithHostedZone": ("ConflictingDomainExists",),
+    "DeleteVPCAssociationAuthorization": ("VPCAssociationAuthorizationNotFound",),
+    "DisassociateVPCFromHostedZone": ("VPCAssociationNotFound", "LastVPCAssociation"),
     # Route53 (CREATE of a record that exists, DELETE of one that is gone; pass verify=)
     "ChangeResourceRecordSets": ("InvalidChangeBatch",),
 }

@@ -245,6 +245,7 @@ except ImportError:
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, error_code, find_owned_vpc, new_module, owned_tags, tag_dict, tag_list, OWNER_TAG, KEY_TAG)
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, retried, write
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
 
 VPC_TAG_PREFIX = "refarch:vpc/"
@@ -328,13 +329,45 @@ class Zones(object):
         if vpc:
             kwargs["VPC"] = vpc
         try:
-            zone = self.r53.create_hosted_zone(**kwargs)["HostedZone"]
+            answer = self.r53.create_hosted_zone(**kwargs)
         except ClientError as e:
             # A retried request whose first attempt succeeded: find the zone by its reference.
             if error_code(e) != "HostedZoneAlreadyExists":
                 raise
             zone = [z for z in self.by_name(name, private) if z.get("CallerReference") == ref][0]
+            return self.detail(zone)
+        zone = answer["HostedZone"]
+        # A service that does not deduplicate CallerReference (the emulator) made a zone per
+        # attempt: keep the answered one, delete the others carrying this run's reference (empty,
+        # just made by this very request).
+        create_once(answer, zone_id(zone),
+                    lambda: [zone_id(z) for z in self.by_name(name, private) if z.get("CallerReference") == ref],
+                    self.delete)
         return self.detail(zone)
+
+    def vpcs_of(self, zid):
+        return [(v["VPCId"], v["VPCRegion"]) for v in self.r53.get_hosted_zone(Id=zid).get("VPCs", [])]
+
+    def associate(self, zid, vpc, r53=None):
+        """Associate ``vpc`` (through ``r53``, the VPC account's client for a cross-account one).
+
+        A retry after a lost reply finds it done (AWS: ConflictingDomainExists); a service that
+        appends blindly (the emulator) lists the VPC twice, which is set right by associating
+        it once more from scratch.
+        """
+        pair = (vpc["VPCId"], vpc["VPCRegion"])
+        for _attempt in range(3):
+            answer = write((r53 or self.r53).associate_vpc_with_hosted_zone, HostedZoneId=zid, VPC=vpc,
+                           verify=lambda: pair in self.vpcs_of(zid))
+            if not retried(answer) or self.vpcs_of(zid).count(pair) < 2:
+                return
+            self.disassociate(zid, vpc)
+
+    def disassociate(self, zid, vpc):
+        """Disassociate; a retry finding it gone (VPCAssociationNotFound, or the emulator's
+        LastVPCAssociation once ours was removed) is done."""
+        write(self.r53.disassociate_vpc_from_hosted_zone, HostedZoneId=zid, VPC=vpc,
+              verify=lambda: (vpc["VPCId"], vpc["VPCRegion"]) not in self.vpcs_of(zid))
 
     def detail(self, zone):
         got = self.r53.get_hosted_zone(Id=zone_id(zone))
@@ -497,8 +530,8 @@ class DnsZones(object):
         for vid, reg in stale:
             if (vid, reg) in associated:
                 self.step("disassociate %s (%s) from %s" % (vid, reg, name),
-                          lambda vid=vid, reg=reg: self.zones.r53.disassociate_vpc_from_hosted_zone(
-                              HostedZoneId=zone_id(holder["zone"]), VPC=dict(VPCRegion=reg, VPCId=vid)))
+                          lambda vid=vid, reg=reg: self.zones.disassociate(
+                              zone_id(holder["zone"]), dict(VPCRegion=reg, VPCId=vid)))
         if stale:
             self.step(None, lambda: self.zones.tag(zone_id(holder["zone"]),
                                                    remove=[VPC_TAG_PREFIX + p[0] for p in stale]))
@@ -510,8 +543,7 @@ class DnsZones(object):
         vpc = dict(VPCRegion=region, VPCId=vpc_id)
         if conn is None:
             self.step("associate %s (%s) with %s" % (vpc_id, region, name),
-                      lambda: self.zones.r53.associate_vpc_with_hosted_zone(
-                          HostedZoneId=zone_id(holder["zone"]), VPC=vpc))
+                      lambda: self.zones.associate(zone_id(holder["zone"]), vpc))
             return
 
         def cross_account():
@@ -527,9 +559,9 @@ class DnsZones(object):
                         "VPCs of the zone's own account here, or run against AWS" % (
                             vpc_id, name, status, error_code(e)), "private_zone.vpcs")
                 raise
-            conn.client("route53").associate_vpc_with_hosted_zone(HostedZoneId=zid, VPC=vpc)
+            self.zones.associate(zid, vpc, conn.client("route53"))
             # An authorization is single-use; AWS recommends removing it once used.
-            self.zones.r53.delete_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
+            write(self.zones.r53.delete_vpc_association_authorization, HostedZoneId=zid, VPC=vpc)
 
         self.last.append(("associate %s (%s) with %s (cross-account)" % (vpc_id, region, name), cross_account))
 
