@@ -82,8 +82,9 @@ def inventories_with_roles(endpoint, work):
     return args
 
 
-def _processes():
-    """{pid: (parent pid, session id)} from /proc."""
+def _processes(live_only=False):
+    """{pid: (parent pid, session id)} from /proc; ``live_only`` leaves zombies out (a killed
+    process stays listed until its parent reaps it, and it can do nothing any more)."""
     found = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -94,6 +95,8 @@ def _processes():
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
+        if live_only and fields[0] in ("Z", "X"):
+            continue
         found[int(name)] = (int(fields[1]), int(fields[3]))
     return found
 
@@ -113,7 +116,8 @@ def kill_group(proc):
     sessions = set(table[pid][1] for pid in tree if pid in table) - {os.getsid(0)}
     delay = 0.01
     for _attempt in range(10):
-        victims = [pid for pid, (_ppid, sid) in _processes().items()
+        proc.poll()  # reap the playbook itself once it is dead
+        victims = [pid for pid, (_ppid, sid) in _processes(live_only=True).items()
                    if (sid in sessions or pid in tree) and pid != os.getpid()]
         if not victims:
             break

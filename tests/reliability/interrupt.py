@@ -73,12 +73,13 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
     problems, duplicates, orphan_count, kills = [], 0, 0, 0
     work = tempfile.mkdtemp(prefix="refarch-interrupt-")
     fast = inventories_with_roles(emu.url, work)
+    found = state.accounts(emu.url)  # the accounts stay for the whole sequence: enter them once
     setup = {"vpc.yml": dict(inventories=fast, services=EC2_ONLY, teardown="vpc.yml"),
              "site.yml": dict(inventories=None, services=state.ALL_SERVICES, teardown="destroy.yml")}
     windows, clean = {}, {}
     if trials:
         windows["vpc.yml"] = measure(emu, "vpc.yml", inventories=fast)
-        clean["vpc.yml"] = state.snapshot(emu.url, EC2_ONLY)
+        clean["vpc.yml"] = state.snapshot(emu.url, EC2_ONLY, found)
         windows["vpc.yml/absent"] = measure(emu, "vpc.yml", {"refarch_state": "absent"}, inventories=fast)
     if site_trials:
         if site_reference:
@@ -86,7 +87,7 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
             windows["site.yml"], windows["destroy.yml/absent"] = (0, converge_s), (0, teardown_s)
         else:
             windows["site.yml"] = measure(emu, "site.yml")
-            clean["site.yml"] = state.snapshot(emu.url)
+            clean["site.yml"] = state.snapshot(emu.url, found=found)
             windows["destroy.yml/absent"] = measure(emu, "destroy.yml", {"refarch_state": "absent"})
     books = ["vpc.yml"] * trials + ["site.yml"] * site_trials
     phases = [(n, books[n - 1], "converge" if n % 2 else "teardown") for n in range(1, len(books) + 1)]
@@ -112,7 +113,7 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
                     if run_playbook(book, emu.url, "interrupt-rerun2.log", inventories=conf["inventories"],
                                     extra_vars=extra)[0]:
                         break
-                snap = state.snapshot(emu.url, conf["services"])
+                snap = state.snapshot(emu.url, conf["services"], found)
                 if phase == "converge":
                     dups = state.duplicates(snap)
                     duplicates += sum(n - 1 for n in dups.values())

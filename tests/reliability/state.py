@@ -60,12 +60,19 @@ def _pages(client, op, key, **kwargs):
     return [item for page in client.get_paginator(op).paginate(**kwargs) for item in page[key]]
 
 
+def client(session, service, endpoint):
+    """One client per session, service and endpoint: making a client parses the service's
+    model, which costs more than the describes of a whole snapshot."""
+    made = session.__dict__.setdefault("_refarch_clients", {})
+    if (service, endpoint) not in made:
+        made[(service, endpoint)] = session.client(service, endpoint_url=endpoint, config=CONFIG)
+    return made[(service, endpoint)]
+
+
 def read_account(session, endpoint, services=ALL_SERVICES):
     """Raw describes of one account (one call per resource type, plus DNS per VPC/zone);
     ``services`` narrows it (interruption trials of vpc.yml only need EC2)."""
-    ec2 = session.client("ec2", endpoint_url=endpoint, config=CONFIG)
-    r53 = session.client("route53", endpoint_url=endpoint, config=CONFIG)
-    iam = session.client("iam", endpoint_url=endpoint, config=CONFIG)
+    ec2 = client(session, "ec2", endpoint)
     raw = dict(
         vpcs=_pages(ec2, "describe_vpcs", "Vpcs"),
         subnets=_pages(ec2, "describe_subnets", "Subnets"),
@@ -87,13 +94,15 @@ def read_account(session, endpoint, services=ALL_SERVICES):
     for vpc in raw["vpcs"]:
         vpc["_dns"] = [ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=a)[a[0].upper() + a[1:]]["Value"]
                        for a in ("enableDnsSupport", "enableDnsHostnames")]
-    for zone in _pages(r53, "list_hosted_zones", "HostedZones") if "route53" in services else []:
+    r53 = client(session, "route53", endpoint) if "route53" in services else None
+    for zone in _pages(r53, "list_hosted_zones", "HostedZones") if r53 else []:
         zid = zone["Id"].split("/")[-1]
         got = r53.get_hosted_zone(Id=zid)
         tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=zid)["ResourceTagSet"].get("Tags", [])
         records = _pages(r53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zid)
         raw["zones"].append(dict(zone, Id=zid, Tags=tags, VPCs=got.get("VPCs", []), Records=records))
-    for role in _pages(iam, "list_roles", "Roles") if "iam" in services else []:
+    iam = client(session, "iam", endpoint) if "iam" in services else None
+    for role in _pages(iam, "list_roles", "Roles") if iam else []:
         tags = iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", [])
         raw["roles"].append(dict(role, Tags=tags))
     return raw
@@ -306,10 +315,13 @@ def _digest(doc):
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def snapshot(endpoint, services=ALL_SERVICES):
-    """The whole emulator's state (every account of the organization), normalised."""
+def snapshot(endpoint, services=ALL_SERVICES, found=None):
+    """The whole emulator's state (every account of the organization), normalised.
+
+    ``found`` (from ``accounts``) saves finding and entering the accounts again when a caller
+    takes many snapshots of one organization (its sessions keep their clients)."""
     raws = dict((name, read_account(session, endpoint, services))
-                for name, (_id, session) in accounts(endpoint).items())
+                for name, (_id, session) in (found or accounts(endpoint)).items())
     return normalise(raws)
 
 

@@ -3,7 +3,9 @@ the bad-input matrix's shape, checkov exception judging and the baseline checks.
 
 import copy
 import os
+import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "reliability"))
@@ -12,6 +14,7 @@ import bad_inputs  # noqa: E402
 import baseline  # noqa: E402
 import checkov  # noqa: E402
 import foreign  # noqa: E402
+import harness  # noqa: E402
 import state  # noqa: E402
 
 
@@ -164,3 +167,55 @@ def test_every_module_spec_is_read_and_secret_options_are_no_log():
 
 def test_free_cidr_is_the_highest_block_clear_of_every_subnet():
     assert foreign.free_cidr("10.130.0.0/16", ["10.130.0.0/17", "10.130.255.0/24"]) == "10.130.254.0/24"
+
+
+# a stand-in for ansible-playbook: a worker that leaves the group with setsid() and forks a
+# "module" of its own, all sleeping until killed
+TREE = """
+import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(600)
+    time.sleep(600)
+time.sleep(600)
+"""
+
+
+def _tree(root):
+    """Live pids descending from root, and their sessions."""
+    table = harness._processes(live_only=True)  # pylint: disable=protected-access
+    tree = {root}
+    while True:
+        more = set(p for p, (ppid, _sid) in table.items() if ppid in tree) - tree
+        if not more:
+            return tree & set(table), set(table[p][1] for p in tree if p in table)
+        tree |= more
+
+
+def test_kill_group_kills_the_whole_tree_at_once_and_leaves_no_process():
+    proc = subprocess.Popen([sys.executable, "-c", TREE], start_new_session=True)
+    proc.log_file = open(os.devnull, "w")
+    delay = 0.01
+    while len(_tree(proc.pid)[0]) < 3:
+        time.sleep(delay)  # the worker and its module start: poll with backoff
+        delay = min(delay * 2, 0.2)
+    _pids, sessions = _tree(proc.pid)
+    assert len(sessions) == 2  # the playbook's and the worker's own
+    started = time.monotonic()
+    harness.kill_group(proc)
+    # a dead process stays listed (a zombie) until reaped: waiting for it to vanish cost 10 s a kill
+    assert time.monotonic() - started < 3
+    assert proc.returncode == -9
+    alive = [p for p, (_ppid, sid) in harness._processes(live_only=True).items()  # pylint: disable=protected-access
+             if sid in sessions]
+    assert alive == []
+
+
+def test_snapshot_clients_are_made_once_per_session_service_and_endpoint():
+    import boto3
+    session = boto3.session.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    first = state.client(session, "ec2", "http://127.0.0.1:1")
+    assert state.client(session, "ec2", "http://127.0.0.1:1") is first
+    assert state.client(session, "ec2", "http://127.0.0.1:2") is not first
+    assert state.client(session, "route53", "http://127.0.0.1:1") is not first
