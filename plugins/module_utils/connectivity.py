@@ -10,7 +10,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, OWNER_TAG, Connection, find_owned_vpc, is_owned, owned_route_tables_for_tiers, owned_subnets_by_tier,
+    KEY_TAG, OWNER_TAG, Connection, find_owned_vpc, is_owned, owned_subnets_by_tier,
     owner_filter, tag_dict)
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import write
 
@@ -81,9 +81,11 @@ def owned_route_tables(ec2, owner, vpc_id):
     return tables
 
 
-def chosen_table_ids(ec2, owner, vpc_id, tiers):
-    """Ids of the owned route tables serving the owned subnets of ``tiers``."""
-    return set(t["RouteTableId"] for t in owned_route_tables_for_tiers(ec2, owner, vpc_id, tiers))
+def chosen_tables(tables, by_tier, tiers):
+    """Ids of the route tables (of ``tables``) serving the subnets of ``tiers`` in ``by_tier``."""
+    subnet_ids = set(s["SubnetId"] for tier, subnets in by_tier.items() if tier in tiers for s in subnets)
+    return set(t["RouteTableId"] for t in tables
+               if any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", [])))
 
 
 def route_tables_and_chosen(ec2, owner, vpc_id, tiers):
@@ -95,11 +97,7 @@ def route_tables_and_chosen(ec2, owner, vpc_id, tiers):
     tables = [t for t in owned_route_tables(ec2, owner, vpc_id) if is_owned(t.get("Tags"), owner)]
     if not tiers:
         return tables, set()
-    subnet_ids = set(s["SubnetId"] for tier, subnets in owned_subnets_by_tier(ec2, owner, vpc_id).items()
-                     if tier in tiers for s in subnets)
-    chosen = set(t["RouteTableId"] for t in tables
-                 if any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", [])))
-    return tables, chosen
+    return tables, chosen_tables(tables, owned_subnets_by_tier(ec2, owner, vpc_id), tiers)
 
 
 def table_names(tables):

@@ -136,7 +136,7 @@ routes:
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, Connection, new_module, owned_subnets_by_tier, owned_tags, owner_filter, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import (
-    apply_routes, chosen_table_ids, lookup_vpc, owned_route_tables, table_names, tagged, vpc_cidrs, wait_until)
+    apply_routes, chosen_tables, lookup_vpc, owned_route_tables, table_names, tagged, vpc_cidrs, wait_until)
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
     check_no_overlap, plan_routes, routes_view)
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
@@ -246,7 +246,7 @@ class TransitGateway(object):
                 per_az.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
             entry["subnets"] = [per_az[az] for az in sorted(per_az)]
             entry["tables"] = owned_route_tables(self.ec2, owner, vpc["VpcId"])
-            entry["chosen"] = chosen_table_ids(self.ec2, owner, vpc["VpcId"], spec["route_tiers"])
+            entry["chosen"] = chosen_tables(entry["tables"], by_tier, spec["route_tiers"])
         self.vpcs[owner] = entry
 
     # -- present ----------------------------------------------------------------------------
