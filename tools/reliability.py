@@ -113,8 +113,10 @@ def main(argv=None):
     try:
         # 1. the reference: a clean converge of the three environments
         emu.reset()
+        t0 = time.monotonic()
         seconds = converge(emu, "site.yml", "clean-site.log")
         clean = state.snapshot(emu.url)
+        results["seconds"] = {"reference": round(time.monotonic() - t0)}
         log("clean converge of %s: %.0f s" % (", ".join(ENVIRONMENTS), seconds))
         steps = [
             ("baseline", lambda: section_baseline(emu, results, args.quick)),
@@ -133,6 +135,7 @@ def main(argv=None):
             except Exception as e:  # a broken section is reported, the others still run  # pylint: disable=broad-except
                 errors.append("%s: %s" % (name, e))
                 log("%s FAILED: %s" % (name, e))
+            results["seconds"][name] = round(time.monotonic() - t0)
             log("%s done in %.0f s" % (name, time.monotonic() - t0))
     finally:
         emu.stop()
@@ -218,6 +221,10 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
     problems = (i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
                 ["orphan: %s" % o for o in fo.get("orphans", [])] + b.get("problems", []) + base.get("findings", []) +
                 errors)
+    if results.get("seconds"):
+        out.append("")
+        out.append("seconds per section: %s; per interruption trial: %s" % (
+            ", ".join("%s %s" % item for item in results["seconds"].items()), i.get("trial_seconds", "-")))
     if problems:
         out.append("")
         out.append("problems:")

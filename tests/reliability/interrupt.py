@@ -70,7 +70,7 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
     seconds) of a clean site.yml run saves measuring it again. Returns figures and problems.
     """
     rng = random.Random(seed)
-    problems, duplicates, orphan_count, kills = [], 0, 0, 0
+    problems, duplicates, orphan_count, kills, seconds = [], 0, 0, 0, {}
     work = tempfile.mkdtemp(prefix="refarch-interrupt-")
     fast = inventories_with_roles(emu.url, work)
     found = state.accounts(emu.url)  # the accounts stay for the whole sequence: enter them once
@@ -95,12 +95,15 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
         phases.append((None, books[-1], "teardown"))
     try:
         with AwsProxy(emu.port) as proxy:
+            # a killed client leaves a broken pipe behind each time: expected, not worth a traceback
+            proxy.server.handle_error = lambda _request, _address: None
             for number, playbook, phase in phases:
                 conf = setup[playbook]
                 book = playbook if phase == "converge" else conf["teardown"]
                 extra = None if phase == "converge" else {"refarch_state": "absent"}
                 window = windows[playbook if phase == "converge" else book + "/absent"]
                 hit = "no kill (final teardown)"
+                started = time.monotonic()
                 if number is not None:
                     hit = killed_run(proxy, book, extra, rng, window, "interrupt-killed.log", conf["inventories"])
                     kills += hit["killed"]
@@ -128,8 +131,13 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
                     orphan_count += len(left)
                     if left:
                         problems.append("trial %s: orphans %s after %s" % (number, left, hit))
-                log("interruption trial %s/%d %s %s: %s" % (number, len(books), book, phase, hit))
+                if number is not None:  # the final teardown is no trial
+                    seconds.setdefault(playbook, []).append(time.monotonic() - started)
+                log("interruption trial %s/%d %s %s: %s, %.1f s" % (number, len(books), book, phase, hit,
+                                                                 time.monotonic() - started))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dict(trials=len([p for p in phases if p[0] is not None]), kills=kills, duplicates=duplicates,
-                orphans=orphan_count, problems=problems)
+                orphans=orphan_count, problems=problems,
+                trial_seconds=", ".join("%s %.1f mean, %.1f max" % (book, sum(s) / len(s), max(s))
+                                        for book, s in seconds.items()))
