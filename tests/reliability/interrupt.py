@@ -133,8 +133,8 @@ def run(emu, trials, site_trials=0, seed=10, log=print, site_reference=None):
                         problems.append("trial %s: orphans %s after %s" % (number, left, hit))
                 if number is not None:  # the final teardown is no trial
                     seconds.setdefault(playbook, []).append(time.monotonic() - started)
-                log("interruption trial %s/%d %s %s: %s, %.1f s" % (number, len(books), book, phase, hit,
-                                                                 time.monotonic() - started))
+                log("interruption trial %s/%d %s %s: %s, %.1f s" % (
+                    number, len(books), book, phase, hit, time.monotonic() - started))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dict(trials=len([p for p in phases if p[0] is not None]), kills=kills, duplicates=duplicates,
