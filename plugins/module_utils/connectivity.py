@@ -120,4 +120,3 @@ def apply_routes(ec2, adds, deletes, target_param, target_id):
     for rtb, cidr in adds:
         write(ec2.create_route, verify=lambda rtb=rtb, cidr=cidr: route_target_is(ec2, rtb, cidr, target_param, target_id),
               RouteTableId=rtb, DestinationCidrBlock=cidr, **{target_param: target_id})
-
