@@ -9,13 +9,17 @@ __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import find_owned_vpc
 
+# stands for what only exists once the VPC does (subnets, route tables, groups to create)
+PLANNED = "%s (planned)"
+
 
 def target_vpc_id(module, ec2, empty_result):
     """``vpc_id`` if given, else the VPC vpc_tiers built for ``owner``.
 
-    Without one: state=absent has nothing to remove and check mode has nothing to compare
-    (a --check run of site.yml on a new environment never builds the VPC), so both exit
-    unchanged with ``empty_result``; state=present fails naming ``vpc_id``.
+    Without one: state=absent has nothing to remove and exits unchanged with ``empty_result``;
+    check mode with state=present returns None, and the module plans against an empty VPC
+    (a --check run of site.yml on a new environment never builds the VPC, yet must report
+    every create a real run makes); a real run with state=present fails naming ``vpc_id``.
     """
     params = module.params
     if params.get("vpc_id"):
@@ -26,9 +30,11 @@ def target_vpc_id(module, ec2, empty_result):
         module.fail_json(msg="vpc_id: %s; give vpc_id" % e, field="vpc_id")
     if vpc is not None:
         return vpc["VpcId"]
-    if params["state"] == "absent" or module.check_mode:
-        if params["state"] == "present":
-            module.warn("no VPC is owned by %s yet; nothing to compare in check mode" % params["owner"])
+    if params["state"] == "absent":
         module.exit_json(changed=False, actions=[], vpc_id=None, **empty_result)
+    if module.check_mode:
+        module.warn("no VPC is owned by %s yet; it will be created by vpc_tiers, so check mode plans against "
+                    "an empty VPC" % params["owner"])
+        return None
     module.fail_json(msg="vpc_id: no VPC is owned by %s; build it first (vpc_tiers) or give vpc_id"
                      % params["owner"], field="vpc_id")

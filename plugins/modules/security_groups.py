@@ -34,6 +34,9 @@ options:
   vpc_id:
     description:
       - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
+      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
+        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
+        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
     type: str
   groups:
     description:
@@ -212,7 +215,7 @@ groups:
   type: dict
   sample: {"app": {"id": "sg-0123456789abcdef0", "group_name": "production-app", "adopted": false}}
 vpc_id:
-  description: The VPC the groups live in.
+  description: The VPC the groups live in; null in check mode when the VPC is yet to be created.
   returned: always
   type: str
 kept:
@@ -235,7 +238,7 @@ except ImportError:  # handled by AnsibleAWSModule
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, OWNER_TAG, Connection, error_code, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
-from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc_id
+from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions, ip_permission, plan_groups,
     prefix_list_names, resolve_prefix_lists, rule_perm)
@@ -274,6 +277,16 @@ def read_groups(ec2, vpc_id, owner):
         elif is_owned(group.get("Tags"), owner) and key.startswith("sg/"):
             owned[key[3:]] = group
     return owned, default, by_name
+
+
+def new_vpc_groups():
+    """The snapshot of a VPC vpc_tiers has yet to create: only AWS's default group, with the
+    rules AWS gives it (all from itself, all egress; a VPC whose default group is adopted is
+    not locked down)."""
+    default = {"GroupId": PLANNED % "sg/default", "GroupName": DEFAULT_GROUP,
+               "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": PLANNED % "sg/default"}]}],
+               "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+    return {}, default, {DEFAULT_GROUP: default}
 
 
 def read_rule_owners(ec2, owned, owner, id_to_name):
@@ -488,7 +501,10 @@ def main():
     leftover, groups, kept = [], {}, []
     try:
         vpc_id = target_vpc_id(module, ec2, dict(groups={}, unplanned=[]))
-        owned, default, by_name = read_groups(ec2, vpc_id, params["owner"])
+        if vpc_id:
+            owned, default, by_name = read_groups(ec2, vpc_id, params["owner"])
+        else:   # check mode before vpc_tiers made the VPC: every group is a create
+            owned, default, by_name = new_vpc_groups()
         id_to_name = dict((i, n) for n, i in group_ids(owned, default).items())
         rule_owners = read_rule_owners(ec2, owned, params["owner"], id_to_name)
         if present:
@@ -499,7 +515,9 @@ def main():
         before, after = diff_models(planned, owned, default)
         if not present:
             after = {}
-        ids = group_ids(owned, default)
+        if not vpc_id:
+            before = {}
+        ids = group_ids(owned, default) if vpc_id else {}
         if actions and not module.check_mode:
             ids = apply_actions(ec2, actions, planned, owned, default, vpc_id, params["owner"])
     except PlanError as e:

@@ -27,6 +27,9 @@ options:
   vpc_id:
     description:
       - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
+      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
+        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
+        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
     type: str
   groups:
     description: The subnet groups.
@@ -93,7 +96,7 @@ groups:
   type: dict
   sample: {"aurora": {"kind": "rds", "tier": "aurora", "subnets": ["subnet-1", "subnet-2"], "arn": null}}
 vpc_id:
-  description: The VPC.
+  description: The VPC; null in check mode when the VPC is yet to be created.
   returned: always
   type: str
 unplanned:
@@ -113,7 +116,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_plan import (
     check_tier_subnets, plan_subnet_groups)
-from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc_id
+from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
 
 # the two APIs differ only in names
 FAMILIES = {
@@ -152,7 +155,10 @@ def diff(planned, snapshot, subnets_by_tier, params):
     for group in planned:
         api = FAMILIES[group["family"]]
         owned, names = snapshot[group["family"]]
-        group["subnets"] = check_tier_subnets(group, subnets_by_tier.get(group["tier"]))
+        if subnets_by_tier is None:   # check mode before vpc_tiers made the VPC
+            group["subnets"] = [PLANNED % ("subnet/%s/*" % group["tier"])]
+        else:
+            group["subnets"] = check_tier_subnets(group, subnets_by_tier.get(group["tier"]))
         current = owned.get(group["name"])
         if current is None:
             if group["name"] in names:
@@ -216,9 +222,10 @@ def main():
     try:
         vpc_id = target_vpc_id(module, conn.client("ec2"), dict(groups={}, unplanned=[]))
         families = sorted(set(g["family"] for g in planned)) if present else sorted(FAMILIES)
-        snapshot = dict((f, read_family(conn, f, vpc_id, params["owner"])) for f in families)
+        snapshot = dict((f, read_family(conn, f, vpc_id, params["owner"]) if vpc_id else ({}, set()))
+                        for f in families)
         if present:
-            subnets = owned_subnets_by_tier(conn.client("ec2"), params["owner"], vpc_id)
+            subnets = owned_subnets_by_tier(conn.client("ec2"), params["owner"], vpc_id) if vpc_id else None
             actions = diff(planned, snapshot, subnets, params)
         wanted = set((g["family"], g["name"]) for g in planned)
         leftover = sorted((f, n) for f in families for n in snapshot[f][0] if (f, n) not in wanted)

@@ -29,6 +29,9 @@ options:
   vpc_id:
     description:
       - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
+      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
+        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
+        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
     type: str
   subnet_tier:
     description: Default tier for interface endpoints (its owned subnets, one per zone).
@@ -137,7 +140,7 @@ endpoints:
                    "private_dns": true, "subnets": ["subnet-1"], "security_groups": ["sg-1", "sg-2"],
                    "route_tables": []}}
 vpc_id:
-  description: The VPC.
+  description: The VPC; null in check mode when the VPC is yet to be created.
   returned: always
   type: str
 unplanned:
@@ -161,7 +164,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import (
     LIVE_STATES, endpoint_changes, plan_endpoints)
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
-from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc_id
+from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.waiters import WaitTimeout, poll
 
 ENDPOINT_SPEC = dict(
@@ -217,7 +220,7 @@ def resolve(ec2, module, planned, vpc_id):
                 elif name in groups:
                     endpoint["groups"].add(groups[name])
                 elif module.check_mode:   # made by security_groups in this same (check) run
-                    endpoint["groups"].add("sg/%s (planned)" % name)
+                    endpoint["groups"].add(PLANNED % ("sg/" + name))
                 else:
                     raise PlanError(endpoint["field"] + ".security_groups", "no group %r in the VPC (groups: %s)"
                                     % (name, ", ".join(sorted(groups)) or "none"))
@@ -227,6 +230,17 @@ def resolve(ec2, module, planned, vpc_id):
                 raise PlanError(endpoint["field"] + ".route_table_tiers", "no owned route tables serve tiers %s"
                                 % ", ".join(endpoint["route_table_tiers"]))
             endpoint["route_tables"] = set(t["RouteTableId"] for t in tables)
+
+
+def resolve_planned(planned):
+    """Check mode before vpc_tiers made the VPC: subnets, groups and route tables by logical name."""
+    for endpoint in planned:
+        if endpoint["type"] == "Interface":
+            endpoint["subnets"] = set([PLANNED % ("subnet/%s/*" % endpoint["subnet_tier"])])
+            endpoint["groups"] = set(n if n.startswith("sg-") else PLANNED % ("sg/" + n)
+                                     for n in endpoint["security_groups"])
+        else:
+            endpoint["route_tables"] = set(PLANNED % ("rtb of tier " + t) for t in endpoint["route_table_tiers"])
 
 
 def check_services(ec2, creates):
@@ -342,9 +356,12 @@ def main():
     actions, leftover, result_endpoints = [], [], {}
     try:
         vpc_id = target_vpc_id(module, ec2, dict(endpoints={}, unplanned=[]))
-        owned = read_endpoints(ec2, vpc_id, params["owner"])
+        owned = read_endpoints(ec2, vpc_id, params["owner"]) if vpc_id else {}
         if present:
-            resolve(ec2, module, planned, vpc_id)
+            if vpc_id:
+                resolve(ec2, module, planned, vpc_id)
+            else:
+                resolve_planned(planned)
             creates, modifies, deletes, leftover = diff(planned, owned, params)
             bad = check_services(ec2, creates) if creates else []
             if bad:
