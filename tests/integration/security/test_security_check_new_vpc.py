@@ -133,3 +133,30 @@ def test_without_check_mode_a_missing_vpc_still_fails_or_is_absent(module, aws):
         for check_mode in (False, True):
             gone = module(name, dict(args, state="absent"), check_mode=check_mode)
             assert not gone.failed and not gone["changed"] and gone["actions"] == [], (name, gone)
+
+
+def test_production_groups_check_matches_a_real_run(module, aws):
+    """The demo environments' groups: persistence's egress: [] also revokes AWS's all-egress rule."""
+    prod = os.path.join(ROOT, "inventories", "production", "host_vars", "production")
+    with open(os.path.join(prod, "security.yml")) as f:
+        groups = yaml.safe_load(f)["security_groups"]
+    with open(os.path.join(prod, "network.yml")) as f:
+        network = yaml.safe_load(f)
+    args = dict(owner="production", groups=groups)
+    proxy = AwsProxy(aws.port).start()
+    try:
+        check = module("security_groups", dict(args, endpoint_url=proxy.url), check_mode=True, diff=True)
+    finally:
+        proxy.stop()
+    assert proxy.writes() == [] and check["changed"] and check["diff"]["before"] == {}, check
+    assert "revoke sg/persistence egress all to 0.0.0.0/0" in check["actions"]
+    assert "revoke sg/public_lb egress all to 0.0.0.0/0" in check["actions"]   # its egress goes to app only
+    # 3 creates; public_lb 4 ingress + 3 egress + 1 revoke; app 3 + self; persistence 5 + 1 revoke
+    assert len(check["actions"]) == 3 + 8 + 4 + 6, check["actions"]
+
+    vpc = module("vpc_tiers", dict(owner="production", name="production", cidr=network["vpc_cidr"],
+                                   azs=network["azs"], tiers=network["tiers"], nat_mode=network["nat_mode"]))
+    assert vpc["changed"] and not vpc.failed, vpc
+    real = module("security_groups", args, diff=True)
+    assert sorted(real["actions"]) == sorted(check["actions"]), real
+    assert real["diff"]["after"] == check["diff"]["after"]
