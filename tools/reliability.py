@@ -123,8 +123,7 @@ def main(argv=None):
             ("bad inputs", lambda: results.__setitem__("bad_inputs", bad_inputs.run(emu, args.quick, log))),
             ("foreign", lambda: section_foreign(emu, results)),
             ("faults", lambda: results.__setitem__("faults", run_faults(
-                emu, args.fault_rate, [args.seed + n for n in range(fault_runs)], (clean, seconds),
-                TRANSIENT if args.quick else FAULTS))),
+                emu, args.fault_rate, [args.seed + n for n in range(fault_runs)], (clean, seconds)))),
             ("interruption", lambda: results.__setitem__("interruption", run_interruption(
                 emu, trials, site_trials, args.seed, (clean, seconds, results.get("destroy_seconds"))))),
         ]
@@ -146,11 +145,6 @@ def main(argv=None):
         with open(args.json, "w") as f:
             json.dump(dict(results=results, errors=errors, ok=ok), f, indent=2, default=str)
     return 0 if ok else 1
-
-
-# --quick (make test) injects the faults botocore's retries must absorb; lost replies, which
-# need every create to be idempotent, are the full run's job
-TRANSIENT = ("throttle", "500", "503", "drop")
 
 
 def run_faults(emu, rate, seeds, clean, kinds=FAULTS):
@@ -190,8 +184,7 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
         ("interruption trials (vpc.yml + site.yml)", "%s (%d + %d), %s kills" % (
             i.get("trials", "-"), trials, site_trials, i.get("kills", "-")),
          ">= %d" % (trials + site_trials), i.get("trials") == trials + site_trials and not i.get("problems")),
-        ("faults injected (%s)" % ("transient only: throttle/500/503/drop" if quick
-                                   else "throttle/500/503/drop/lost reply"), "%s of %s requests %s" % (
+        ("faults injected (throttle/500/503/drop/lost reply)", "%s of %s requests %s" % (
             f.get("faults", "-"), f.get("requests", "-"), f.get("injected", "")), "> 0",
          bool(f.get("faults"))),
         ("state differences after faults vs clean run", "%s (seeds failing: %s of %s)" % (
