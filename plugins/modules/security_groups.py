@@ -236,7 +236,8 @@ except ImportError:  # handled by AnsibleAWSModule
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, OWNER_TAG, Connection, error_code, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
+    KEY_TAG, OWNER_TAG, Connection, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import write
 from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
@@ -257,7 +258,6 @@ GROUP_SPEC = dict(
 DIRECTIONS = (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
 AUTHORIZE = {"ingress": "authorize_security_group_ingress", "egress": "authorize_security_group_egress"}
 REVOKE = {"ingress": "revoke_security_group_ingress", "egress": "revoke_security_group_egress"}
-SETTLED = {"authorize": ("InvalidPermission.Duplicate",), "revoke": ("InvalidPermission.NotFound",)}
 REDESCRIBE = {"ingress": "update_security_group_rule_descriptions_ingress",
               "egress": "update_security_group_rule_descriptions_egress"}
 
@@ -414,18 +414,14 @@ def diff_absent(planned, owned, default, rule_owners):
 
 def create_group(ec2, vpc_id, group, tags):
     """Create a group; a retry after a lost reply finds ours (tagged at creation) and uses it."""
-    try:
-        return ec2.create_security_group(VpcId=vpc_id, GroupName=group["group_name"], Description=group["description"],
-                                         TagSpecifications=tag_spec("security-group", tags))["GroupId"]
-    except ClientError as e:
-        if error_code(e) != "InvalidGroup.Duplicate":
-            raise
+    def mine():
         found = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                                       {"Name": "group-name", "Values": [group["group_name"]]}])
-        mine = [g for g in found["SecurityGroups"] if is_owned(g.get("Tags"), tags[OWNER_TAG])]
-        if not mine:
-            raise
-        return mine[0]["GroupId"]
+        return [g["GroupId"] for g in found["SecurityGroups"] if is_owned(g.get("Tags"), tags[OWNER_TAG])]
+    answer = write(ec2.create_security_group, verify=lambda: bool(mine()), VpcId=vpc_id,
+                   GroupName=group["group_name"], Description=group["description"],
+                   TagSpecifications=tag_spec("security-group", tags))
+    return answer["GroupId"] if answer else mine()[0]
 
 
 def apply_actions(ec2, actions, planned, owned, default, vpc_id, owner):
@@ -438,11 +434,7 @@ def apply_actions(ec2, actions, planned, owned, default, vpc_id, owner):
         elif op == "tag":
             ec2.create_tags(Resources=[ids[name]], Tags=tag_list(action["tags"]))
         elif op == "delete":
-            try:
-                ec2.delete_security_group(GroupId=ids[name])
-            except ClientError as e:
-                if error_code(e) != "InvalidGroup.NotFound":  # deleted by a retry whose reply was lost
-                    raise
+            write(ec2.delete_security_group, GroupId=ids[name])
         else:
             direction = action["direction"]
             perms = [ip_permission(p, d, ids) for p, d in action["perms"]]
@@ -450,12 +442,8 @@ def apply_actions(ec2, actions, planned, owned, default, vpc_id, owner):
             extra = {}
             if op == "authorize":  # each rule we add carries our owner: purge touches only those
                 extra["TagSpecifications"] = tag_spec("security-group-rule", owned_tags(owner, "sg/" + name))
-            try:
-                getattr(ec2, call)(GroupId=ids[name], IpPermissions=perms, **extra)
-            except ClientError as e:
-                # a retry after a lost reply finds the change already made: that is success
-                if error_code(e) not in SETTLED.get(op, ()):
-                    raise
+            # a retry after a lost reply that finds the change made is done
+            write(getattr(ec2, call), GroupId=ids[name], IpPermissions=perms, **extra)
     return ids
 
 

@@ -179,7 +179,7 @@ routes:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    Connection, new_module, owned_tags, owner_filter, tag_dict, tag_list, tag_spec)
+    Connection, error_code, new_module, owned_tags, owner_filter, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import (
     apply_routes, credentials_connection, lookup_vpc, route_tables_and_chosen, table_names, tagged, vpc_cidrs,
     wait_until)
@@ -228,7 +228,7 @@ def status_of(side, pcx_id):
     try:
         found = side.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
     except ClientError as e:
-        if "NotFound" not in e.response.get("Error", {}).get("Code", ""):
+        if "NotFound" not in error_code(e):
             raise
         found = []
     return found[0]["Status"]["Code"] if found else "deleted"

@@ -101,6 +101,16 @@ def _processes(live_only=False):
     return found
 
 
+def descendants(table, root):
+    """``root`` and every pid below it in ``table`` ({pid: (parent pid, session id)})."""
+    tree = {root}
+    while True:
+        more = set(pid for pid, (ppid, _sid) in table.items() if ppid in tree) - tree
+        if not more:
+            return tree
+        tree |= more
+
+
 def kill_group(proc):
     """SIGKILL ansible-playbook and every worker and module process it started.
 
@@ -108,11 +118,7 @@ def kill_group(proc):
     group: the whole tree is found by parent pid, and everything in the sessions it spans is
     killed (again, until none is left: a worker may fork a module meanwhile)."""
     table = _processes()
-    tree, grew = {proc.pid}, True
-    while grew:
-        more = set(pid for pid, (ppid, _sid) in table.items() if ppid in tree) - tree
-        tree |= more
-        grew = bool(more)
+    tree = descendants(table, proc.pid)
     sessions = set(table[pid][1] for pid in tree if pid in table) - {os.getsid(0)}
     delay = 0.01
     for _attempt in range(10):

@@ -170,27 +170,21 @@ def test_free_cidr_is_the_highest_block_clear_of_every_subnet():
 
 
 # a stand-in for ansible-playbook: a worker that leaves the group with setsid() and forks a
-# "module" of its own, all sleeping until killed
+# "module" of its own, all waiting for a signal (the SIGKILL)
 TREE = """
-import os, time
+import os, signal
 if os.fork() == 0:
     os.setsid()
-    if os.fork() == 0:
-        time.sleep(600)
-    time.sleep(600)
-time.sleep(600)
+    os.fork()
+signal.pause()
 """
 
 
 def _tree(root):
     """Live pids descending from root, and their sessions."""
     table = harness._processes(live_only=True)  # pylint: disable=protected-access
-    tree = {root}
-    while True:
-        more = set(p for p, (ppid, _sid) in table.items() if ppid in tree) - tree
-        if not more:
-            return tree & set(table), set(table[p][1] for p in tree if p in table)
-        tree |= more
+    tree = harness.descendants(table, root) & set(table)
+    return tree, set(table[p][1] for p in tree)
 
 
 def test_kill_group_kills_the_whole_tree_at_once_and_leaves_no_process():
