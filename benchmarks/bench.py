@@ -103,12 +103,15 @@ class Workspace(object):
                 yaml.safe_dump(data, f, sort_keys=False)
         return dest
 
-    def network_playbook(self):
+    def network_playbook(self, in_worker=True):
         """The like-for-like estate: vpc.yml, then peering.yml when the collection has it."""
-        path = os.path.join(self.path, "network.yml")
+        path = os.path.join(self.path, "network.yml" if in_worker else "network_processes.yml")
         plays = [{"name": "VPCs", "ansible.builtin.import_playbook": os.path.join(PLAYBOOKS, "vpc.yml")}]
         if os.path.exists(os.path.join(PLAYBOOKS, "peering.yml")):
             plays.append({"name": "Peerings", "ansible.builtin.import_playbook": os.path.join(PLAYBOOKS, "peering.yml")})
+        if not in_worker:
+            for play in plays:
+                play["vars"] = {"refarch_in_worker": False}
         with open(path, "w") as f:
             yaml.safe_dump(plays, f, sort_keys=False)
         return path
@@ -382,9 +385,10 @@ def table(results):
     lines.append(head)
     lines.append("-" * len(head))
     demo = results["demo"]
-    for n, label in (("1", "1 env (%s)" % results["one_env"]), ("3", "3 envs + peering")):
+    for key, n, label in (("ours_1", "1", "1 env (%s)" % results["one_env"]), ("ours_3", "3", "3 envs + peering"),
+                          ("ours_3_process", "3", "3 envs, module processes")):
         for phase in ("cold", "idempotent", "check"):
-            ours = demo.get("ours_" + n, {}).get(phase)
+            ours = demo.get(key, {}).get(phase)
             theirs = demo.get("per_resource_" + n, {}).get(phase)
             if not ours and not theirs:
                 continue
@@ -460,7 +464,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="one run, no scaling series (CI: does it work)")
     parser.add_argument("--no-series", action="store_true", help="skip the scaling series")
     parser.add_argument("--env", default="production", choices=DEMO_ENVS, help="the one-environment case")
-    parser.add_argument("--only", action="append", choices=["ours_1", "per_resource_1", "ours_3", "per_resource_3"],
+    parser.add_argument("--only", action="append",
+                        choices=["ours_1", "per_resource_1", "ours_3", "ours_3_process", "per_resource_3"],
                         help="measure only these estates (repeatable; default all)")
     parser.add_argument("--output", default=os.path.join(ROOT, "build", "bench", "results.json"))
     args = parser.parse_args(argv)
@@ -479,6 +484,9 @@ def main(argv=None):
             estates.append(("ours_" + n, "ours, %s env(s)" % n, network, invs, ("cold", "idempotent", "check")))
             estates.append(("per_resource_" + n, "per-resource, %s env(s)" % n,
                             ws.per_resource_playbook(invs, n), invs, ("cold", "idempotent")))
+        # the same estate with every module in its own process, as without plugins/action
+        estates.append(("ours_3_process", "ours, 3 env(s), module processes", ws.network_playbook(in_worker=False),
+                        [ws.demo_inventory(e) for e in DEMO_ENVS], ("cold", "idempotent")))
         estates = [e for e in estates if not args.only or e[0] in args.only]
         samples = dict((estate[0], {}) for estate in estates)
         for run in range(runs):

@@ -4,9 +4,7 @@ Module tests run the real module code in this process (``run_module``) against t
 emulator over HTTP; nothing in boto3 is stubbed.
 """
 
-import contextlib
 import importlib
-import io
 import json
 import os
 import sys
@@ -53,32 +51,16 @@ class ModuleResult(dict):
 
 
 def run_module(name, args, check_mode=False, diff=False):
-    """Run refarch.network.<name> in-process; return its JSON result."""
-    from ansible.module_utils.testing import patch_module_args
+    """Run refarch.network.<name> in-process, as the collection's action runs it in a worker."""
+    from ansible_collections.refarch.network.plugins.plugin_utils.in_worker import run_main
 
     mod = importlib.import_module("ansible_collections.refarch.network.plugins.modules.%s" % name)
     full = dict(args)
     full["_ansible_check_mode"] = check_mode
     full["_ansible_diff"] = diff
-    out = io.StringIO()
-    # Ansible gathers warnings process-wide; clear them so runs don't leak into each other
-    from ansible.module_utils import _internal as module_internal
-    from ansible.module_utils.common import warnings as module_warnings
-    module_warnings._global_warnings.clear()
-    module_warnings._global_deprecations.clear()
-    # a module runs outside the controller: once a test has imported controller code (the
-    # templar), warnings would otherwise go to the display instead of the module's result
-    was_controller = module_internal.is_controller
-    module_internal.is_controller = False
-    try:
-        with patch_module_args(full), contextlib.redirect_stdout(out):
-            try:
-                mod.main()
-            except SystemExit:
-                pass
-    finally:
-        module_internal.is_controller = was_controller
-    return ModuleResult(json.loads(out.getvalue()))
+    output, stderr = run_main(mod, full)
+    assert output is not None, "%s exited without a result: %s" % (name, stderr)
+    return ModuleResult(json.loads(output))
 
 
 @pytest.fixture

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a module of this collection inside the task's worker process instead of a new Python.
+
+Every module here talks to an API (AWS, Pritunl) from the controller. Run the usual way, each
+invocation builds an AnsiballZ payload, starts a Python, compiles ansible's and our module_utils
+from the zip and imports boto3: about 0.75 s of CPU before its first call (``make bench``,
+"where the time goes"). Run here, in the worker Ansible has already forked for the task, the
+same module code starts from cached bytecode. The module is unchanged: it builds its real
+AnsibleModule from the same arguments (``_update_module_args`` adds check mode, diff, no_log...)
+and its result passes through Ansible's own result parsing. ansible.netcommon does the same for
+network modules (its ``import_modules`` option).
+
+It is used only when the result cannot differ: a local connection, no become, no async, no
+``environment:``, and the task's Python is the controller's own (``ansible_python_interpreter:
+"{{ ansible_playbook_python }}"``, as our inventories set it). Otherwise, or with
+``refarch_in_worker: false``, the module runs the usual way.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import importlib
+import io
+import json
+import os
+import sys
+
+from ansible.module_utils import basic
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.utils.display import Display
+from ansible.vars.clean import remove_internal_keys
+
+display = Display()
+
+# the serialization profile of modules without their own (all of ours)
+PROFILE = "legacy"
+
+
+class InWorkerAction(NormalAction):
+    """The action of every module of this collection (see the module docstring)."""
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        reason = self._why_not_in_worker(task_vars)
+        if reason:
+            display.vvv("%s in a module process: %s" % (self._task.action, reason), host=self._play_context.remote_addr)
+            return super(InWorkerAction, self).run(tmp, task_vars)
+        display.vvv("%s in the task's worker" % self._task.action, host=self._play_context.remote_addr)
+        result = ActionBase.run(self, tmp, task_vars)  # the checks every action makes (check mode...)
+        result.update(self._run_in_worker(task_vars))
+        return result
+
+    def _why_not_in_worker(self, task_vars):
+        """Why a module process could give another result than this worker, or None."""
+        if not boolean(self._templar.template(task_vars.get("refarch_in_worker", True)), strict=False):
+            return "refarch_in_worker is false"
+        if self._connection.transport != "local":
+            return "the connection is %s, not local" % self._connection.transport
+        if self._task.async_val:
+            return "async"
+        if self._play_context.become:
+            return "become"
+        if self._compute_environment_string():
+            return "the task sets environment variables"
+        if not hasattr(basic.AnsibleModule, "_record_module_result"):
+            return "ansible-core before 2.19.1 has no module result hook"
+        interpreter = self._templar.template(task_vars.get("ansible_python_interpreter"))
+        if not interpreter or os.path.realpath(interpreter) != os.path.realpath(sys.executable):
+            return "ansible_python_interpreter is not the controller's Python (%s)" % sys.executable
+        return None
+
+    def _run_in_worker(self, task_vars):
+        context = self._shared_loader_obj.module_loader.find_plugin_with_context(
+            self._task.action, collection_list=self._task.collections)
+        module = importlib.import_module(context.plugin_resolved_name)
+        args = dict(self._task.args)
+        self._update_module_args(self._task.action, args, task_vars)
+        output, stderr = run_main(module, args)
+        if output is None:
+            return {"failed": True, "msg": "%s exited without a result" % self._task.action,
+                    "module_stderr": stderr}
+        data = self._parse_returned_data({"stdout": output, "stderr": stderr}, PROFILE)
+        data.pop("_ansible_suppress_tmpdir_delete", None)
+        remove_internal_keys(data)
+        return data
+
+
+def run_main(module, args):
+    """Run ``module.main()`` with ``args`` as a module process would; (its JSON output or None, stderr).
+
+    The module side of Ansible behaves as outside the controller (``is_controller`` off), so
+    warnings go into the result, not to the display. A worker runs every item of a loop, so
+    nothing recorded by one run (warnings, arguments) may reach the next.
+    """
+    from ansible.module_utils import _internal
+    from ansible.module_utils.common import json as module_json
+    from ansible.module_utils.common import warnings
+
+    def record(_module, result):
+        encoder = module_json.get_module_encoder(PROFILE, module_json.Direction.MODULE_TO_CONTROLLER)
+        outputs.append(json.dumps(result, cls=encoder))
+
+    outputs = []
+    encoder = module_json.get_module_encoder(PROFILE, module_json.Direction.CONTROLLER_TO_MODULE)
+    encoded = json.dumps({"ANSIBLE_MODULE_ARGS": args}, cls=encoder).encode()
+    warnings._global_warnings.clear()
+    warnings._global_deprecations.clear()
+    saved = (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, basic.AnsibleModule._record_module_result,
+             _internal.is_controller)
+    basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE = encoded, PROFILE
+    basic.AnsibleModule._record_module_result = record
+    _internal.is_controller = False
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+            try:
+                module.main()
+            except SystemExit:
+                pass
+    finally:
+        (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, basic.AnsibleModule._record_module_result,
+         _internal.is_controller) = saved
+    return (outputs[-1] if outputs else None), stderr.getvalue()
