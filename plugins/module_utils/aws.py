@@ -50,6 +50,21 @@ def _session(profile):
     return _SESSIONS[profile]
 
 
+def preload(services):
+    """Parse these services' models into the shared session now (best effort; see plugin_utils/in_worker.py).
+
+    The controller calls this when it loads an action plugin, before it forks the task's
+    workers: each worker then inherits the parsed models instead of parsing them again. The
+    throwaway clients are never used; the region only resolves their endpoints.
+    """
+    try:
+        session = _session(None)
+        for service in services:
+            session.client(service, region_name="us-east-1")
+    except Exception:  # pylint: disable=broad-except
+        pass  # no boto3 or an unreadable AWS config here: each worker parses for itself, as before
+
+
 def error_code(exc):
     """The AWS error code of a ClientError, or ''."""
     return exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""

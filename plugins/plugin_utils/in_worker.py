@@ -12,6 +12,10 @@ AnsibleModule from the same arguments (``_update_module_args`` adds check mode, 
 and its result passes through Ansible's own result parsing. ansible.netcommon does the same for
 network modules (its ``import_modules`` option).
 
+An action plugin also calls ``preload`` with the AWS services its module uses. Ansible's
+strategy loads the action plugin in the controller before it forks the task's workers, so the
+service models (0.14 s of CPU for EC2) are parsed once per run instead of once per worker.
+
 It is used only when the result cannot differ: a local connection, no become, no async, no
 ``environment:``, and the task's Python is the controller's own (``ansible_python_interpreter:
 "{{ ansible_playbook_python }}"``, as our inventories set it). Otherwise, or with
@@ -40,6 +44,15 @@ display = Display()
 
 # the serialization profile of modules without their own (all of ours)
 PROFILE = "legacy"
+
+
+def preload(*services):
+    """Import the AWS side of our modules and parse these services' models in the controller."""
+    try:
+        from ansible_collections.refarch.network.plugins.module_utils import aws
+    except ImportError:  # no boto3 on the controller: the module processes bring their own
+        return
+    aws.preload(services)
 
 
 class InWorkerAction(NormalAction):

@@ -1,0 +1,52 @@
+"""aws.preload: models parsed once in the controller are what every forked worker's clients use."""
+
+import os
+
+import pytest
+
+from ansible_collections.refarch.network.plugins.module_utils import aws
+
+
+@pytest.fixture
+def fresh_sessions(monkeypatch):
+    monkeypatch.setattr(aws, "_SESSIONS", {})
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+def loaded_models(session):
+    loader = session._session.get_component("data_loader")
+    return sorted(key[1].split("/")[0] for key in loader._cache
+                  if key[0] == "load_data_with_path" and key[1].endswith("/service-2"))
+
+
+def test_preload_parses_the_models_into_the_shared_session(fresh_sessions):
+    aws.preload(["ec2", "route53"])
+    assert loaded_models(aws._session(None)) == ["ec2", "route53"]
+
+
+def test_a_forked_worker_inherits_the_parsed_model(fresh_sessions):
+    aws.preload(["ec2"])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: its client must not parse ec2 again
+        loader = aws._session(None)._session.get_component("data_loader")
+        parsed = []
+        original = loader.load_data_with_path
+        loader.load_data_with_path = lambda name: parsed.append(name) or original(name)
+        aws._session(None).client("ec2", region_name="eu-west-1")
+        os.write(write, repr([p for p in parsed if p.startswith("ec2/")]).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out = f.read()
+    os.waitpid(pid, 0)
+    assert out == "[]"
+
+
+def test_preload_never_fails(fresh_sessions, monkeypatch, tmp_path):
+    broken = tmp_path / "config"
+    broken.write_text("[profile broken\nregion = \n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(broken))
+    aws.preload(["ec2"])  # an unreadable AWS config: the workers parse for themselves
+    aws.preload(["no-such-service"])
