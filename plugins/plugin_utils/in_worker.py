@@ -7,9 +7,10 @@ Every module here talks to an API (AWS, Pritunl) from the controller. Run the us
 invocation builds an AnsiballZ payload, starts a Python, compiles ansible's and our module_utils
 from the zip and imports boto3: measured, a no-op vpc_tiers process costs 0.75 s of CPU, of which
 0.1 s is its AWS calls. Run here, in the worker Ansible has already forked for the task, the
-same module code imports from cached bytecode, and the items of a loop share one AWS session. The module is unchanged: it builds its real
-AnsibleModule from the same arguments (``_update_module_args`` adds check mode, diff, no_log...)
-and its result passes through Ansible's own result parsing. ansible.netcommon does the same for
+same module code imports from cached bytecode, and the items of a loop share one AWS session.
+The module is unchanged: it builds its real AnsibleModule from the same arguments
+(``_update_module_args`` adds check mode, diff, no_log...) and its result passes through
+Ansible's own result parsing. ansible.netcommon does the same for
 network modules (its ``import_modules`` option).
 
 An action plugin also calls ``preload`` with the AWS services its module uses. Ansible's
@@ -50,7 +51,7 @@ def preload(*services):
     """Import the AWS side of our modules and parse these services' models in the controller."""
     try:
         from ansible_collections.refarch.network.plugins.module_utils import aws
-    except ImportError:  # no boto3 on the controller: the module processes bring their own
+    except ImportError:  # no amazon.aws on the controller: the module processes bring their own
         return
     aws.preload(services)
 

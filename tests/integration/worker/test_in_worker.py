@@ -72,7 +72,8 @@ def test_check_mode_and_diff_reach_the_module(aws, tmp_path):
     assert rc == 0, out
     assert res["planned"]["changed"] is True
     assert IN_WORKER in out
-    assert "+ vpc" in out or "vpc" in json.dumps(res["planned"]["diff"])
+    assert "create vpc 10.140.0.0/16" in res["planned"]["actions"]
+    assert res["planned"]["diff"]["before"] == {} and res["planned"]["diff"]["after"]["vpc"]["cidr"] == "10.140.0.0/16"
     assert boto3.client("ec2", region_name="us-east-1").describe_vpcs(
         Filters=[{"Name": "tag:refarch:owner", "Values": ["worker"]}])["Vpcs"] == []
 
