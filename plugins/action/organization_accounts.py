@@ -8,6 +8,3 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.plugin_utils.in_worker import InWorkerAction as ActionModule  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.refarch.network.plugins.plugin_utils.in_worker import preload
-
-preload("organizations")

@@ -55,14 +55,23 @@ def preload(services):
 
     The controller calls this when it loads an action plugin, before it forks the task's
     workers: each worker then inherits the parsed models instead of parsing them again. The
-    throwaway clients are never used; the region only resolves their endpoints.
+    throwaway clients are never used; the region only resolves their endpoints. Returns the
+    services parsed by this call.
     """
+    parsed = []
     try:
         session = _session(None)
         for service in services:
-            session.client(service, region_name="us-east-1")
+            if service not in _PRELOADED:
+                session.client(service, region_name="us-east-1")
+                _PRELOADED.add(service)
+                parsed.append(service)
     except Exception:  # pylint: disable=broad-except
         pass  # no boto3 or an unreadable AWS config here: each worker parses for itself, as before
+    return parsed
+
+
+_PRELOADED = set()
 
 
 def error_code(exc):

@@ -16,6 +16,8 @@ network modules (its ``import_modules`` option).
 An action plugin also calls ``preload`` with the AWS services its module uses. Ansible's
 strategy loads the action plugin in the controller before it forks the task's workers, so the
 service models (0.14 s of CPU for EC2) are parsed once per run instead of once per worker.
+Modules that run once per play (account_info, organization_accounts) gain nothing from it and
+do not preload.
 
 It is used only when the result cannot differ: a local connection, no become, no async, no
 ``environment:``, and the task's Python is the controller's own (``ansible_python_interpreter:
@@ -28,6 +30,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import gc
 import importlib
 import io
 import json
@@ -48,12 +51,18 @@ PROFILE = "legacy"
 
 
 def preload(*services):
-    """Import the AWS side of our modules and parse these services' models in the controller."""
+    """Import the AWS side of our modules and parse these services' models in the controller.
+
+    Then ``gc.freeze()``, as Python's documentation advises before fork() without exec(): the
+    workers' garbage collections no longer walk (and so copy) the parsed models. Measured, without
+    it a one-environment run was 0.1 s slower with the preload than without.
+    """
     try:
         from ansible_collections.refarch.network.plugins.module_utils import aws
     except ImportError:  # no amazon.aws on the controller: the module processes bring their own
         return
-    aws.preload(services)
+    if aws.preload(services):
+        gc.freeze()
 
 
 class InWorkerAction(NormalAction):

@@ -10,6 +10,7 @@ from ansible_collections.refarch.network.plugins.module_utils import aws
 @pytest.fixture
 def fresh_sessions(monkeypatch):
     monkeypatch.setattr(aws, "_SESSIONS", {})
+    monkeypatch.setattr(aws, "_PRELOADED", set())
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
@@ -50,3 +51,17 @@ def test_preload_never_fails(fresh_sessions, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(broken))
     aws.preload(["ec2"])  # an unreadable AWS config: the workers parse for themselves
     aws.preload(["no-such-service"])
+
+
+def test_the_controller_freezes_what_it_preloaded(fresh_sessions, monkeypatch):
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+    import gc
+
+    try:
+        in_worker.preload("sts")
+        assert gc.get_freeze_count() > 0  # workers' collections skip the parsed models
+        gc.unfreeze()
+        in_worker.preload("sts")  # already parsed: nothing new to freeze
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
