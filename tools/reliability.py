@@ -29,7 +29,6 @@ import faults  # noqa: E402
 import foreign  # noqa: E402
 import interrupt  # noqa: E402
 import state  # noqa: E402
-from aws_proxy import FAULTS  # noqa: E402
 from harness import LOGS, ENVIRONMENTS, log_tail, new_emulator, run_playbook  # noqa: E402
 
 
@@ -147,11 +146,11 @@ def main(argv=None):
     return 0 if ok else 1
 
 
-def run_faults(emu, rate, seeds, clean, kinds=FAULTS):
+def run_faults(emu, rate, seeds, clean):
     """One converge through faults per seed (each from empty), compared with the clean state."""
     total = dict(requests=0, faults=0, injected={}, differences=[], duplicates={}, seeds=seeds, failed_seeds=[])
     for seed in seeds:
-        one = faults.run(emu, rate=rate, seed=seed, clean=clean, kinds=kinds)
+        one = faults.run(emu, rate=rate, seed=seed, clean=clean)
         log("faults seed %d: %d faults in %d requests %s, %d differences, rc=%s, %.0f s" % (
             seed, one["faults"], one["requests"], one["injected"], len(one["differences"]), one["rc"], one["seconds"]))
         total["requests"] += one["requests"]

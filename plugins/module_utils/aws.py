@@ -42,6 +42,8 @@ ASSUME_ROLE_SPEC = dict(
 # botocore's loader, so a second client of a service (the peer account's EC2, say) does not
 # parse the service model again (about 0.15 s of CPU each; amazon.aws makes a session per client).
 _SESSIONS = {}
+# services whose models preload() has parsed into _SESSIONS[None]
+_PRELOADED = set()
 
 
 def _session(profile):
@@ -69,9 +71,6 @@ def preload(services):
     except Exception:  # pylint: disable=broad-except
         pass  # no boto3 or an unreadable AWS config here: each worker parses for itself, as before
     return parsed
-
-
-_PRELOADED = set()
 
 
 def error_code(exc):

@@ -414,14 +414,17 @@ def diff_absent(planned, owned, default, rule_owners):
 
 def create_group(ec2, vpc_id, group, tags):
     """Create a group; a retry after a lost reply finds ours (tagged at creation) and uses it."""
-    def mine():
+    mine = []
+
+    def find_mine():
         found = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                                                       {"Name": "group-name", "Values": [group["group_name"]]}])
-        return [g["GroupId"] for g in found["SecurityGroups"] if is_owned(g.get("Tags"), tags[OWNER_TAG])]
-    answer = write(ec2.create_security_group, verify=lambda: bool(mine()), VpcId=vpc_id,
+        mine[:] = [g["GroupId"] for g in found["SecurityGroups"] if is_owned(g.get("Tags"), tags[OWNER_TAG])]
+        return bool(mine)
+    answer = write(ec2.create_security_group, verify=find_mine, VpcId=vpc_id,
                    GroupName=group["group_name"], Description=group["description"],
                    TagSpecifications=tag_spec("security-group", tags))
-    return answer["GroupId"] if answer else mine()[0]
+    return answer["GroupId"] if answer else mine[0]
 
 
 def apply_actions(ec2, actions, planned, owned, default, vpc_id, owner):

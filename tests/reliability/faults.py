@@ -12,7 +12,6 @@ a lost reply (carried out, answer lost). Any difference between the two normalis
 import collections
 
 import state
-from aws_proxy import FAULTS
 from harness import AwsProxy, log_tail, run_playbook
 
 
@@ -24,11 +23,11 @@ def clean_snapshot(emu, playbook="site.yml"):
     return state.snapshot(emu.url), seconds
 
 
-def run(emu, rate=0.2, seed=10, playbook="site.yml", clean=None, kinds=FAULTS):
+def run(emu, rate=0.2, seed=10, playbook="site.yml", clean=None):
     """Returns a result dict: faults injected by kind, differences, playbook rc and timings."""
     clean_snap, clean_seconds = clean or clean_snapshot(emu, playbook)
     emu.reset()
-    with AwsProxy(emu.port, fault_rate=rate, seed=seed, faults=kinds) as proxy:
+    with AwsProxy(emu.port, fault_rate=rate, seed=seed) as proxy:
         log_name = "faults-%s-seed%d.log" % (playbook, seed)
         rc, seconds = run_playbook(playbook, proxy.url, log_name)
         injected = collections.Counter(f for _a, _w, f in proxy.requests if f)
