@@ -37,13 +37,14 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, plan_network
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 
 
 def network_plan(spec):
     try:
         return plan_network(spec)
-    except PlanError as e:
+    except InputError as e:
         raise AnsibleFilterError("Invalid input: %s" % e)
 
 

@@ -54,13 +54,13 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import inventory_environments, pairs_for
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def peering_pairs(hostvars, host, present):
     try:
         return pairs_for(inventory_environments(hostvars, present), host)
-    except PlanError as e:
+    except InputError as e:
         raise AnsibleFilterError("Invalid peering data: %s" % e)
 
 

@@ -39,13 +39,14 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, shift_second_octet
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import shift_second_octet
 
 
 def shift_octet(cidr, offset):
     try:
         return shift_second_octet(cidr, int(offset))
-    except PlanError as e:
+    except InputError as e:
         raise AnsibleFilterError("Invalid input: %s" % e)
 
 

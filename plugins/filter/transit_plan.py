@@ -45,13 +45,13 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import inventory_environments, plan_transit
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def transit_plan(hostvars, present):
     try:
         return plan_transit(inventory_environments(hostvars, present))
-    except PlanError as e:
+    except InputError as e:
         raise AnsibleFilterError("Invalid peering data: %s" % e)
 
 

@@ -16,7 +16,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 OWNER_TAG = "refarch:owner"
 KEY_TAG = "refarch:key"
@@ -39,34 +39,34 @@ def ou_key(name):
 
 def validate_role_name(role_name, field):
     if not isinstance(role_name, str) or not ROLE_RE.match(role_name):
-        raise PlanError(field, "%r is not an IAM role name (1-64 of letters, digits and +=,.@_-)" % (role_name,))
+        raise InputError(field, "%r is not an IAM role name (1-64 of letters, digits and +=,.@_-)" % (role_name,))
     return role_name
 
 
 def validate_account_id(account_id, field):
     account_id = str(account_id)
     if not ACCOUNT_ID_RE.match(account_id):
-        raise PlanError(field, "%r is not an AWS account id (12 digits)" % (account_id,))
+        raise InputError(field, "%r is not an AWS account id (12 digits)" % (account_id,))
     return account_id
 
 
 def validate_accounts(accounts, organizational_unit=None):
-    """Normalised copies of ``accounts`` ({name, email, role_name}); PlanError on bad input."""
+    """Normalised copies of ``accounts`` ({name, email, role_name}); InputError on bad input."""
     if organizational_unit is not None and not OU_NAME_RE.match(organizational_unit):
-        raise PlanError("organizational_unit", "must be 1-128 printable characters, got %r" % (organizational_unit,))
+        raise InputError("organizational_unit", "must be 1-128 printable characters, got %r" % (organizational_unit,))
     seen_names, seen_emails, result = {}, {}, []
     for i, acc in enumerate(accounts or []):
         field = "accounts[%d]" % i
         name, email = acc.get("name"), acc.get("email")
         if not isinstance(name, str) or not NAME_RE.match(name):
-            raise PlanError(field + ".name", "must be 1-50 printable ASCII characters, got %r" % (name,))
+            raise InputError(field + ".name", "must be 1-50 printable ASCII characters, got %r" % (name,))
         if not isinstance(email, str) or not EMAIL_RE.match(email) or not 6 <= len(email) <= 64:
-            raise PlanError(field + ".email", "%r is not an e-mail address of 6-64 characters" % (email,))
+            raise InputError(field + ".email", "%r is not an e-mail address of 6-64 characters" % (email,))
         if name in seen_names:
-            raise PlanError(field + ".name", "account name %r is used twice (also accounts[%d])" % (name, seen_names[name]))
+            raise InputError(field + ".name", "account name %r is used twice (also accounts[%d])" % (name, seen_names[name]))
         if email.lower() in seen_emails:
-            raise PlanError(field + ".email", "e-mail %r is used twice (also accounts[%d]); every account needs its own"
-                            % (email, seen_emails[email.lower()]))
+            raise InputError(field + ".email", "e-mail %r is used twice (also accounts[%d]); every account needs its own"
+                             % (email, seen_emails[email.lower()]))
         seen_names[name], seen_emails[email.lower()] = i, i
         role = validate_role_name(acc.get("role_name") or DEFAULT_ROLE, field + ".role_name")
         result.append(dict(name=name, email=email, role_name=role))
@@ -81,19 +81,19 @@ def desired_tags(owner, name, extra):
 
 
 def _match(desired, index, existing):
-    """The existing account for ``desired`` or None; PlanError if name/e-mail conflict."""
+    """The existing account for ``desired`` or None; InputError if name/e-mail conflict."""
     field = "accounts[%d]" % index
     by_email = [a for a in existing if a["email"].lower() == desired["email"].lower()]
     for acc in by_email:
         if acc["name"] != desired["name"]:
-            raise PlanError(field + ".email", "%s is already used by account %s named %r; choose another e-mail"
-                            " or name the account %r" % (desired["email"], acc["id"], acc["name"], acc["name"]))
+            raise InputError(field + ".email", "%s is already used by account %s named %r; choose another e-mail"
+                             " or name the account %r" % (desired["email"], acc["id"], acc["name"], acc["name"]))
     if by_email:
         return by_email[0]
     for acc in existing:
         if acc["name"] == desired["name"]:
-            raise PlanError(field + ".name", "an account named %r already exists (%s) with e-mail %s, not %s;"
-                            " fix the e-mail in the inventory" % (acc["name"], acc["id"], acc["email"], desired["email"]))
+            raise InputError(field + ".name", "an account named %r already exists (%s) with e-mail %s, not %s;"
+                             " fix the e-mail in the inventory" % (acc["name"], acc["id"], acc["email"], desired["email"]))
     return None
 
 
@@ -174,7 +174,7 @@ def resolve_accounts(requests, listed):
     """{name: {id, email, status, role_arn}} for ``requests`` ([{name, role_name, id}]).
 
     ``listed`` is Organizations' ListAccounts result (or None when every request has an id).
-    PlanError names unknown or ambiguous account names and lists the known ones.
+    InputError names unknown or ambiguous account names and lists the known ones.
     """
     by_name = {}
     for acc in listed or []:
@@ -184,7 +184,7 @@ def resolve_accounts(requests, listed):
         field = "accounts[%d]" % i
         name = req.get("name")
         if not isinstance(name, str) or not name:
-            raise PlanError(field + ".name", "an account name is required")
+            raise InputError(field + ".name", "an account name is required")
         role = validate_role_name(req.get("role_name") or DEFAULT_ROLE, field + ".role_name")
         if req.get("id"):
             account_id = validate_account_id(req["id"], field + ".id")
@@ -194,16 +194,16 @@ def resolve_accounts(requests, listed):
             found = by_name.get(name, [])
             if not found:
                 known = ", ".join(sorted(by_name)) or "none"
-                raise PlanError(field + ".name", "no account named %r in the organization (known accounts: %s);"
-                                " create it with playbooks/accounts.yml or give aws_account_id" % (name, known))
+                raise InputError(field + ".name", "no account named %r in the organization (known accounts: %s);"
+                                 " create it with playbooks/accounts.yml or give aws_account_id" % (name, known))
             if len(found) > 1:
-                raise PlanError(field + ".name", "%d accounts are named %r (%s); give aws_account_id instead" % (
+                raise InputError(field + ".name", "%d accounts are named %r (%s); give aws_account_id instead" % (
                     len(found), name, ", ".join(a["Id"] for a in found)))
             acc = found[0]
             entry = dict(id=acc["Id"], email=acc.get("Email"), status=acc.get("Status"))
             partition = acc.get("Arn", "arn:aws:").split(":")[1] or "aws"
         if name in result and result[name]["id"] != entry["id"]:
-            raise PlanError(field + ".name", "account %r is given twice with different ids" % name)
+            raise InputError(field + ".name", "account %r is given twice with different ids" % name)
         entry["role_arn"] = role_arn(entry["id"], role, partition)
         result[name] = entry
     return result

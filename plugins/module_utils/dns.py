@@ -22,7 +22,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, parse_cidr
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
 
 RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "PTR", "SRV", "TXT")
 # Values that are host names compare case-insensitively, always with the final dot.
@@ -36,7 +37,7 @@ def resolver_address(cidr, field="vpc_cidr"):
     """The Amazon-provided DNS resolver of a VPC: its base address + 2 (10.130.0.0/16 -> 10.130.0.2)."""
     net = parse_cidr(cidr, field)
     if net.num_addresses < 4:
-        raise PlanError(field, "%s is too small to hold a resolver address" % cidr)
+        raise InputError(field, "%s is too small to hold a resolver address" % cidr)
     return str(net.network_address + 2)
 
 
@@ -48,16 +49,16 @@ def fqdn(name):
 
 def check_zone_name(name, field):
     if not isinstance(name, str) or not name.strip():
-        raise PlanError(field, "a zone name such as prod.example.com is required")
+        raise InputError(field, "a zone name such as prod.example.com is required")
     for label in fqdn(name)[:-1].split("."):
         if label == "*" or not LABEL_RE.match(label):
-            raise PlanError(field, "%r is not a valid zone name (label %r)" % (name, label))
+            raise InputError(field, "%r is not a valid zone name (label %r)" % (name, label))
     return fqdn(name)
 
 
 def check_owner(owner):
     if not OWNER_RE.match(owner or ""):
-        raise PlanError("owner", "%r must be lower-case letters, digits and '-' (it becomes a DNS label)" % (owner,))
+        raise InputError("owner", "%r must be lower-case letters, digits and '-' (it becomes a DNS label)" % (owner,))
     return owner
 
 
@@ -123,37 +124,37 @@ def check_records(records, zones):
         kind = record.get("zone") or "private"
         zone = zones.get(kind)
         if zone is None:
-            raise PlanError(field + ".zone", "no %s zone is managed by this call" % kind)
+            raise InputError(field + ".zone", "no %s zone is managed by this call" % kind)
         rtype = (record.get("type") or "").upper()
         if rtype not in RECORD_TYPES:
-            raise PlanError(field + ".type", "%r is not one of %s" % (record.get("type"), ", ".join(RECORD_TYPES)))
+            raise InputError(field + ".type", "%r is not one of %s" % (record.get("type"), ", ".join(RECORD_TYPES)))
         name = record_name(record.get("name") or "", zone)
         if name.startswith(REGISTRY_PREFIX):
-            raise PlanError(field + ".name", "names starting %s are the ownership registry" % REGISTRY_PREFIX)
+            raise InputError(field + ".name", "names starting %s are the ownership registry" % REGISTRY_PREFIX)
         if rtype == "NS" and name == zone:
-            raise PlanError(field + ".name", "the apex NS record of %s belongs to Route53" % zone)
+            raise InputError(field + ".name", "the apex NS record of %s belongs to Route53" % zone)
         for label in name[:-1].split("."):
             if not LABEL_RE.match(label):
-                raise PlanError(field + ".name", "%r is not a valid record name (label %r)" % (name, label))
+                raise InputError(field + ".name", "%r is not a valid record name (label %r)" % (name, label))
         if rtype in ("A", "AAAA"):
             for value in record.get("values") or []:
                 try:
                     ipaddress.ip_address(str(value))
                 except ValueError:
-                    raise PlanError(field + ".values", "%r is not an IP address" % (value,))
+                    raise InputError(field + ".values", "%r is not an IP address" % (value,))
         values = normalize_values(rtype, record.get("values") or [])
         if not values:
-            raise PlanError(field + ".values", "at least one value is required")
+            raise InputError(field + ".values", "at least one value is required")
         if rtype == "CNAME" and len(values) != 1:
-            raise PlanError(field + ".values", "a CNAME has exactly one value")
+            raise InputError(field + ".values", "a CNAME has exactly one value")
         ttl = record.get("ttl")
         ttl = 300 if ttl is None else int(ttl)
         if not 0 <= ttl <= 2147483647:
-            raise PlanError(field + ".ttl", "%s is out of range" % ttl)
+            raise InputError(field + ".ttl", "%s is out of range" % ttl)
         key = (rtype, name)
         bucket = desired.setdefault(kind, {})
         if key in bucket:
-            raise PlanError(field, "%s %s is listed twice" % (rtype, name))
+            raise InputError(field, "%s %s is listed twice" % (rtype, name))
         bucket[key] = (ttl, values)
     return desired
 
@@ -194,7 +195,7 @@ def plan_zone_records(owner, zone, desired, existing, scope=lambda e: not is_del
     ``scope(entry)``: which registered entries this plan manages (may delete); the others
     stay in the registry untouched (the same owner's delegation into its own parent zone);
     ``suffix`` marks the entries this plan writes.
-    Returns (changes, actions, before, after); raises PlanError when a desired record exists
+    Returns (changes, actions, before, after); raises InputError when a desired record exists
     but is not ours: it is never overwritten.
     """
     reg, registered = registered_entries(owner, zone, existing)
@@ -212,8 +213,8 @@ def plan_zone_records(owner, zone, desired, existing, scope=lambda e: not is_del
             continue
         before[label] = {"ttl": current.get("TTL"), "values": rrset_values(current)}
         if key not in ours:
-            raise PlanError(field, "%s %s already exists in zone %s and is not owned by %s; delete it or "
-                                   "leave it out" % (rtype, name, zone, owner))
+            raise InputError(field, "%s %s already exists in zone %s and is not owned by %s; delete it or "
+                             "leave it out" % (rtype, name, zone, owner))
         if current.get("TTL") != ttl or rrset_values(current) != values:
             changes.append({"Action": "UPSERT", "ResourceRecordSet": rrset(rtype, name, ttl, values)})
             actions.append("update record %s %s %s" % (rtype, name, " ".join(values)))

@@ -15,7 +15,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 TYPES = {"interface": "Interface", "gateway": "Gateway"}
 ENDPOINT_KEYS = ("service", "name", "type", "subnet_tier", "security_groups", "private_dns", "policy",
@@ -39,47 +39,47 @@ def _policy(value, field):
         try:
             value = json.loads(value)
         except ValueError as e:
-            raise PlanError(field, "not valid JSON (%s)" % e)
+            raise InputError(field, "not valid JSON (%s)" % e)
     if not isinstance(value, dict):
-        raise PlanError(field, "expected a policy document (a mapping or a JSON string)")
+        raise InputError(field, "expected a policy document (a mapping or a JSON string)")
     return value
 
 
 def plan_endpoints(endpoints, defaults, region):
     """Validate and normalise endpoints; ``defaults`` gives subnet_tier and security_groups."""
     if not isinstance(endpoints, list):
-        raise PlanError("endpoints", "expected a list of endpoints")
+        raise InputError("endpoints", "expected a list of endpoints")
     planned, seen = [], {}
     for i, item in enumerate(endpoints):
         field = "endpoints[%d]" % i
         if not isinstance(item, dict):
-            raise PlanError(field, "expected a mapping with at least service")
+            raise InputError(field, "expected a mapping with at least service")
         unknown = sorted(k for k in item if k not in ENDPOINT_KEYS)
         if unknown:
-            raise PlanError("%s.%s" % (field, unknown[0]), "unknown endpoint option (known: %s)" % ", ".join(ENDPOINT_KEYS))
+            raise InputError("%s.%s" % (field, unknown[0]), "unknown endpoint option (known: %s)" % ", ".join(ENDPOINT_KEYS))
         service = item.get("service")
         if not isinstance(service, str) or not service.strip():
-            raise PlanError(field + ".service", "required: a service such as ec2, ecr.api or com.amazonaws.us-east-1.s3")
+            raise InputError(field + ".service", "required: a service such as ec2, ecr.api or com.amazonaws.us-east-1.s3")
         full = service_name(service.strip(), region)
         kind = TYPES.get(str(item.get("type") or "interface").lower())
         if kind is None:
-            raise PlanError(field + ".type", "%r is not Interface or Gateway" % item.get("type"))
+            raise InputError(field + ".type", "%r is not Interface or Gateway" % item.get("type"))
         short = full.split(".", 3)[-1] if full.startswith("com.amazonaws.") else full
         name = item.get("name") or (short if kind == "Interface" else short + "-gateway")
         if not NAME_RE.match(name):
-            raise PlanError(field + ".name", "%r is not a valid endpoint name" % name)
+            raise InputError(field + ".name", "%r is not a valid endpoint name" % name)
         field = "endpoints[%d](%s)" % (i, name)
         if name in seen:
-            raise PlanError(field + ".name", "duplicate endpoint name %r (also %s); set name to tell them apart"
-                            % (name, seen[name]))
+            raise InputError(field + ".name", "duplicate endpoint name %r (also %s); set name to tell them apart"
+                             % (name, seen[name]))
         seen[name] = field
         endpoint = {"name": name, "field": field, "service": full, "type": kind,
                     "policy": _policy(item.get("policy"), field + ".policy")}
         if kind == "Interface":
             tier = item.get("subnet_tier") or defaults.get("subnet_tier")
             if not tier:
-                raise PlanError(field + ".subnet_tier",
-                                "required for interface endpoints (or give subnet_tier for all endpoints)")
+                raise InputError(field + ".subnet_tier",
+                                 "required for interface endpoints (or give subnet_tier for all endpoints)")
             groups = item.get("security_groups")
             groups = defaults.get("security_groups") or [] if groups is None else groups
             private_dns = item.get("private_dns")
@@ -87,15 +87,15 @@ def plan_endpoints(endpoints, defaults, region):
                             private_dns=True if private_dns is None else bool(private_dns))
             for option in ("route_table_tiers",):
                 if item.get(option):
-                    raise PlanError("%s.%s" % (field, option), "only gateway endpoints have route tables")
+                    raise InputError("%s.%s" % (field, option), "only gateway endpoints have route tables")
         else:
             tiers = item.get("route_table_tiers")
             if not tiers:
-                raise PlanError(field + ".route_table_tiers", "required for gateway endpoints: the tiers whose "
-                                                              "route tables get the endpoint's routes")
+                raise InputError(field + ".route_table_tiers", "required for gateway endpoints: the tiers whose "
+                                                               "route tables get the endpoint's routes")
             for option in ("subnet_tier", "security_groups", "private_dns"):
                 if item.get(option) is not None:
-                    raise PlanError("%s.%s" % (field, option), "gateway endpoints have no %s" % option)
+                    raise InputError("%s.%s" % (field, option), "gateway endpoints have no %s" % option)
             endpoint["route_table_tiers"] = list(tiers)
         planned.append(endpoint)
     return planned
@@ -108,9 +108,9 @@ def endpoint_changes(desired, actual):
     endpoint as DescribeVpcEndpoints returns it.
     """
     if actual["VpcEndpointType"] != desired["type"] or actual["ServiceName"] != desired["service"]:
-        raise PlanError(desired["field"], "existing endpoint %s is a %s endpoint for %s; AWS cannot change that "
-                                          "in place: delete it or give this one another name"
-                        % (actual["VpcEndpointId"], actual["VpcEndpointType"], actual["ServiceName"]))
+        raise InputError(desired["field"], "existing endpoint %s is a %s endpoint for %s; AWS cannot change that "
+                                           "in place: delete it or give this one another name"
+                         % (actual["VpcEndpointId"], actual["VpcEndpointType"], actual["ServiceName"]))
     kwargs, texts = {}, []
     pairs = [("subnets", "SubnetIds", set(actual.get("SubnetIds", [])), "Subnet"),
              ("groups", "SecurityGroupIds", set(g["GroupId"] for g in actual.get("Groups", [])), "SecurityGroup"),

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
 STS_AUDIENCE = "sts.amazonaws.com"
 # Root CA thumbprint of the EKS OIDC endpoints; IAM no longer checks it for them but the
 # provider still records one.
@@ -31,19 +33,10 @@ ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 THUMBPRINT_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
-class IrsaError(ValueError):
-    """Invalid intent; ``field`` is the option path at fault."""
-
-    def __init__(self, field, reason):
-        self.field = field
-        self.reason = reason
-        super(IrsaError, self).__init__("%s: %s" % (field, reason))
-
-
 def role_path(owner):
     """Owned IRSA roles live under one IAM path so a single ListRoles call finds them."""
     if not owner or not re.match(r"^[\x21-\x2e\x30-\x7e]+$", owner):
-        raise IrsaError("owner", "%r cannot be used in an IAM path (printable ASCII, no '/')" % (owner,))
+        raise InputError("owner", "%r cannot be used in an IAM path (printable ASCII, no '/')" % (owner,))
     return "/refarch/%s/" % owner
 
 
@@ -58,7 +51,7 @@ def oidc_key(cluster):
 def issuer_host(issuer):
     """``https://oidc.eks.<region>.amazonaws.com/id/X`` -> the provider URL IAM stores."""
     if not issuer or not issuer.startswith("https://"):
-        raise IrsaError("cluster_name", "the cluster has no https OIDC issuer (got %r)" % (issuer,))
+        raise InputError("cluster_name", "the cluster has no https OIDC issuer (got %r)" % (issuer,))
     return issuer[len("https://"):].rstrip("/")
 
 
@@ -73,33 +66,33 @@ def zone_arn(partition, zone_id):
 def validate_service_accounts(cluster, service_accounts):
     """Normalised list of {policy, namespace, service_account, role_name, key}."""
     if not isinstance(service_accounts, list) or not service_accounts:
-        raise IrsaError("service_accounts", "give at least one service account")
+        raise InputError("service_accounts", "give at least one service account")
     seen = {}
     result = []
     for index, item in enumerate(service_accounts):
         field = "service_accounts[%d]" % index
         policy = item.get("policy")
         if policy not in POLICIES:
-            raise IrsaError(field + ".policy", "%r is not one of %s" % (policy, ", ".join(sorted(POLICIES))))
+            raise InputError(field + ".policy", "%r is not one of %s" % (policy, ", ".join(sorted(POLICIES))))
         if policy in seen:
-            raise IrsaError(field + ".policy", "%s is already given at service_accounts[%d]" % (policy, seen[policy]))
+            raise InputError(field + ".policy", "%s is already given at service_accounts[%d]" % (policy, seen[policy]))
         seen[policy] = index
         namespace = item.get("namespace") or POLICIES[policy]["namespace"]
         if len(namespace) > 63 or not LABEL_RE.match(namespace):
-            raise IrsaError(field + ".namespace", "%r is not a valid namespace name (DNS-1123 label)" % namespace)
+            raise InputError(field + ".namespace", "%r is not a valid namespace name (DNS-1123 label)" % namespace)
         account = item.get("service_account") or POLICIES[policy]["service_account"]
         if len(account) > 253 or not SUBDOMAIN_RE.match(account):
-            raise IrsaError(field + ".service_account", "%r is not a valid service account name" % account)
+            raise InputError(field + ".service_account", "%r is not a valid service account name" % account)
         name = item.get("role_name") or "%s-%s" % (cluster, policy.replace("_", "-"))
         if not ROLE_NAME_RE.match(name):
-            raise IrsaError(field + ".role_name", "%r is not a valid IAM role name (at most 64 of "
-                                                  "letters, digits and +=,.@_-); set role_name" % name)
+            raise InputError(field + ".role_name", "%r is not a valid IAM role name (at most 64 of "
+                                                   "letters, digits and +=,.@_-); set role_name" % name)
         result.append(dict(policy=policy, namespace=namespace, service_account=account,
                            role_name=name, key=role_key(cluster, policy)))
     names = [r["role_name"] for r in result]
     for index, name in enumerate(names):
         if names.index(name) != index:
-            raise IrsaError("service_accounts[%d].role_name" % index, "%r is used twice" % name)
+            raise InputError("service_accounts[%d].role_name" % index, "%r is used twice" % name)
     return result
 
 
@@ -142,7 +135,7 @@ def permission_policy(policy, partition, zone_arns):
             {"Sid": "FindZone", "Effect": "Allow", "Action": ["route53:ListHostedZonesByName"], "Resource": ["*"]},
         ]
     else:
-        raise IrsaError("policy", "unknown policy %r" % (policy,))
+        raise InputError("policy", "unknown policy %r" % (policy,))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

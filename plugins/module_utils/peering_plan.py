@@ -15,7 +15,8 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, parse_cidr
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
 
 CONNECTIVITY = ("peering", "transit_gateway")
 DEFAULT_TIERS = ["private", "persistence"]
@@ -43,7 +44,7 @@ def check_no_overlap(requester_cidrs, accepter_cidrs, field="accepter_owner"):
     """AWS refuses to peer overlapping VPCs; say so before any write."""
     clashes = overlapping(requester_cidrs, accepter_cidrs)
     if clashes:
-        raise PlanError(field, "the VPCs overlap (%s); AWS cannot peer overlapping CIDRs" % ", ".join(
+        raise InputError(field, "the VPCs overlap (%s); AWS cannot peer overlapping CIDRs" % ", ".join(
             "%s overlaps %s" % pair for pair in clashes))
 
 
@@ -122,15 +123,15 @@ def _env(name, data):
     field = "%s.peers" % name
     peers = data.get("peers") or []
     if not isinstance(peers, list) or not all(isinstance(p, str) and p for p in peers):
-        raise PlanError(field, "expected a list of environment names, got %r" % (peers,))
+        raise InputError(field, "expected a list of environment names, got %r" % (peers,))
     if name in peers:
-        raise PlanError(field, "an environment cannot peer with itself")
+        raise InputError(field, "an environment cannot peer with itself")
     tiers = data.get("peering_tiers", DEFAULT_TIERS)
     if not isinstance(tiers, list) or not all(isinstance(t, str) and t for t in tiers):
-        raise PlanError("%s.peering_tiers" % name, "expected a list of tier names, got %r" % (tiers,))
+        raise InputError("%s.peering_tiers" % name, "expected a list of tier names, got %r" % (tiers,))
     connectivity = data.get("connectivity") or "peering"
     if connectivity not in CONNECTIVITY:
-        raise PlanError("%s.connectivity" % name, "must be one of %s, got %r" % (
+        raise InputError("%s.connectivity" % name, "must be one of %s, got %r" % (
             ", ".join(CONNECTIVITY), connectivity))
     cidr = data.get("vpc_cidr")
     if cidr is not None:
@@ -177,7 +178,7 @@ def plan_pairs(environments, present=None):
             if name > peer:
                 continue  # the pair is planned once, from the side that sorts first
             if env["connectivity"] != other["connectivity"]:
-                raise PlanError("%s.connectivity" % peer, "is %r but %s uses %r; both ends of a link must agree" % (
+                raise InputError("%s.connectivity" % peer, "is %r but %s uses %r; both ends of a link must agree" % (
                     other["connectivity"], name, env["connectivity"]))
             if env["cidr"] and other["cidr"]:
                 check_no_overlap([env["cidr"]], [other["cidr"]], field="%s.vpc_cidr" % peer)
@@ -218,7 +219,7 @@ def plan_transit(environments, present=None):
     members = sorted(set(p["requester"] for p in links) | set(p["accepter"] for p in links))
     hubs = sorted(name for name, env in envs.items() if env["hub"] and env["connectivity"] == "transit_gateway")
     if len(hubs) > 1:
-        raise PlanError("%s.transit_gateway_hub" % hubs[1], "only one environment may own the Transit Gateway (%s)" % (
+        raise InputError("%s.transit_gateway_hub" % hubs[1], "only one environment may own the Transit Gateway (%s)" % (
             ", ".join(hubs)))
     skipped = list(plan["skipped"])
     if members and not hubs:
@@ -232,8 +233,8 @@ def plan_transit(environments, present=None):
     for name in members:
         env = envs[name]
         if (env["role_arn"] or "") != (hub["role_arn"] or "") or (env["region"] or "") != (hub["region"] or ""):
-            raise PlanError("%s.connectivity" % name, "transit_gateway attachments must be in the hub's (%s) account "
-                            "and region; use connectivity: peering for %s" % (hub["name"], name))
+            raise InputError("%s.connectivity" % name, "transit_gateway attachments must be in the hub's (%s) account "
+                             "and region; use connectivity: peering for %s" % (hub["name"], name))
         peers = sorted(set([p["accepter"] for p in links if p["requester"] == name]
                            + [p["requester"] for p in links if p["accepter"] == name]))
         attachments.append(dict(owner=env["owner"], subnet_tier=env["subnet_tier"], route_tiers=env["tiers"],

@@ -21,6 +21,8 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
 ROUTE_POLICIES = ("internet", "nat", "none")
 NAT_MODES = ("none", "single", "per_az")
 KUBERNETES_ROLES = ("elb", "internal-elb")
@@ -29,27 +31,18 @@ TIER_KEYS = ("name", "route", "prefix", "block", "route_table", "az_count",
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
-class PlanError(ValueError):
-    """Invalid intent; ``field`` is the dotted path of the offending input."""
-
-    def __init__(self, field, reason):
-        self.field = field
-        self.reason = reason
-        super(PlanError, self).__init__("%s: %s" % (field, reason))
-
-
 def parse_cidr(value, field):
-    """A strict IPv4 network, or PlanError naming the field."""
+    """A strict IPv4 network, or InputError naming the field."""
     if not isinstance(value, str):
-        raise PlanError(field, "expected a CIDR string such as 10.0.0.0/16, got %r" % (value,))
+        raise InputError(field, "expected a CIDR string such as 10.0.0.0/16, got %r" % (value,))
     try:
         net = ipaddress.IPv4Network(value.strip(), strict=False)
     except (ipaddress.AddressValueError, ipaddress.NetmaskValueError, ValueError) as e:
-        raise PlanError(field, "%r is not a valid IPv4 CIDR (%s)" % (value, e))
+        raise InputError(field, "%r is not a valid IPv4 CIDR (%s)" % (value, e))
     if "/" not in value:
-        raise PlanError(field, "%r has no prefix length; write it as a.b.c.d/n" % (value,))
+        raise InputError(field, "%r has no prefix length; write it as a.b.c.d/n" % (value,))
     if str(net) != value.strip():
-        raise PlanError(field, "%r has host bits set; did you mean %s?" % (value, net))
+        raise InputError(field, "%r has host bits set; did you mean %s?" % (value, net))
     return net
 
 
@@ -59,29 +52,29 @@ def shift_second_octet(cidr, offset, field="cidr"):
     octets = str(net.network_address).split(".")
     second = int(octets[1]) + int(offset)
     if not 0 <= second <= 255:
-        raise PlanError(field, "second octet %d + offset %d leaves 0..255" % (int(octets[1]), offset))
+        raise InputError(field, "second octet %d + offset %d leaves 0..255" % (int(octets[1]), offset))
     octets[1] = str(second)
     return "%s/%d" % (".".join(octets), net.prefixlen)
 
 
 def _check_name(value, field):
     if not isinstance(value, str) or not NAME_RE.match(value):
-        raise PlanError(field, "%r is not a valid name (lowercase letters, digits, '-' or '_', "
-                               "starting with a letter, at most 32 characters)" % (value,))
+        raise InputError(field, "%r is not a valid name (lowercase letters, digits, '-' or '_', "
+                         "starting with a letter, at most 32 characters)" % (value,))
     return value
 
 
 def _int(value, field, low, high):
     if isinstance(value, bool):
-        raise PlanError(field, "expected an integer, got %r" % (value,))
+        raise InputError(field, "expected an integer, got %r" % (value,))
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise PlanError(field, "expected an integer, got %r" % (value,))
+        raise InputError(field, "expected an integer, got %r" % (value,))
     if str(number) != str(value).strip():
-        raise PlanError(field, "expected an integer, got %r" % (value,))
+        raise InputError(field, "expected an integer, got %r" % (value,))
     if not low <= number <= high:
-        raise PlanError(field, "%d is out of range %d..%d" % (number, low, high))
+        raise InputError(field, "%d is out of range %d..%d" % (number, low, high))
     return number
 
 
@@ -96,9 +89,9 @@ def _explicit_block(base, offset, field):
     """``block`` is an offset from the base: '0.0.253.192/26' under 10.231.0.0/16."""
     rel = parse_cidr(offset, field)
     if rel.prefixlen < base.prefixlen:
-        raise PlanError(field, "/%d is larger than the base /%d" % (rel.prefixlen, base.prefixlen))
+        raise InputError(field, "/%d is larger than the base /%d" % (rel.prefixlen, base.prefixlen))
     if int(rel.network_address) >= base.num_addresses:
-        raise PlanError(field, "offset %s does not fit inside the base %s" % (rel.network_address, base))
+        raise InputError(field, "offset %s does not fit inside the base %s" % (rel.network_address, base))
     start = int(base.network_address) + int(rel.network_address)
     return ipaddress.IPv4Network((start, rel.prefixlen))
 
@@ -121,17 +114,17 @@ def _first_fit(base, prefix, taken):
 
 def _validate_azs(azs):
     if not isinstance(azs, list) or not azs:
-        raise PlanError("azs", "give at least one availability zone as a list")
+        raise InputError("azs", "give at least one availability zone as a list")
     seen = set()
     for i, az in enumerate(azs):
         if not isinstance(az, str) or not re.match(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$", az):
-            raise PlanError("azs[%d]" % i, "%r is not an availability zone name such as us-east-1a" % (az,))
+            raise InputError("azs[%d]" % i, "%r is not an availability zone name such as us-east-1a" % (az,))
         if az in seen:
-            raise PlanError("azs[%d]" % i, "%s is listed twice" % az)
+            raise InputError("azs[%d]" % i, "%s is listed twice" % az)
         seen.add(az)
     regions = set(az[:-1] for az in azs)
     if len(regions) > 1:
-        raise PlanError("azs", "zones span several regions (%s); a VPC lives in one" % ", ".join(sorted(regions)))
+        raise InputError("azs", "zones span several regions (%s); a VPC lives in one" % ", ".join(sorted(regions)))
     return list(azs)
 
 
@@ -142,26 +135,26 @@ def plan_network(spec):
     required_prefix (optional: the layout only works on a base of exactly this size).
     """
     if not isinstance(spec, dict):
-        raise PlanError("spec", "expected a mapping")
+        raise InputError("spec", "expected a mapping")
     base = parse_cidr(spec.get("cidr"), "cidr")
     if not 16 <= base.prefixlen <= 28:
-        raise PlanError("cidr", "a VPC CIDR must be between /16 and /28, got /%d" % base.prefixlen)
+        raise InputError("cidr", "a VPC CIDR must be between /16 and /28, got /%d" % base.prefixlen)
     required = spec.get("required_prefix")
     if required is not None and base.prefixlen != _int(required, "required_prefix", 16, 28):
-        raise PlanError("cidr", "this layout needs a /%d base (its subnet offsets assume it), got %s"
-                        % (int(required), base))
+        raise InputError("cidr", "this layout needs a /%d base (its subnet offsets assume it), got %s"
+                         % (int(required), base))
     azs = _validate_azs(spec.get("azs"))
     az_slots = _int(spec.get("az_slots", 4), "az_slots", 1, 16)
     if len(azs) > az_slots:
-        raise PlanError("azs", "%d zones but az_slots is %d; raise az_slots to reserve room"
-                        % (len(azs), az_slots))
+        raise InputError("azs", "%d zones but az_slots is %d; raise az_slots to reserve room"
+                         % (len(azs), az_slots))
     nat_mode = spec.get("nat_mode", "single")
     if nat_mode not in NAT_MODES:
-        raise PlanError("nat_mode", "%r is not one of %s" % (nat_mode, ", ".join(NAT_MODES)))
+        raise InputError("nat_mode", "%r is not one of %s" % (nat_mode, ", ".join(NAT_MODES)))
 
     tiers_in = spec.get("tiers")
     if not isinstance(tiers_in, list) or not tiers_in:
-        raise PlanError("tiers", "give at least one tier as a list")
+        raise InputError("tiers", "give at least one tier as a list")
     tiers = [_normalise_tier(t, i, base, azs, az_slots) for i, t in enumerate(tiers_in)]
     _check_unique(tiers)
     _place_blocks(base, tiers)
@@ -174,8 +167,8 @@ def plan_network(spec):
             cidr = ipaddress.IPv4Network((int(block.network_address) + (slot << (32 - tier["prefix"])), tier["prefix"]))
             for other_key, other in taken:
                 if cidr.overlaps(other):
-                    raise PlanError(tier["field"], "subnet %s for %s overlaps %s (%s)"
-                                    % (cidr, az, other_key, other))
+                    raise InputError(tier["field"], "subnet %s for %s overlaps %s (%s)"
+                                     % (cidr, az, other_key, other))
             key = "subnet/%s/%s" % (tier["name"], az)
             taken.append((key, cidr))
             subnets[key] = {
@@ -202,43 +195,43 @@ def plan_network(spec):
 def _normalise_tier(tier, index, base, azs, az_slots):
     field = "tiers[%d]" % index
     if not isinstance(tier, dict):
-        raise PlanError(field, "expected a mapping with name, route and prefix")
+        raise InputError(field, "expected a mapping with name, route and prefix")
     unknown = sorted(set(tier) - set(TIER_KEYS))
     if unknown:
-        raise PlanError("%s.%s" % (field, unknown[0]), "unknown tier option (known: %s)" % ", ".join(TIER_KEYS))
+        raise InputError("%s.%s" % (field, unknown[0]), "unknown tier option (known: %s)" % ", ".join(TIER_KEYS))
     name = _check_name(tier.get("name"), field + ".name")
     field = "tiers[%d](%s)" % (index, name)
     route = tier.get("route")
     if route not in ROUTE_POLICIES:
-        raise PlanError(field + ".route", "%r is not a route policy (use one of %s)"
-                        % (route, ", ".join(ROUTE_POLICIES)))
+        raise InputError(field + ".route", "%r is not a route policy (use one of %s)"
+                         % (route, ", ".join(ROUTE_POLICIES)))
     if tier.get("prefix") is None:
-        raise PlanError(field + ".prefix", "required: the prefix length of each subnet, e.g. 20")
+        raise InputError(field + ".prefix", "required: the prefix length of each subnet, e.g. 20")
     prefix = _int(tier.get("prefix"), field + ".prefix", 16, 28)
     if prefix < base.prefixlen:
-        raise PlanError(field + ".prefix", "/%d subnets do not fit in the /%d VPC" % (prefix, base.prefixlen))
+        raise InputError(field + ".prefix", "/%d subnets do not fit in the /%d VPC" % (prefix, base.prefixlen))
     az_count = _int(tier.get("az_count", len(azs)), field + ".az_count", 1, len(azs))
     role = tier.get("kubernetes_role")
     if role is not None and role not in KUBERNETES_ROLES:
-        raise PlanError(field + ".kubernetes_role", "%r is not one of %s" % (role, ", ".join(KUBERNETES_ROLES)))
+        raise InputError(field + ".kubernetes_role", "%r is not one of %s" % (role, ", ".join(KUBERNETES_ROLES)))
     tags = tier.get("tags") or {}
     if not isinstance(tags, dict):
-        raise PlanError(field + ".tags", "expected a mapping of tag names to values")
+        raise InputError(field + ".tags", "expected a mapping of tag names to values")
     map_public = tier.get("map_public_ip", route == "internet")
     if not isinstance(map_public, bool):
-        raise PlanError(field + ".map_public_ip", "expected true or false, got %r" % (map_public,))
+        raise InputError(field + ".map_public_ip", "expected true or false, got %r" % (map_public,))
     block = None
     if tier.get("block") is not None:
         block = _explicit_block(base, tier["block"], field + ".block")
         if block.prefixlen > prefix:
-            raise PlanError(field + ".prefix", "/%d subnets do not fit in the block %s" % (prefix, block))
+            raise InputError(field + ".prefix", "/%d subnets do not fit in the block %s" % (prefix, block))
         room = 1 << (prefix - block.prefixlen)
         if room < az_count:
-            raise PlanError(field + ".block", "%s holds %d /%d subnets but %d zones need one each"
-                            % (block, room, prefix, az_count))
+            raise InputError(field + ".block", "%s holds %d /%d subnets but %d zones need one each"
+                             % (block, room, prefix, az_count))
     elif prefix - _slot_bits(az_slots) < base.prefixlen:
-        raise PlanError(field + ".prefix", "%d slots of /%d do not fit in the /%d VPC; use a smaller "
-                        "subnet or fewer az_slots" % (az_slots, prefix, base.prefixlen))
+        raise InputError(field + ".prefix", "%d slots of /%d do not fit in the /%d VPC; use a smaller "
+                         "subnet or fewer az_slots" % (az_slots, prefix, base.prefixlen))
     return {
         "field": field, "name": name, "route": route, "prefix": prefix, "block": block,
         "explicit": block is not None, "slots": az_slots, "az_count": az_count,
@@ -252,14 +245,14 @@ def _check_unique(tiers):
     table_policy = {}
     for tier in tiers:
         if tier["name"] in seen:
-            raise PlanError(tier["field"] + ".name", "duplicate tier name %r (also %s)"
-                            % (tier["name"], seen[tier["name"]]))
+            raise InputError(tier["field"] + ".name", "duplicate tier name %r (also %s)"
+                             % (tier["name"], seen[tier["name"]]))
         seen[tier["name"]] = tier["field"]
         other = table_policy.setdefault(tier["route_table"], tier)
         if other["route"] != tier["route"]:
-            raise PlanError(tier["field"] + ".route_table",
-                            "route table %r is shared with tier %s whose route policy is %r, not %r"
-                            % (tier["route_table"], other["name"], other["route"], tier["route"]))
+            raise InputError(tier["field"] + ".route_table",
+                             "route table %r is shared with tier %s whose route policy is %r, not %r"
+                             % (tier["route_table"], other["name"], other["route"], tier["route"]))
 
 
 def _place_blocks(base, tiers):
@@ -270,8 +263,8 @@ def _place_blocks(base, tiers):
         block_prefix = tier["prefix"] - _slot_bits(tier["slots"])
         block = _first_fit(base, block_prefix, taken)
         if block is None:
-            raise PlanError(tier["field"] + ".prefix", "no free /%d left in %s for %d slots of /%d"
-                            % (block_prefix, base, tier["slots"], tier["prefix"]))
+            raise InputError(tier["field"] + ".prefix", "no free /%d left in %s for %d slots of /%d"
+                             % (block_prefix, base, tier["slots"], tier["prefix"]))
         tier["block"] = block
         taken.append(block)
 
@@ -280,13 +273,13 @@ def _plan_nat(tiers, azs, nat_mode):
     nat_tiers = [t for t in tiers if t["route"] == "nat"]
     public = [t for t in tiers if t["route"] == "internet"]
     if nat_tiers and nat_mode == "none":
-        raise PlanError(nat_tiers[0]["field"] + ".route",
-                        "'nat' needs nat_mode single or per_az (nat_mode is none); use route none "
-                        "for a tier without internet egress")
+        raise InputError(nat_tiers[0]["field"] + ".route",
+                         "'nat' needs nat_mode single or per_az (nat_mode is none); use route none "
+                         "for a tier without internet egress")
     if nat_mode == "none" or not nat_tiers:
         return {}
     if not public:
-        raise PlanError("nat_mode", "%s NAT needs a tier with route 'internet' to host the gateway" % nat_mode)
+        raise InputError("nat_mode", "%s NAT needs a tier with route 'internet' to host the gateway" % nat_mode)
     host = public[0]
     hosted = azs[:host["az_count"]]
     zones = [azs[0]] if nat_mode == "single" else sorted(
@@ -294,7 +287,7 @@ def _plan_nat(tiers, azs, nat_mode):
     nats = {}
     for az in zones:
         if az not in hosted:
-            raise PlanError(host["field"] + ".az_count", "per-AZ NAT in %s needs a %s subnet there" % (az, host["name"]))
+            raise InputError(host["field"] + ".az_count", "per-AZ NAT in %s needs a %s subnet there" % (az, host["name"]))
         key = "nat/%s" % (az if nat_mode == "per_az" else "single")
         nats[key] = {"az": az, "subnet": "subnet/%s/%s" % (host["name"], az), "eip": "eip/" + key}
     return nats

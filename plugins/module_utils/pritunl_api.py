@@ -27,7 +27,7 @@ import uuid
 from ansible.module_utils.six.moves.urllib.error import HTTPError
 from ansible.module_utils.urls import Request, make_context
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 PRITUNL_SPEC = dict(
     pritunl_url=dict(type="str", required=True),
@@ -107,7 +107,7 @@ def _network(value, field):
     try:
         return ipaddress.ip_network(u"%s" % value, strict=True)
     except ValueError as e:
-        raise PlanError(field, "%r is not a network in CIDR form (%s)" % (value, e))
+        raise InputError(field, "%r is not a network in CIDR form (%s)" % (value, e))
 
 
 def check_routes(routes, allowed_networks=None):
@@ -119,13 +119,13 @@ def check_routes(routes, allowed_networks=None):
         field = "routes[%d]" % index
         net = _network(value, field)
         if net.prefixlen == 0:
-            raise PlanError(field, "%s would send all client traffic through the VPN; Pritunl's hardening "
-                                   "guide advises against it - route the environments' VPC networks only" % net)
+            raise InputError(field, "%s would send all client traffic through the VPN; Pritunl's hardening "
+                             "guide advises against it - route the environments' VPC networks only" % net)
         if allowed and not any(net.version == a.version and net.subnet_of(a) for a in allowed):
-            raise PlanError(field, "%s is outside the environments' networks (%s)" % (
+            raise InputError(field, "%s is outside the environments' networks (%s)" % (
                 net, ", ".join(str(a) for a in allowed)))
         if str(net) in result:
-            raise PlanError(field, "%s is listed twice" % net)
+            raise InputError(field, "%s is listed twice" % net)
         result.append(str(net))
     return result
 
@@ -134,17 +134,17 @@ def resolver(vpc_cidr, field="vpc_cidr"):
     """The VPC's Amazon-provided DNS resolver: base address + 2 (10.120.0.0/16 -> 10.120.0.2)."""
     net = _network(vpc_cidr, field)
     if net.version != 4 or net.num_addresses < 4:
-        raise PlanError(field, "%s is not an IPv4 VPC network" % net)
+        raise InputError(field, "%s is not an IPv4 VPC network" % net)
     return str(net.network_address + 2)
 
 
 def desired_settings(params):
-    """The server settings to converge, validated (PlanError names the option)."""
+    """The server settings to converge, validated (InputError names the option)."""
     network = _network(params["network"], "network")
     if network.version != 4 or not network.is_private:
-        raise PlanError("network", "%s must be a private IPv4 network (Pritunl refuses others)" % network)
+        raise InputError("network", "%s must be a private IPv4 network (Pritunl refuses others)" % network)
     if not 1 <= params["port"] <= 65535:
-        raise PlanError("port", "%s is not a port number" % params["port"])
+        raise InputError("port", "%s is not a port number" % params["port"])
     dns_servers = params.get("dns_servers")
     if not dns_servers and params.get("vpc_cidr"):
         dns_servers = [resolver(params["vpc_cidr"])]
@@ -152,11 +152,11 @@ def desired_settings(params):
         try:
             ipaddress.ip_address(u"%s" % server)
         except ValueError:
-            raise PlanError("dns_servers[%d]" % index, "%r is not an IP address" % (server,))
+            raise InputError("dns_servers[%d]" % index, "%r is not an IP address" % (server,))
     routes = check_routes(params.get("routes"), params.get("allowed_networks"))
     for route in routes:
         if _network(route, "routes").overlaps(network):
-            raise PlanError("routes", "%s overlaps the client network %s" % (route, network))
+            raise InputError("routes", "%s overlaps the client network %s" % (route, network))
     settings = dict(name=params["name"], network=str(network), port=params["port"], protocol=params["protocol"],
                     dns_servers=list(dns_servers or []), search_domain=params.get("search_domain") or None)
     return settings, routes

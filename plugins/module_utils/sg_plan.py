@@ -17,7 +17,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 WORLD = ("0.0.0.0/0", "::/0")
 # Ports that must never face the whole internet by accident (admin, databases, caches,
@@ -49,13 +49,13 @@ def _as_list(value):
 
 def _port(value, field):
     if isinstance(value, bool):
-        raise PlanError(field, "expected a port number, got %r" % (value,))
+        raise InputError(field, "expected a port number, got %r" % (value,))
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise PlanError(field, "expected a port number or range such as 443 or 1024-2048, got %r" % (value,))
+        raise InputError(field, "expected a port number or range such as 443 or 1024-2048, got %r" % (value,))
     if not 0 <= number <= 65535:
-        raise PlanError(field, "port %d is out of range 0..65535" % number)
+        raise InputError(field, "port %d is out of range 0..65535" % number)
     return number
 
 
@@ -63,7 +63,7 @@ def _icmp(value, field):
     if value is None:
         return -1
     if isinstance(value, bool) or not str(value).lstrip("-").isdigit() or not -1 <= int(value) <= 255:
-        raise PlanError(field, "expected -1 (all) or 0..255, got %r" % (value,))
+        raise InputError(field, "expected -1 (all) or 0..255, got %r" % (value,))
     return int(value)
 
 
@@ -75,12 +75,12 @@ def _port_ranges(value, field):
             low, high = text.split("-", 1)
             low, high = _port(low, field), _port(high, field)
             if low > high:
-                raise PlanError(field, "range %s runs backwards" % text)
+                raise InputError(field, "range %s runs backwards" % text)
         else:
             low = high = _port(text, field)
         ranges.append((low, high))
     if not ranges:
-        raise PlanError(field, "required for tcp and udp rules: a port, a range 'a-b' or a list of them")
+        raise InputError(field, "required for tcp and udp rules: a port, a range 'a-b' or a list of them")
     return ranges
 
 
@@ -90,7 +90,7 @@ def _protocol(rule, field):
         return PROTOCOLS[raw]
     if raw.isdigit() and 0 <= int(raw) <= 255:
         return raw
-    raise PlanError(field + ".proto", "%r is not a protocol (tcp, udp, icmp, icmpv6, all or a number)" % (raw,))
+    raise InputError(field + ".proto", "%r is not a protocol (tcp, udp, icmp, icmpv6, all or a number)" % (raw,))
 
 
 def _sources(rule, field, group_names):
@@ -98,33 +98,33 @@ def _sources(rule, field, group_names):
     for option, kind in SOURCE_KINDS:
         for value in _as_list(rule.get(option)):
             if not isinstance(value, str) or not value.strip():
-                raise PlanError("%s.%s" % (field, option), "expected a non-empty string, got %r" % (value,))
+                raise InputError("%s.%s" % (field, option), "expected a non-empty string, got %r" % (value,))
             value = value.strip()
             if kind in ("cidr", "cidr6"):
                 try:
                     net = ipaddress.ip_network(value, strict=True)
                 except ValueError as e:
-                    raise PlanError("%s.%s" % (field, option), "%r is not a valid CIDR (%s)" % (value, e))
+                    raise InputError("%s.%s" % (field, option), "%r is not a valid CIDR (%s)" % (value, e))
                 if (net.version == 4) != (kind == "cidr"):
-                    raise PlanError("%s.%s" % (field, option), "%s is IPv%d; use %s" % (
+                    raise InputError("%s.%s" % (field, option), "%s is IPv%d; use %s" % (
                         value, net.version, "cidr" if net.version == 4 else "cidr_ipv6"))
                 value = str(net)
             elif kind == "group" and value not in group_names and not value.startswith("sg-"):
-                raise PlanError("%s.group" % field, "%r is not a group of this set, 'self', '%s' or a sg- ID "
-                                "(known: %s)" % (value, DEFAULT_GROUP, ", ".join(sorted(group_names))))
+                raise InputError("%s.group" % field, "%r is not a group of this set, 'self', '%s' or a sg- ID "
+                                 "(known: %s)" % (value, DEFAULT_GROUP, ", ".join(sorted(group_names))))
             sources.append((kind, value))
     if not sources:
-        raise PlanError(field, "give at least one of cidr, cidr_ipv6, group or prefix_list")
+        raise InputError(field, "give at least one of cidr, cidr_ipv6, group or prefix_list")
     return sources
 
 
 def rule_permissions(rule, field, group_name, group_names):
     """Flatten one rule into {(proto, from, to, kind, value): description}."""
     if not isinstance(rule, dict):
-        raise PlanError(field, "expected a mapping (proto, ports, cidr/group/prefix_list, description)")
+        raise InputError(field, "expected a mapping (proto, ports, cidr/group/prefix_list, description)")
     unknown = sorted(set(rule) - set(RULE_KEYS))
     if unknown:
-        raise PlanError("%s.%s" % (field, unknown[0]), "unknown rule option (known: %s)" % ", ".join(RULE_KEYS))
+        raise InputError("%s.%s" % (field, unknown[0]), "unknown rule option (known: %s)" % ", ".join(RULE_KEYS))
     proto = _protocol(rule, field)
     if proto in PORTED:
         ranges = _port_ranges(rule.get("ports"), field + ".ports")
@@ -132,11 +132,11 @@ def rule_permissions(rule, field, group_name, group_names):
         ranges = [(_icmp(rule.get("icmp_type"), field + ".icmp_type"), _icmp(rule.get("icmp_code"), field + ".icmp_code"))]
     else:
         if rule.get("ports") is not None:
-            raise PlanError(field + ".ports", "protocol %s has no ports; remove ports" % rule.get("proto"))
+            raise InputError(field + ".ports", "protocol %s has no ports; remove ports" % rule.get("proto"))
         ranges = [(None, None)]
     description = rule.get("description")
     if description is not None and not isinstance(description, str):
-        raise PlanError(field + ".description", "expected a string")
+        raise InputError(field + ".description", "expected a string")
     perms = {}
     names = set(group_names) | {"self"}
     for kind, value in _sources(rule, field, names):
@@ -169,20 +169,20 @@ def plan_groups(groups, owner):
     or None when that direction is not managed), tags.
     """
     if not isinstance(groups, list):
-        raise PlanError("groups", "expected a list of groups")
+        raise InputError("groups", "expected a list of groups")
     names = []
     for i, group in enumerate(groups):
         field = "groups[%d]" % i
         if not isinstance(group, dict):
-            raise PlanError(field, "expected a mapping with name and rules")
+            raise InputError(field, "expected a mapping with name and rules")
         name = group.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name):
-            raise PlanError(field + ".name", "%r is not a valid group name (a letter, then letters, digits, "
-                                             "'-' or '_')" % (name,))
+            raise InputError(field + ".name", "%r is not a valid group name (a letter, then letters, digits, "
+                                              "'-' or '_')" % (name,))
         if name in names:
-            raise PlanError(field + ".name", "duplicate group %r" % name)
+            raise InputError(field + ".name", "duplicate group %r" % name)
         if name == "self":
-            raise PlanError(field + ".name", "'self' is reserved for rules that reference their own group")
+            raise InputError(field + ".name", "'self' is reserved for rules that reference their own group")
         names.append(name)
     known = set(names) | {DEFAULT_GROUP}
     result = []
@@ -191,17 +191,17 @@ def plan_groups(groups, owner):
         field = "groups[%d](%s)" % (i, name)
         unknown = sorted(set(group) - set(GROUP_KEYS))
         if unknown:
-            raise PlanError("%s.%s" % (field, unknown[0]), "unknown group option (known: %s)" % ", ".join(GROUP_KEYS))
+            raise InputError("%s.%s" % (field, unknown[0]), "unknown group option (known: %s)" % ", ".join(GROUP_KEYS))
         adopted = name == DEFAULT_GROUP
         if adopted and group.get("group_name") not in (None, DEFAULT_GROUP):
-            raise PlanError(field + ".group_name", "the VPC's default group is always named 'default'")
+            raise InputError(field + ".group_name", "the VPC's default group is always named 'default'")
         tags = group.get("tags") or {}
         if not isinstance(tags, dict):
-            raise PlanError(field + ".tags", "expected a mapping of tag names to values")
+            raise InputError(field + ".tags", "expected a mapping of tag names to values")
         purge = group.get("purge_rules")
         purge = (not adopted) if purge is None else purge
         if not isinstance(purge, bool):
-            raise PlanError(field + ".purge_rules", "expected true or false, got %r" % (purge,))
+            raise InputError(field + ".purge_rules", "expected true or false, got %r" % (purge,))
         planned = {
             "name": name, "field": field, "adopted": adopted, "purge": purge, "tags": tags,
             "group_name": DEFAULT_GROUP if adopted else group.get("group_name") or "%s-%s" % (owner, name),
@@ -213,7 +213,7 @@ def plan_groups(groups, owner):
                 planned[direction] = None   # not managed: neither added to nor purged
                 continue
             if not isinstance(rules, list):
-                raise PlanError("%s.%s" % (field, direction), "expected a list of rules")
+                raise InputError("%s.%s" % (field, direction), "expected a list of rules")
             perms = {}
             for j, rule in enumerate(rules):
                 rule_field = "%s.%s[%d]" % (field, direction, j)
@@ -222,9 +222,9 @@ def plan_groups(groups, owner):
                     for perm in new:
                         port = world_exposure(perm)
                         if port is not None:
-                            raise PlanError(rule_field, "group %s ingress rule %d opens port %d (%s) to %s; set "
-                                                        "allow_world: true on that rule if this is intended"
-                                            % (name, j, port, SENSITIVE_PORTS[port], perm[4]))
+                            raise InputError(rule_field, "group %s ingress rule %d opens port %d (%s) to %s; set "
+                                                         "allow_world: true on that rule if this is intended"
+                                             % (name, j, port, SENSITIVE_PORTS[port], perm[4]))
                 perms.update(new)
             planned[direction] = perms
         result.append(planned)
@@ -338,7 +338,7 @@ def prefix_list_names(planned):
 
 
 def resolve_prefix_lists(planned, name_to_id):
-    """Replace prefix-list names by their IDs in place; PlanError names the first unknown one."""
+    """Replace prefix-list names by their IDs in place; InputError names the first unknown one."""
     for group in planned:
         for direction in ("ingress", "egress"):
             perms = group[direction]
@@ -348,8 +348,8 @@ def resolve_prefix_lists(planned, name_to_id):
             for perm, description in perms.items():
                 if perm[3] == "pl" and not perm[4].startswith("pl-"):
                     if perm[4] not in name_to_id:
-                        raise PlanError("%s.%s" % (group["field"], direction),
-                                        "prefix list %r does not exist in this region" % perm[4])
+                        raise InputError("%s.%s" % (group["field"], direction),
+                                         "prefix list %r does not exist in this region" % perm[4])
                     perm = perm[:4] + (name_to_id[perm[4]],)
                 resolved[perm] = description
             group[direction] = resolved

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 KINDS = {"rds": "db", "docdb": "db", "elasticache": "cache"}
 GROUP_KEYS = ("name", "kind", "tier", "description", "tags")
@@ -22,34 +22,34 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,254}$")
 
 def plan_subnet_groups(groups, owner):
     if not isinstance(groups, list):
-        raise PlanError("groups", "expected a list of subnet groups")
+        raise InputError("groups", "expected a list of subnet groups")
     planned, seen = [], {}
     for i, group in enumerate(groups):
         field = "groups[%d]" % i
         if not isinstance(group, dict):
-            raise PlanError(field, "expected a mapping with name, kind and tier")
+            raise InputError(field, "expected a mapping with name, kind and tier")
         unknown = sorted(k for k in group if k not in GROUP_KEYS)
         if unknown:
-            raise PlanError("%s.%s" % (field, unknown[0]), "unknown option (known: %s)" % ", ".join(GROUP_KEYS))
+            raise InputError("%s.%s" % (field, unknown[0]), "unknown option (known: %s)" % ", ".join(GROUP_KEYS))
         name = group.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name) or name == "default" or "--" in name \
                 or name.endswith("-"):
-            raise PlanError(field + ".name", "%r is not a valid subnet group name (lowercase letters, digits and "
-                                             "single hyphens, starting with a letter, not 'default')" % (name,))
+            raise InputError(field + ".name", "%r is not a valid subnet group name (lowercase letters, digits and "
+                                              "single hyphens, starting with a letter, not 'default')" % (name,))
         field = "groups[%d](%s)" % (i, name)
         kind = group.get("kind") or "rds"
         if kind not in KINDS:
-            raise PlanError(field + ".kind", "%r is not one of %s" % (kind, ", ".join(sorted(KINDS))))
+            raise InputError(field + ".kind", "%r is not one of %s" % (kind, ", ".join(sorted(KINDS))))
         family = (KINDS[kind], name)
         if family in seen:
-            raise PlanError(field + ".name", "duplicate %s subnet group %r (also %s)" % (family[0], name, seen[family]))
+            raise InputError(field + ".name", "duplicate %s subnet group %r (also %s)" % (family[0], name, seen[family]))
         seen[family] = field
         tier = group.get("tier")
         if not isinstance(tier, str) or not tier:
-            raise PlanError(field + ".tier", "required: the tier whose subnets the group spans")
+            raise InputError(field + ".tier", "required: the tier whose subnets the group spans")
         tags = group.get("tags") or {}
         if not isinstance(tags, dict):
-            raise PlanError(field + ".tags", "expected a mapping of tag names to values")
+            raise InputError(field + ".tags", "expected a mapping of tag names to values")
         planned.append({"name": name, "field": field, "kind": kind, "family": KINDS[kind], "tier": tier,
                         "tags": tags, "key": "subnet-group/%s/%s" % (KINDS[kind], name),
                         "description": group.get("description") or "%s %s subnets of %s" % (kind, tier, owner)})
@@ -57,11 +57,11 @@ def plan_subnet_groups(groups, owner):
 
 
 def check_tier_subnets(group, subnets):
-    """The subnet IDs for a group, or PlanError: DB groups need two zones, all need one subnet."""
+    """The subnet IDs for a group, or InputError: DB groups need two zones, all need one subnet."""
     if not subnets:
-        raise PlanError(group["field"] + ".tier", "tier %r has no owned subnets" % group["tier"])
+        raise InputError(group["field"] + ".tier", "tier %r has no owned subnets" % group["tier"])
     zones = set(s["AvailabilityZone"] for s in subnets)
     if group["family"] == "db" and len(zones) < 2:
-        raise PlanError(group["field"] + ".tier", "%s subnet groups need subnets in two availability zones; tier "
-                                                  "%r has only %s" % (group["kind"], group["tier"], ", ".join(zones)))
+        raise InputError(group["field"] + ".tier", "%s subnet groups need subnets in two availability zones; tier "
+                                                   "%r has only %s" % (group["kind"], group["tier"], ", ".join(zones)))
     return sorted(s["SubnetId"] for s in subnets)

@@ -14,20 +14,16 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import route_target, tag_changes
+from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, OWNER_TAG, ROUTE_TABLE_TAG, TIER_TAG, owned_tags, tag_dict,
 )
 
 
-class DiffError(ValueError):
-    def __init__(self, field, reason):
-        self.field = field
-        super(DiffError, self).__init__("%s: %s" % (field, reason))
-
-
 def _action(op, key, text, **params):
-    params.update(op=op, key=key, text=text)
-    return params
+    return Action(op, key, text, **params)
 
 
 def resource_names(name, plan):
@@ -80,14 +76,8 @@ def _target_keys(snap):
     return targets
 
 
-def _route_target(route):
-    return route.get("GatewayId") or route.get("NatGatewayId") or route.get("VpcPeeringConnectionId") \
-        or route.get("TransitGatewayId") or route.get("NetworkInterfaceId") or route.get("InstanceId") \
-        or route.get("VpcEndpointId") or route.get("EgressOnlyInternetGatewayId")
-
-
 def _is_our_route(route, snap):
-    target = _route_target(route)
+    target = route_target(route)
     return target in _target_keys(snap) or target in snap["nat_ids_any_state"]
 
 
@@ -106,7 +96,7 @@ def before_model(snap, options):
     for key, table in snap["route_tables"].items():
         routes = {}
         for route in table.get("Routes", []):
-            target = _route_target(route)
+            target = route_target(route)
             if target in targets:
                 routes[route.get("DestinationCidrBlock")] = targets[target]
         subnets = sorted(subnet_keys[a["SubnetId"]] for a in table.get("Associations", [])
@@ -131,27 +121,26 @@ def before_model(snap, options):
 def check_immutable(plan, snap):
     """Refuse changes AWS cannot make in place, before any write."""
     if snap["vpc"] is not None and snap["vpc"]["CidrBlock"] != plan["cidr"]:
-        raise DiffError("cidr", "the VPC %s has CIDR %s; changing it to %s would replace the VPC, "
-                                "which this module never does implicitly"
-                        % (snap["vpc"]["VpcId"], snap["vpc"]["CidrBlock"], plan["cidr"]))
+        raise InputError("cidr", "the VPC %s has CIDR %s; changing it to %s would replace the VPC, "
+                                 "which this module never does implicitly"
+                         % (snap["vpc"]["VpcId"], snap["vpc"]["CidrBlock"], plan["cidr"]))
     for key, subnet in plan["subnets"].items():
         have = snap["subnets"].get(key)
         if have and (have["CidrBlock"] != subnet["cidr"] or have["AvailabilityZone"] != subnet["az"]):
-            raise DiffError("tiers(%s)" % subnet["tier"],
-                            "%s is %s in %s; the plan wants %s in %s. AWS cannot change a subnet's "
-                            "CIDR or zone in place and this module never replaces a subnet implicitly"
-                            % (key, have["CidrBlock"], have["AvailabilityZone"], subnet["cidr"], subnet["az"]))
+            raise InputError("tiers(%s)" % subnet["tier"],
+                             "%s is %s in %s; the plan wants %s in %s. AWS cannot change a subnet's "
+                             "CIDR or zone in place and this module never replaces a subnet implicitly"
+                             % (key, have["CidrBlock"], have["AvailabilityZone"], subnet["cidr"], subnet["az"]))
     for foreign in snap["foreign_subnets"]:
         theirs = ipaddress.ip_network(foreign["CidrBlock"])
         for key, subnet in plan["subnets"].items():
             if key not in snap["subnets"] and theirs.overlaps(ipaddress.ip_network(subnet["cidr"])):
-                raise DiffError("tiers(%s)" % subnet["tier"], "%s %s overlaps subnet %s (%s), which we do not own"
-                                % (key, subnet["cidr"], foreign["SubnetId"], foreign["CidrBlock"]))
+                raise InputError("tiers(%s)" % subnet["tier"], "%s %s overlaps subnet %s (%s), which we do not own"
+                                 % (key, subnet["cidr"], foreign["SubnetId"], foreign["CidrBlock"]))
 
 
 def _tag_drift(key, have_tags, want_tags):
-    have = tag_dict(have_tags)
-    missing = dict((k, v) for k, v in want_tags.items() if have.get(k) != v)
+    missing = tag_changes(have_tags, want_tags)
     if missing:
         return [_action("tag", key, "tag %s %s" % (key, ", ".join(sorted(missing))), tags=missing)]
     return []
@@ -160,11 +149,12 @@ def _tag_drift(key, have_tags, want_tags):
 def diff_present(plan, snap, options):
     """Ordered actions that take ``snap`` to ``plan``."""
     check_immutable(plan, snap)
-    owner, tags = options["owner"], desired_tags(options["owner"], options["name"], plan, options["tags"])
+    tags = desired_tags(options["owner"], options["name"], plan, options["tags"])
     actions = []
     if snap["vpc"] is None:
         actions.append(_action("create_vpc", "vpc", "create vpc %s" % plan["cidr"], cidr=plan["cidr"],
                                tags=tags["vpc"]))
+        actions.append(_action("wait_vpc", "vpc", "wait for vpc available"))
     else:
         actions += _tag_drift("vpc", snap["vpc"].get("Tags"), tags["vpc"])
     for attr, label in (("dns_support", "enableDnsSupport"), ("dns_hostnames", "enableDnsHostnames")):
@@ -213,8 +203,8 @@ def diff_present(plan, snap, options):
         else:
             subnet = snap["subnets"].get(nat["subnet"])
             if subnet is None or have["SubnetId"] != subnet["SubnetId"]:
-                raise DiffError("nat_mode", "%s lives in %s, not in %s; delete it or restore its subnet"
-                                % (key, have["SubnetId"], nat["subnet"]))
+                raise InputError("nat_mode", "%s lives in %s, not in %s; delete it or restore its subnet"
+                                 % (key, have["SubnetId"], nat["subnet"]))
             actions += _tag_drift(key, have.get("Tags"), tags[key])
     if new_nats:
         actions.append(_action("wait_nat", "nat", "wait for nat gateways %s" % ", ".join(new_nats), keys=new_nats))
@@ -246,12 +236,12 @@ def _route_actions(plan, snap):
                 actions.append(_action("create_route", key, "route %s %s -> %s" % (key, dest, target),
                                        destination=dest, target=target))
             elif not _is_our_route(route, snap):
-                raise DiffError("tiers", "route table %s already routes %s to %s, which we do not own; "
-                                         "remove that route or change the tier's route policy"
-                                % (key, dest, _route_target(route)))
-            elif targets.get(_route_target(route)) != target or route.get("State") == "blackhole":
+                raise InputError("tiers", "route table %s already routes %s to %s, which we do not own; "
+                                          "remove that route or change the tier's route policy"
+                                 % (key, dest, route_target(route)))
+            elif targets.get(route_target(route)) != target or route.get("State") == "blackhole":
                 actions.append(_action("replace_route", key, "route %s %s -> %s (was %s)"
-                                       % (key, dest, target, targets.get(_route_target(route), "blackhole")),
+                                       % (key, dest, target, targets.get(route_target(route), "blackhole")),
                                        destination=dest, target=target))
         for dest, route in sorted(existing.items()):
             if dest not in table["routes"] and _is_our_route(route, snap):
@@ -332,7 +322,7 @@ def diff_absent(snap):
     foreign_subnet_ids = set(s["SubnetId"] for s in snap["foreign_subnets"])
     keep_tables = {}
     for key, table in sorted(snap["route_tables"].items()):
-        theirs = ["%s -> %s" % (r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId"), _route_target(r))
+        theirs = ["%s -> %s" % (r.get("DestinationCidrBlock") or r.get("DestinationPrefixListId"), route_target(r))
                   for r in table.get("Routes", []) if r.get("GatewayId") != "local" and not _is_our_route(r, snap)]
         theirs += ["association with subnet %s" % a["SubnetId"] for a in table.get("Associations", [])
                    if a.get("SubnetId") in foreign_subnet_ids]

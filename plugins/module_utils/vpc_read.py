@@ -7,18 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, find_owned_vpc, is_owned, owner_filter, tag_dict,
-)
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, is_owned, owner_filter, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate
 
 LIVE_NAT_STATES = ("pending", "available")
-
-
-def _paginate(ec2, operation, key, **kwargs):
-    items = []
-    for page in ec2.get_paginator(operation).paginate(**kwargs):
-        items.extend(page[key])
-    return items
 
 
 def _key(resource):
@@ -37,7 +29,7 @@ def read_vpc(ec2, owner):
         "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
         "eips": {}, "default_sg": None, "flow_logs": [],
     }
-    vpc = find_owned_vpc(ec2, owner)
+    vpc = find_vpc(ec2, owner, field="owner")
     # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
     for address in ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"]:
         key = _key(address)
@@ -55,19 +47,19 @@ def read_vpc(ec2, owner):
         "EnableDnsSupport"]["Value"]
     snap["dns_hostnames"] = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")[
         "EnableDnsHostnames"]["Value"]
-    for subnet in _paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc):
+    for subnet in paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc):
         if is_owned(subnet.get("Tags"), owner) and _key(subnet):
             snap["subnets"][_key(subnet)] = subnet
         else:
             snap["foreign_subnets"].append(subnet)
-    for table in _paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc):
+    for table in paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc):
         if any(a.get("Main") for a in table.get("Associations", [])):
             snap["main_route_table"] = table
         if is_owned(table.get("Tags"), owner) and _key(table):
             snap["route_tables"][_key(table)] = table
         elif not any(a.get("Main") for a in table.get("Associations", [])):
             snap["foreign_route_tables"].append(table)
-    for nat in _paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc):
+    for nat in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc):
         if not is_owned(nat.get("Tags"), owner):
             continue
         snap["nat_ids_any_state"].add(nat["NatGatewayId"])

@@ -15,7 +15,8 @@ import hashlib
 import ipaddress
 import json
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, parse_cidr
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
 
 WORLD = "0.0.0.0/0"
 CONSOLE_PORT = 443
@@ -70,9 +71,9 @@ def _cidrs(values, field, allow_world):
     for index, value in enumerate(values or []):
         net = parse_cidr(value, "%s[%d]" % (field, index))
         if net.prefixlen == 0 and not allow_world:
-            raise PlanError("%s[%d]" % (field, index),
-                            "%s opens the port to the whole internet; set allow_world_console: true "
-                            "if that is really wanted" % value)
+            raise InputError("%s[%d]" % (field, index),
+                             "%s opens the port to the whole internet; set allow_world_console: true "
+                             "if that is really wanted" % value)
         result.append(str(net))
     return result
 
@@ -81,9 +82,9 @@ def validate(params):
     """Check the options that need no AWS call; return the normalized desired settings."""
     port = params["vpn_port"]
     if not 1 <= port <= 65535:
-        raise PlanError("vpn_port", "%s is not a port number (1-65535)" % port)
+        raise InputError("vpn_port", "%s is not a port number (1-65535)" % port)
     if params["vpn_protocol"] == "tcp" and port in (CONSOLE_PORT, SSH_PORT):
-        raise PlanError("vpn_port", "tcp/%s would be open to the world; choose another port" % port)
+        raise InputError("vpn_port", "tcp/%s would be open to the world; choose another port" % port)
     allow_world = params["allow_world_console"]
     desired = dict(
         admin_cidrs=_cidrs(params["admin_cidrs"], "admin_cidrs", allow_world),
@@ -91,19 +92,19 @@ def validate(params):
         client_cidr=None,
     )
     if params["mode"] == "routed" and not params.get("client_cidr"):
-        raise PlanError("client_cidr", "routed mode needs the VPN client network (the Pritunl server network)")
+        raise InputError("client_cidr", "routed mode needs the VPN client network (the Pritunl server network)")
     if params.get("client_cidr"):
         net = parse_cidr(params["client_cidr"], "client_cidr")
         if not net.is_private:
-            raise PlanError("client_cidr", "%s is not a private network" % net)
+            raise InputError("client_cidr", "%s is not a private network" % net)
         desired["client_cidr"] = str(net)
     if params["mode"] == "nat" and params.get("peers"):
-        raise PlanError("peers", "peers are only used in routed mode (NAT mode needs no routes)")
+        raise InputError("peers", "peers are only used in routed mode (NAT mode needs no routes)")
     for index, peer in enumerate(params.get("peers") or []):
         if not peer.get("owner") and not peer.get("vpc_id"):
-            raise PlanError("peers[%d]" % index, "give owner or vpc_id of the peered environment's VPC")
+            raise InputError("peers[%d]" % index, "give owner or vpc_id of the peered environment's VPC")
     if params.get("user_data") is not None and len(params["user_data"].encode("utf-8")) > 16384:
-        raise PlanError("user_data", "is larger than the 16 KiB EC2 allows")
+        raise InputError("user_data", "is larger than the 16 KiB EC2 allows")
     return desired
 
 
@@ -114,7 +115,7 @@ def check_client_cidr(client_cidr, vpc_cidrs):
     net = ipaddress.IPv4Network(client_cidr)
     for cidr in vpc_cidrs:
         if net.overlaps(ipaddress.IPv4Network(cidr)):
-            raise PlanError("client_cidr", "%s overlaps the VPC network %s" % (client_cidr, cidr))
+            raise InputError("client_cidr", "%s overlaps the VPC network %s" % (client_cidr, cidr))
 
 
 def desired_ingress(params, desired):

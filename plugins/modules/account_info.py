@@ -87,7 +87,7 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts import resolve_accounts
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code, new_module
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def check_roles(module, resolved):
@@ -140,7 +140,7 @@ def main():
     requests = [dict(r, role_name=r.get("role_name") or p["role_name"]) for r in requests]
     try:
         resolved = resolve_accounts(requests, listed)
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg=str(e), field=e.field)
     if p["check_role"]:
         check_roles(module, resolved)

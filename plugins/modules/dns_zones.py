@@ -246,7 +246,7 @@ from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, error_code, find_owned_vpc, new_module, owned_tags, tag_dict, tag_list, OWNER_TAG, KEY_TAG)
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, retried, write
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 VPC_TAG_PREFIX = "refarch:vpc/"
 UNSUPPORTED_CODES = ("404", "UnknownOperationException", "InvalidAction", "NotImplemented")
@@ -442,11 +442,11 @@ class DnsZones(object):
             if parent:
                 self.parent_name = dns.check_zone_name(parent["name"], "public_zone.parent_zone.name")
                 if not self.pub_name.endswith("." + self.parent_name):
-                    raise PlanError("public_zone.parent_zone.name", "%s is not a parent of %s" % (
+                    raise InputError("public_zone.parent_zone.name", "%s is not a parent of %s" % (
                         self.parent_name, self.pub_name))
         for index, item in enumerate(priv["vpcs"] if priv["enabled"] else []):
             if bool(item.get("vpc_id")) == bool(item.get("owner")):
-                raise PlanError("private_zone.vpcs[%d]" % index, "give exactly one of vpc_id and owner")
+                raise InputError("private_zone.vpcs[%d]" % index, "give exactly one of vpc_id and owner")
         self.desired = dns.check_records(self.p["records"], dict(private=self.priv_name, public=self.pub_name))
         if not self.present:
             self.desired = {}
@@ -631,7 +631,7 @@ class DnsZones(object):
                 return dns.plan_zone_records(self.owner, self.parent_name, desired, existing,
                                              scope=lambda e: e == entry, suffix="delegation",
                                              field="public_zone.parent_zone")[0]
-            except PlanError as e:
+            except InputError as e:
                 raise Failure(e.reason, e.field)
 
         def submit(changes):
@@ -682,7 +682,7 @@ class DnsZones(object):
             rrsets = self.zones.records(zid) if zid else []
         try:
             return dns.plan_zone_records(self.owner, name, desired, dns.index_rrsets(rrsets), field="records")
-        except PlanError as e:
+        except InputError as e:
             raise Failure("%s (zone %s)" % (e.reason, name), e.field)
 
     def plan_removal(self, zone, name, kind):
@@ -764,7 +764,7 @@ def main():
     job = DnsZones(module)
     try:
         result = job.run()
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="%s: %s" % (e.field, e.reason), field=e.field, actions=job.actions)
     except Failure as e:
         module.fail_json(msg="%s: %s" % (e.field, e) if e.field else str(e), field=e.field, actions=job.actions)

@@ -193,15 +193,15 @@ def read_cluster(eks, name):
 
 
 def read_zone(route53, zone_name):
-    """The one public zone named ``zone_name``; IrsaError if there is none or several."""
+    """The one public zone named ``zone_name``; InputError if there is none or several."""
     wanted = zone_name.lower().rstrip(".") + "."
     zones = route53.list_hosted_zones_by_name(DNSName=wanted, MaxItems="20")["HostedZones"]
     public = [z for z in zones if z["Name"].lower() == wanted and not z.get("Config", {}).get("PrivateZone")]
     if not public:
-        raise irsa.IrsaError("zone_name", "no public hosted zone named %s" % wanted.rstrip("."))
+        raise irsa.InputError("zone_name", "no public hosted zone named %s" % wanted.rstrip("."))
     if len(public) > 1:
-        raise irsa.IrsaError("zone_name", "%d public hosted zones are named %s (%s); keep one"
-                             % (len(public), wanted.rstrip("."), ", ".join(z["Id"] for z in public)))
+        raise irsa.InputError("zone_name", "%d public hosted zones are named %s (%s); keep one"
+                              % (len(public), wanted.rstrip("."), ", ".join(z["Id"] for z in public)))
     return dict(id=public[0]["Id"].split("/")[-1], name=wanted.rstrip("."))
 
 
@@ -283,8 +283,8 @@ class Planner(object):
         owned = current["tags"].get(OWNER_TAG) == self.p["owner"]
         if irsa.STS_AUDIENCE not in current["client_ids"]:
             if not owned:
-                raise irsa.IrsaError("cluster_name", "the OIDC provider %s is not ours and lacks client id %s"
-                                     % (current["arn"], irsa.STS_AUDIENCE))
+                raise irsa.InputError("cluster_name", "the OIDC provider %s is not ours and lacks client id %s"
+                                      % (current["arn"], irsa.STS_AUDIENCE))
             self.add("add_client_id", "add client id %s to oidc-provider %s" % (irsa.STS_AUDIENCE, host),
                      arn=current["arn"])
         if owned and sorted(current["thumbprints"]) != sorted(self.p["thumbprints"]):
@@ -303,9 +303,9 @@ class Planner(object):
             current = owned.get(name)
             if current is None:
                 if exists(name):
-                    raise irsa.IrsaError("service_accounts[%d].role_name" % wanted.index(sa),
-                                         "role %s exists but is not an IRSA role of owner %s and cluster %s "
-                                         "under path %s" % (name, self.p["owner"], self.p["cluster_name"], path))
+                    raise irsa.InputError("service_accounts[%d].role_name" % wanted.index(sa),
+                                          "role %s exists but is not an IRSA role of owner %s and cluster %s "
+                                          "under path %s" % (name, self.p["owner"], self.p["cluster_name"], path))
                 subject = "%s/%s" % (sa["namespace"], sa["service_account"])
                 self.add("create_role", "create role %s for %s" % (name, subject), name=name, path=path,
                          trust=trust, tags=tags,
@@ -402,8 +402,8 @@ def apply_retried(iam, action, owner, provider):
             raise
         found = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=a["arn"])
         if irsa.STS_AUDIENCE not in found.get("ClientIDList", []):
-            raise irsa.IrsaError("cluster_name", "the OIDC provider %s was created meanwhile without client id %s"
-                                 % (a["arn"], irsa.STS_AUDIENCE))
+            raise irsa.InputError("cluster_name", "the OIDC provider %s was created meanwhile without client id %s"
+                                  % (a["arn"], irsa.STS_AUDIENCE))
         tags = tag_dict(found.get("Tags"))
         provider["owned"] = tags.get(OWNER_TAG) == owner and tags.get(KEY_TAG) == a["tags"][KEY_TAG]
         return provider["owned"]
@@ -455,7 +455,7 @@ def run(module, conn):
     wanted = irsa.validate_service_accounts(p["cluster_name"], p["service_accounts"]) if present else []
     for index, thumb in enumerate(p["thumbprints"]):
         if not irsa.THUMBPRINT_RE.match(thumb):
-            raise irsa.IrsaError("thumbprints[%d]" % index, "%r is not a 40-digit hex SHA-1 thumbprint" % thumb)
+            raise irsa.InputError("thumbprints[%d]" % index, "%r is not a 40-digit hex SHA-1 thumbprint" % thumb)
 
     iam = conn.client("iam")
     partition, account = read_identity(conn.client("sts"))
@@ -464,7 +464,7 @@ def run(module, conn):
     if cluster:
         result["cluster"] = cluster
     if present and not cluster:
-        raise irsa.IrsaError("cluster_name", "no EKS cluster named %s in %s" % (p["cluster_name"], conn.region))
+        raise irsa.InputError("cluster_name", "no EKS cluster named %s in %s" % (p["cluster_name"], conn.region))
     zone = read_zone(conn.client("route53"), p["zone_name"]) if present else None
     providers = read_providers(iam)
     owned = read_owned_roles(iam, path, p["owner"], p["cluster_name"])
@@ -525,7 +525,7 @@ def main():
                         required_if=[("state", "present", ["zone_name"])])
     try:
         result = run(module, Connection(module))
-    except irsa.IrsaError as e:
+    except irsa.InputError as e:
         module.fail_json(msg=str(e), field=e.field)
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="reading the cluster's IAM and DNS state failed")

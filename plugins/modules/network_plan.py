@@ -84,7 +84,8 @@ plan:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, plan_network
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 
 
 def main():
@@ -102,7 +103,7 @@ def main():
     spec = dict((k, v) for k, v in module.params.items() if v is not None)
     try:
         plan = plan_network(spec)
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     module.exit_json(changed=False, plan=plan)
 

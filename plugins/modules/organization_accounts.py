@@ -130,7 +130,7 @@ from ansible_collections.refarch.network.plugins.module_utils.accounts import (
     OWNER_TAG, diff_view, ou_key, plan_accounts, role_arn, validate_accounts)
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, error_code, new_module, owned_tags, tag_dict, tag_list)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def paginate(org, method, key, **kwargs):
@@ -259,7 +259,7 @@ def main():
                          % p["owner"])
     try:
         accounts = validate_accounts(p["accounts"], p["organizational_unit"])
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg=str(e), field=e.field)
 
     org = Connection(module).client("organizations")
@@ -273,7 +273,7 @@ def main():
                                                                snap["organization"]["feature_set"]))
     try:
         actions, view = plan_accounts(accounts, snap, p["owner"], p["organizational_unit"], p["tags"])
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg=str(e), field=e.field)
 
     result = dict(changed=bool(actions), actions=[a["text"] for a in actions])

@@ -146,13 +146,13 @@ server:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def read(client, name):
     servers = [s for s in client.request("GET", "/server") or [] if s.get("name") == name]
     if len(servers) > 1:
-        raise PlanError("name", "%d Pritunl servers are named %s" % (len(servers), name))
+        raise InputError("name", "%d Pritunl servers are named %s" % (len(servers), name))
     server = servers[0] if servers else None
     routes, attached = [], []
     if server:
@@ -183,7 +183,7 @@ def main():
     p = module.params
     try:
         settings, routes = api.desired_settings(p) if p["state"] == "present" else (None, None)
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
 
     client = api.Client.from_module(module)
@@ -200,8 +200,8 @@ def main():
                 all_orgs = dict((o["name"], o["id"]) for o in client.request("GET", "/organization") or [])
                 absent_orgs = sorted(missing - set(all_orgs))
                 if absent_orgs and not module.check_mode:
-                    raise PlanError("organizations", "%s not found in Pritunl; create them first with "
-                                                     "community.general.pritunl_org" % ", ".join(absent_orgs))
+                    raise InputError("organizations", "%s not found in Pritunl; create them first with "
+                                                      "community.general.pritunl_org" % ", ".join(absent_orgs))
             steps = api.plan_server(settings, routes, p["route_nat"], p["organizations"], server,
                                     current_routes, attached, all_orgs, p["started"])
         if module.check_mode:
@@ -220,7 +220,7 @@ def main():
                 actions.append(text)
             if p["state"] == "present":
                 server, current_routes, attached = read(client, p["name"])
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="%s: %s" % (e.field, e.reason), field=e.field, reason=e.reason, actions=actions)
     except api.PritunlError as e:
         module.fail_json(msg="Pritunl API: %s" % e, status=e.status, actions=actions)

@@ -238,7 +238,7 @@ except ImportError:  # handled by AnsibleAWSModule
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, OWNER_TAG, Connection, is_owned, new_module, owned_tags, tag_dict, tag_list, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import write
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions, ip_permission, plan_groups,
@@ -335,8 +335,8 @@ def diff_present(planned, owned, default, by_name, params, rule_owners):
         if current is None:
             other = by_name.get(group["group_name"])
             if other is not None:
-                raise PlanError(group["field"] + ".group_name", "a group named %s (%s) already exists in the VPC "
-                                "and is not owned by %s; it is never modified" % (group["group_name"], other["GroupId"], owner))
+                raise InputError(group["field"] + ".group_name", "a group named %s (%s) already exists in the VPC "
+                                 "and is not owned by %s; it is never modified" % (group["group_name"], other["GroupId"], owner))
             wanted = owned_tags(owner, "sg/" + name, group["group_name"], dict(params["tags"], **group["tags"]))
             creates.append(dict(op="create", group=name, tags=wanted, text="create security group sg/%s (%s)"
                                 % (name, group["group_name"])))
@@ -485,7 +485,7 @@ def main():
     present = params["state"] == "present"
     try:
         planned = plan_groups(params["groups"], params["owner"])
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
 
     ec2 = Connection(module).client("ec2")
@@ -511,7 +511,7 @@ def main():
         ids = group_ids(owned, default) if vpc_id else {}
         if actions and not module.check_mode:
             ids = apply_actions(ec2, actions, planned, owned, default, vpc_id, params["owner"])
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="AWS refused a security_groups call")

@@ -113,7 +113,7 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, Connection, is_owned, new_module, owned_subnets_by_tier, owned_tags, tag_dict, tag_list)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_plan import (
     check_tier_subnets, plan_subnet_groups)
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
@@ -162,9 +162,9 @@ def diff(planned, snapshot, subnets_by_tier, params):
         current = owned.get(group["name"])
         if current is None:
             if group["name"] in names:
-                raise PlanError(group["field"] + ".name", "a %s subnet group %s already exists in the VPC and is not "
-                                                          "owned by %s; it is never modified"
-                                % (group["family"], group["name"], params["owner"]))
+                raise InputError(group["field"] + ".name", "a %s subnet group %s already exists in the VPC and is not "
+                                                           "owned by %s; it is never modified"
+                                 % (group["family"], group["name"], params["owner"]))
             actions.append(dict(op="create", group=group, text="create %s subnet group %s (tier %s: %s)" % (
                 group["kind"], group["name"], group["tier"], ", ".join(group["subnets"]))))
         elif group_subnets(current) != group["subnets"] or current.get(api["desc"]) != group["description"]:
@@ -214,7 +214,7 @@ def main():
     present = params["state"] == "present"
     try:
         planned = plan_subnet_groups(params["groups"], params["owner"]) if present else []
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
 
     conn = Connection(module)
@@ -237,7 +237,7 @@ def main():
             group["arn"] = current[FAMILIES[group["family"]]["arn"]] if current else None
         if actions and not module.check_mode:
             apply(conn, actions, params)
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="AWS refused a service_subnet_groups call")

@@ -139,7 +139,7 @@ from ansible_collections.refarch.network.plugins.module_utils.connectivity impor
     apply_routes, chosen_tables, lookup_vpc, owned_route_tables, table_names, tagged, vpc_cidrs, wait_until)
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
     check_no_overlap, plan_routes, routes_view)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -166,13 +166,13 @@ def check_peers(specs):
     owners = [s["owner"] for s in specs]
     for i, spec in enumerate(specs):
         if owners.count(spec["owner"]) > 1:
-            raise PlanError("attachments[%d].owner" % i, "%s is attached twice" % spec["owner"])
+            raise InputError("attachments[%d].owner" % i, "%s is attached twice" % spec["owner"])
         for peer in spec["peers"]:
             if peer not in owners or peer == spec["owner"]:
-                raise PlanError("attachments[%d].peers" % i, "%r is not another attachment's owner" % peer)
+                raise InputError("attachments[%d].peers" % i, "%r is not another attachment's owner" % peer)
             if spec["owner"] not in specs[owners.index(peer)]["peers"]:
-                raise PlanError("attachments[%d].peers" % owners.index(peer),
-                                "%s lists %s but %s does not list %s" % (spec["owner"], peer, peer, spec["owner"]))
+                raise InputError("attachments[%d].peers" % owners.index(peer),
+                                 "%s lists %s but %s does not list %s" % (spec["owner"], peer, peer, spec["owner"]))
 
 
 class TransitGateway(object):
@@ -254,10 +254,10 @@ class TransitGateway(object):
         for i, spec in enumerate(specs):
             entry = self.vpcs[spec["owner"]]
             if entry["vpc"] is None:
-                raise PlanError("attachments[%d].owner" % i, "no VPC found for %s (tags refarch:owner=%s, refarch:key=vpc)" % (
+                raise InputError("attachments[%d].owner" % i, "no VPC found for %s (tags refarch:owner=%s, refarch:key=vpc)" % (
                     spec["owner"], spec["owner"]))
             if not entry["subnets"]:
-                raise PlanError("attachments[%d].subnet_tier" % i, "%s has no owned subnets in tier %r" % (
+                raise InputError("attachments[%d].subnet_tier" % i, "%s has no owned subnets in tier %r" % (
                     spec["owner"], spec["subnet_tier"]))
             for peer in spec["peers"]:
                 check_no_overlap(vpc_cidrs(entry["vpc"]), vpc_cidrs(self.vpcs[peer]["vpc"]),
@@ -266,8 +266,8 @@ class TransitGateway(object):
         route_plans = self.route_plans(specs, tgw_id, True)
         for owner, plan in sorted(route_plans.items()):
             for rtb, cidr, target in plan["conflicts"]:
-                raise PlanError("attachments.route_tiers", "%s route table %s already routes %s to %s, which is not "
-                                "this transit gateway; refusing to replace a route we do not own" % (owner, rtb, cidr, target))
+                raise InputError("attachments.route_tiers", "%s route table %s already routes %s to %s, which is not "
+                                 "this transit gateway; refusing to replace a route we do not own" % (owner, rtb, cidr, target))
         before = self.view(route_plans, "before")
         wanted = set(s["owner"] for s in specs)
         if self.tgw is None:
@@ -538,7 +538,7 @@ def main():
     specs = p["attachments"] if p["state"] == "present" else []
     try:
         check_peers(specs)
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     tgw = TransitGateway(module, Connection(module).client("ec2"))
     try:
@@ -547,7 +547,7 @@ def main():
             before, after = tgw.present(specs)
         else:
             before, after = tgw.absent()
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason, actions=tgw.actions)
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="transit_gateway %s failed" % p["owner"], actions=tgw.actions)

@@ -163,7 +163,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
     owner_filter, tag_dict, tag_spec)
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import (
     LIVE_STATES, endpoint_changes, plan_endpoints)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
 from ansible_collections.refarch.network.plugins.module_utils.waiters import WaitTimeout, poll
 
@@ -210,8 +210,8 @@ def resolve(ec2, module, planned, vpc_id):
         if endpoint["type"] == "Interface":
             tier = subnets.get(endpoint["subnet_tier"])
             if not tier:
-                raise PlanError(endpoint["field"] + ".subnet_tier", "tier %r has no subnets owned by %s (tiers: %s)"
-                                % (endpoint["subnet_tier"], owner, ", ".join(sorted(subnets)) or "none"))
+                raise InputError(endpoint["field"] + ".subnet_tier", "tier %r has no subnets owned by %s (tiers: %s)"
+                                 % (endpoint["subnet_tier"], owner, ", ".join(sorted(subnets)) or "none"))
             endpoint["subnets"] = set(s["SubnetId"] for s in tier)
             endpoint["groups"] = set()
             for name in endpoint["security_groups"]:
@@ -222,13 +222,13 @@ def resolve(ec2, module, planned, vpc_id):
                 elif module.check_mode:   # made by security_groups in this same (check) run
                     endpoint["groups"].add(PLANNED % ("sg/" + name))
                 else:
-                    raise PlanError(endpoint["field"] + ".security_groups", "no group %r in the VPC (groups: %s)"
-                                    % (name, ", ".join(sorted(groups)) or "none"))
+                    raise InputError(endpoint["field"] + ".security_groups", "no group %r in the VPC (groups: %s)"
+                                     % (name, ", ".join(sorted(groups)) or "none"))
         else:
             tables = owned_route_tables_for_tiers(ec2, owner, vpc_id, endpoint["route_table_tiers"])
             if not tables:
-                raise PlanError(endpoint["field"] + ".route_table_tiers", "no owned route tables serve tiers %s"
-                                % ", ".join(endpoint["route_table_tiers"]))
+                raise InputError(endpoint["field"] + ".route_table_tiers", "no owned route tables serve tiers %s"
+                                 % ", ".join(endpoint["route_table_tiers"]))
             endpoint["route_tables"] = set(t["RouteTableId"] for t in tables)
 
 
@@ -350,7 +350,7 @@ def main():
     ec2 = Connection(module).client("ec2")
     try:
         planned = plan_endpoints(params["endpoints"], params, ec2.meta.region_name) if present else []
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
 
     actions, leftover, result_endpoints = [], [], {}
@@ -387,7 +387,7 @@ def main():
             for name, endpoint_id in created.items():
                 after[name]["id"] = endpoint_id
         result_endpoints = after
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     except WaitTimeout as e:
         module.fail_json(msg=str(e))

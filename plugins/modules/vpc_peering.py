@@ -186,7 +186,7 @@ from ansible_collections.refarch.network.plugins.module_utils.connectivity impor
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, write
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
     check_no_overlap, peering_key, plan_routes, routes_view)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -307,17 +307,17 @@ class Peering(object):
         check_no_overlap(vpc_cidrs(req.vpc), vpc_cidrs(acc.vpc))
         if self.conn and (self.conn["RequesterVpcInfo"]["VpcId"] != req.vpc["VpcId"]
                           or self.conn["AccepterVpcInfo"]["VpcId"] != acc.vpc["VpcId"]):
-            raise PlanError("requester_owner", "peering %s (%s) joins %s and %s, not %s and %s; remove it first "
-                            "with state=absent" % (self.key, self.conn["VpcPeeringConnectionId"],
-                                                   self.conn["RequesterVpcInfo"]["VpcId"],
-                                                   self.conn["AccepterVpcInfo"]["VpcId"],
-                                                   req.vpc["VpcId"], acc.vpc["VpcId"]))
+            raise InputError("requester_owner", "peering %s (%s) joins %s and %s, not %s and %s; remove it first "
+                             "with state=absent" % (self.key, self.conn["VpcPeeringConnectionId"],
+                                                    self.conn["RequesterVpcInfo"]["VpcId"],
+                                                    self.conn["AccepterVpcInfo"]["VpcId"],
+                                                    req.vpc["VpcId"], acc.vpc["VpcId"]))
         pcx_id = self.conn["VpcPeeringConnectionId"] if self.conn else None
         plans = dict((side.role, route_plan(side, other, pcx_id, True)) for side, other in ((req, acc), (acc, req)))
         for role, plan in sorted(plans.items()):
             for rtb, cidr, target in plan["conflicts"]:
-                raise PlanError("%s_tiers" % role, "route table %s already routes %s to %s, which is not this peering; "
-                                "refusing to replace a route we do not own" % (rtb, cidr, target))
+                raise InputError("%s_tiers" % role, "route table %s already routes %s to %s, which is not this peering; "
+                                 "refusing to replace a route we do not own" % (rtb, cidr, target))
         before = self.view(plans, "before")
 
         for dup in self.duplicates:
@@ -488,7 +488,7 @@ def main():
             before, after = peering.present()
         else:
             before, after = peering.absent()
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason, actions=peering.actions)
     except (BotoCoreError, ClientError) as e:
         module.fail_json_aws(e, msg="vpc_peering %s failed" % peering.key, actions=peering.actions)

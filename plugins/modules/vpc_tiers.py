@@ -207,19 +207,15 @@ plan:
   type: dict
 """
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:
-    pass
-
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, plan_network
-from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import apply_actions
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
+from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
-    DiffError, after_model, before_model, diff_absent, diff_present, unplanned,
+    after_model, before_model, diff_absent, diff_present, unplanned,
 )
 from ansible_collections.refarch.network.plugins.module_utils.vpc_read import read_vpc
-from ansible_collections.refarch.network.plugins.module_utils.waiters import WaitTimeout
 
 TIER_SPEC = dict(
     name=dict(type="str", required=True),
@@ -257,9 +253,9 @@ def check_flow_logs(config):
     if config["destination_type"] == "cloud-watch-logs":
         for field in ("log_group_name", "iam_role_arn"):
             if not config.get(field):
-                raise PlanError("flow_logs." + field, "required when destination_type is cloud-watch-logs")
+                raise InputError("flow_logs." + field, "required when destination_type is cloud-watch-logs")
     elif not config.get("destination_arn"):
-        raise PlanError("flow_logs.destination_arn", "required when destination_type is s3")
+        raise InputError("flow_logs.destination_arn", "required when destination_type is s3")
     return config
 
 
@@ -275,8 +271,8 @@ def check_zones(ec2, azs, snap):
         Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"])
     for i, az in enumerate(azs):
         if az not in offered:
-            raise PlanError("azs[%d]" % i, "%s is not offered in this region (it has %s)"
-                            % (az, ", ".join(sorted(offered))))
+            raise InputError("azs[%d]" % i, "%s is not offered in this region (it has %s)"
+                             % (az, ", ".join(sorted(offered))))
 
 
 def summarise(snap, ids=None):
@@ -299,64 +295,50 @@ def summarise(snap, ids=None):
     )
 
 
-def main():
-    module = new_module(
-        argument_spec=dict(
-            owner=dict(type="str", required=True),
-            name=dict(type="str"),
-            cidr=dict(type="str"),
-            azs=dict(type="list", elements="str"),
-            az_slots=dict(type="int", default=4),
-            tiers=dict(type="list", elements="dict", options=TIER_SPEC),
-            nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
-            required_prefix=dict(type="int"),
-            lockdown_default_sg=dict(type="bool", default=True),
-            flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
-            purge=dict(type="bool", default=False),
-            tags=dict(type="dict", default={}),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        required_if=[("state", "present", ("cidr", "azs", "tiers"))],
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    owner=dict(type="str", required=True),
+    name=dict(type="str"),
+    cidr=dict(type="str"),
+    azs=dict(type="list", elements="str"),
+    az_slots=dict(type="int", default=4),
+    tiers=dict(type="list", elements="dict", options=TIER_SPEC),
+    nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
+    required_prefix=dict(type="int"),
+    lockdown_default_sg=dict(type="bool", default=True),
+    flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
+    purge=dict(type="bool", default=False),
+    tags=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
+
+
+def converge(module):
     params = module.params
     owner = params["owner"]
     options = dict(owner=owner, name=params["name"] or owner, tags=params["tags"],
                    lockdown_default_sg=params["lockdown_default_sg"], purge=params["purge"])
-    try:
-        plan = None
-        if params["state"] == "present":
-            plan = plan_from_params(params)
-            options["flow_logs"] = check_flow_logs(params["flow_logs"])
-    except PlanError as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
+    plan = None
+    if params["state"] == "present":
+        plan = plan_from_params(params)
+        options["flow_logs"] = check_flow_logs(params["flow_logs"])
 
     ec2 = Connection(module).client("ec2")
-    try:
-        kept, leftover = [], []
-        snap = read_vpc(ec2, owner)
-        if plan is not None:
-            check_zones(ec2, plan["azs"], snap)
-            actions = diff_present(plan, snap, options)
-            leftover = [] if options["purge"] else unplanned(plan, snap)
-            after = after_model(plan, options)
-        else:
-            actions, kept = diff_absent(snap)
-            after = {}
-        before = before_model(snap, dict(options, lockdown_default_sg=params["lockdown_default_sg"]))
-        if actions and not module.check_mode:
-            apply_actions(ec2, actions, snap, owner)
-            snap = read_vpc(ec2, owner)
-    except (PlanError, DiffError) as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field)
-    except WaitTimeout as e:
-        module.fail_json(msg=str(e))
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="AWS refused a vpc_tiers call")
-    except (RuntimeError, ValueError) as e:
-        module.fail_json(msg=str(e))
+    kept, leftover = [], []
+    snap = read_vpc(ec2, owner)
+    if plan is not None:
+        check_zones(ec2, plan["azs"], snap)
+        actions = diff_present(plan, snap, options)
+        leftover = [] if options["purge"] else unplanned(plan, snap)
+        after = after_model(plan, options)
+    else:
+        actions, kept = diff_absent(snap)
+        after = {}
+    before = before_model(snap, options)
+    run = Run({"ec2": ec2}, ids=Ids(known_ids(snap)), owner=owner)
+    if execute(module, actions, HANDLERS, run):
+        snap = read_back(lambda: read_vpc(run.ec2, owner), lambda s: known_ids(s).values(), run)
 
-    result = dict(changed=bool(actions), actions=[a["text"] for a in actions], kept=kept,
+    result = dict(changed=bool(actions), actions=[a.text for a in actions], kept=kept,
                   unplanned=leftover, **summarise(snap))
     if plan is not None:
         result["plan"] = plan
@@ -364,7 +346,14 @@ def main():
         result["diff"] = dict(before=before, after=after)
     for item in leftover:
         module.warn("%s is owned but no longer planned; purge: true deletes it" % item)
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    module = new_module(argument_spec=ARGUMENT_SPEC, required_if=[("state", "present", ("cidr", "azs", "tiers"))],
+                        supports_check_mode=True)
+    ok, result = outcome("vpc_tiers", converge, module)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

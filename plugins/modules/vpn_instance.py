@@ -258,7 +258,7 @@ except ImportError:
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, error_code, find_owned_vpc, new_module, owned_subnets_by_tier, owned_tags,
     owner_filter, tag_dict, tag_list, tag_spec, is_owned)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, write
@@ -422,7 +422,7 @@ class VpnInstance(object):
             return
         try:
             zone_name = dns.check_zone_name(self.p["dns_zone"], "dns_zone")
-        except PlanError as e:
+        except InputError as e:
             raise Failure(e.field, e.reason)
         route53 = self.conn.client("route53")
         zones = route53.list_hosted_zones_by_name(DNSName=zone_name)["HostedZones"]
@@ -452,7 +452,7 @@ class VpnInstance(object):
         cidrs = [self.vpc["CidrBlock"]] + [peer["vpc"]["CidrBlock"] for peer in self.peers]
         try:
             plan.check_client_cidr(desired["client_cidr"], cidrs)
-        except PlanError as e:
+        except InputError as e:
             raise Failure(e.field, e.reason)
         image_id = self.resolve_image()
         user_data_digest = plan.digest(p["user_data"]) if p["user_data"] is not None else None
@@ -819,7 +819,7 @@ class VpnInstance(object):
         try:
             changes, actions, before, after = dns.plan_zone_records(
                 self.owner + "-" + self.base, self.zone["name"], desired, self.rrsets, field="dns_record")
-        except PlanError as e:
+        except InputError as e:
             raise Failure(e.field, e.reason)
         self.before["dns"], self.after["dns"] = before, after
         if changes:
@@ -951,7 +951,7 @@ def main():
     try:
         if module.params["state"] == "present":
             desired = plan.validate(module.params)
-    except PlanError as e:
+    except InputError as e:
         module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
     vpn = VpnInstance(module)
     try:

@@ -3,8 +3,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.accounts import (
-    PlanError, plan_accounts, resolve_accounts, validate_accounts)
+    plan_accounts, resolve_accounts, validate_accounts)
 
 WANT = validate_accounts([dict(name="development", email="dev@example.com"),
                           dict(name="production", email="prod@example.com")])
@@ -73,13 +74,13 @@ def test_pending_creation_is_waited_for_not_repeated():
 
 
 def test_email_of_another_account_is_refused():
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_accounts(WANT, snapshot([acc("legacy", "Prod@Example.com")]), "refarch")
     assert err.value.field == "accounts[1].email" and "'legacy'" in err.value.reason
 
 
 def test_name_with_another_email_is_refused():
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_accounts(WANT, snapshot([acc("development", "old@example.com")]), "refarch")
     assert err.value.field == "accounts[0].name" and "old@example.com" in err.value.reason
 
@@ -93,7 +94,7 @@ def test_name_with_another_email_is_refused():
     ([dict(name="a", email="a@example.com", role_name="bad role")], "accounts[0].role_name"),
 ])
 def test_validate_names_the_field(accounts, field):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         validate_accounts(accounts)
     assert err.value.field == field
 
@@ -114,10 +115,10 @@ def test_resolve_uses_partition_role_and_given_ids():
 
 
 def test_resolve_unknown_and_ambiguous_names():
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         resolve_accounts([dict(name="staging")], LISTED)
     assert "known accounts: development, production" in err.value.reason
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         resolve_accounts([dict(name="development")], LISTED + [dict(LISTED[0], Id="444444444444")])
     assert "2 accounts are named 'development'" in err.value.reason
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 @pytest.mark.parametrize("cidr, resolver", [
@@ -29,7 +29,7 @@ def test_resolver_is_inside_the_vpc_and_two_above_its_base(address, prefix):
 
 @pytest.mark.parametrize("bad", ["10.130.0.1/16", "10.130.0.0", "nonsense"])
 def test_resolver_rejects_bad_cidrs_naming_the_field(bad):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         dns.resolver_address(bad)
     assert err.value.field == "vpc_cidr"
 
@@ -46,14 +46,14 @@ def test_names_are_canonical():
 
 @pytest.mark.parametrize("name", ["", "bad_name..com", "-x.com", "*.example.com", "a b.com"])
 def test_bad_zone_names_fail(name):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         dns.check_zone_name(name, "public_zone.name")
     assert err.value.field == "public_zone.name"
 
 
 @pytest.mark.parametrize("owner", ["", "Production", "prod_1", "-x"])
 def test_owner_must_be_a_dns_label(owner):
-    with pytest.raises(PlanError):
+    with pytest.raises(InputError):
         dns.check_owner(owner)
 
 
@@ -83,10 +83,10 @@ def test_records_are_validated_with_field_names():
         ([dict(name="x", type="A", values=["10.0.0.1"])] * 2, "records[1]"),
     ]
     for records, field in cases:
-        with pytest.raises(PlanError) as err:
+        with pytest.raises(InputError) as err:
             dns.check_records(records, ZONES)
         assert err.value.field == field, records
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         dns.check_records([dict(zone="public", name="x", type="A", values=["10.0.0.1"])], dict(private="p.", public=None))
     assert err.value.field == "records[0].zone"
 
@@ -138,7 +138,7 @@ def test_plan_is_empty_when_converged():
 def test_plan_refuses_to_take_over_a_foreign_record():
     zone = "prod.example.com."
     existing = existing_zone("production", zone, {("A", "vpn.prod.example.com."): ["10.0.0.1"]}, set())
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         dns.plan_zone_records("production", zone, {("A", "vpn.prod.example.com."): (300, ["10.0.0.2"])}, existing)
     assert "not owned by production" in err.value.reason
 

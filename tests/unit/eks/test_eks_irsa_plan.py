@@ -63,20 +63,20 @@ def test_defaults_follow_the_charts():
      "service_accounts[1].role_name"),
 ])
 def test_invalid_service_accounts_name_the_field(items, field):
-    with pytest.raises(irsa.IrsaError) as err:
+    with pytest.raises(irsa.InputError) as err:
         irsa.validate_service_accounts("prod", items)
     assert err.value.field == field
 
 
 @pytest.mark.parametrize("owner", ["", "a/b", "tab\there"])
 def test_owner_must_fit_an_iam_path(owner):
-    with pytest.raises(irsa.IrsaError) as err:
+    with pytest.raises(irsa.InputError) as err:
         irsa.role_path(owner)
     assert err.value.field == "owner"
 
 
 def test_issuer_must_be_https():
-    with pytest.raises(irsa.IrsaError):
+    with pytest.raises(irsa.InputError):
         irsa.issuer_host("http://x")
 
 

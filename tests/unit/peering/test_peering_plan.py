@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
     check_no_overlap, pairs_for, plan_pairs, plan_routes, plan_transit, routes_view)
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 DEMO = {
     "management": dict(peers=["production", "development"], vpc_cidr="10.120.0.0/16",
@@ -70,13 +70,13 @@ def test_dns_needs_both_sides():
 ])
 def test_bad_intent_names_the_field(change, field):
     envs = dict(DEMO, production=dict(DEMO["production"], **change))
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_pairs(envs)
     assert err.value.field == field
 
 
 def test_overlap_check_lists_every_clash():
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         check_no_overlap(["10.0.0.0/16", "10.1.0.0/16"], ["10.1.128.0/17", "10.2.0.0/16"])
     assert err.value.field == "accepter_owner"
     assert "10.1.0.0/16 overlaps 10.1.128.0/17" in err.value.reason
@@ -172,11 +172,11 @@ def test_transit_plan_refuses_other_accounts_and_two_hubs():
     envs = tgw(DEMO)
     envs["management"]["transit_gateway_hub"] = True
     envs["production"]["refarch_role_arn"] = "arn:aws:iam::333333333333:role/R"
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_transit(envs)
     assert err.value.field == "production.connectivity"
     envs = tgw(DEMO)
     envs["management"]["transit_gateway_hub"] = envs["production"]["transit_gateway_hub"] = True
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_transit(envs)
     assert err.value.field == "production.transit_gateway_hub"

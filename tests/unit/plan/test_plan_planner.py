@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, plan_network, shift_second_octet
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network, shift_second_octet
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 TIERS = [
@@ -63,7 +64,7 @@ def test_plan_is_deterministic():
 
 def test_staging_rule_and_required_prefix():
     assert shift_second_octet("10.231.0.0/16", 1) == "10.232.0.0/16"
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_network(spec(cidr="10.231.0.0/17", required_prefix=16))
     assert err.value.field == "cidr" and "/16" in err.value.reason
 
@@ -98,7 +99,7 @@ def test_staging_rule_and_required_prefix():
     ({"tiers": [{"name": "t%d" % i, "route": "none", "prefix": 19} for i in range(3)]}, "tiers[2](t2).prefix", "no free"),
 ])
 def test_bad_input_names_the_field(overrides, field, words):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_network(spec(**overrides))
     assert err.value.field == field, str(err.value)
     assert words in err.value.reason, str(err.value)
@@ -111,7 +112,7 @@ def test_any_valid_plan_has_disjoint_subnets_inside_the_vpc(prefixes, zones):
     tiers = [{"name": "t%d" % i, "route": "none", "prefix": p} for i, p in enumerate(prefixes)]
     try:
         plan = plan_network(spec(tiers=tiers, azs=AZS[:zones] if zones <= 3 else AZS + ["us-east-1d"]))
-    except PlanError as e:
+    except InputError as e:
         assert e.field.endswith(".prefix") and "no free" in e.reason
         return
     nets = [ipaddress.ip_network(s["cidr"]) for s in plan["subnets"].values()]
@@ -127,6 +128,6 @@ def test_appending_a_tier_never_moves_existing_subnets(prefixes, new_prefix):
     before = cidrs(plan_network(spec(tiers=tiers)))
     try:
         after = cidrs(plan_network(spec(tiers=tiers + [{"name": "new", "route": "none", "prefix": new_prefix}])))
-    except PlanError:
+    except InputError:
         return  # no room: refused, nothing moved
     assert all(after[k] == v for k, v in before.items())

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, strategies as st
 
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import endpoint_changes, plan_endpoints
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     SENSITIVE_PORTS, describe_perm, diff_rules, flatten_ip_permissions, ip_permission, plan_groups,
     resolve_prefix_lists)
@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 
 
 def error(fn, *args):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         fn(*args)
     return err.value
 
@@ -100,7 +100,7 @@ def test_world_guard_property(low, width):
     try:
         plan_groups([{"name": "g", "ingress": [rule]}], "o")
         refused = False
-    except PlanError:
+    except InputError:
         refused = True
     assert refused == covers
 

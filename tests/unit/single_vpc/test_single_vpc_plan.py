@@ -5,7 +5,8 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError, plan_network, shift_second_octet
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network, shift_second_octet
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -77,7 +78,7 @@ def test_layout_follows_another_base():
 
 @pytest.mark.parametrize("base", ["10.231.0.0/17", "10.231.0.0/20"])
 def test_smaller_base_is_refused_naming_cidr(base):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         plan_network(spec_of(load("production"), base=base))
     assert err.value.field == "cidr"
     assert "needs a /16" in err.value.reason

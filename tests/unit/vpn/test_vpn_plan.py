@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def params(**extra):
@@ -29,7 +29,7 @@ def test_console_and_ssh_only_from_the_given_networks():
 
 @pytest.mark.parametrize("field", ["admin_cidrs", "ssh_cidrs"])
 def test_world_access_to_console_or_ssh_needs_the_explicit_flag(field):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         vpn.validate(params(**{field: ["10.0.0.0/8", "0.0.0.0/0"]}))
     assert err.value.field == "%s[1]" % field
     assert vpn.validate(params(allow_world_console=True, **{field: ["0.0.0.0/0"]}))[field] == ["0.0.0.0/0"]
@@ -46,14 +46,14 @@ def test_world_access_to_console_or_ssh_needs_the_explicit_flag(field):
     (dict(user_data="x" * 20000), "user_data"),
 ])
 def test_invalid_input_names_the_field(extra, field):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         vpn.validate(params(**extra))
     assert err.value.field == field
 
 
 def test_client_network_may_not_overlap_a_vpc():
     vpn.check_client_cidr("172.27.224.0/20", ["10.120.0.0/16"])
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         vpn.check_client_cidr("10.120.16.0/20", ["10.110.0.0/16", "10.120.0.0/16"])
     assert "10.120.0.0/16" in err.value.reason
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
-from ansible_collections.refarch.network.plugins.module_utils.plan import PlanError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 TOKEN, SECRET = "cxHlHJsVLXnkQjSR2xXe6dbzBs1vDbCL", "ntM1q0Eu2SlNVNPZo3ZdwcYj3l4yTQg2"
 
@@ -51,7 +51,7 @@ def test_route_id_is_the_hex_of_the_network():
 
 @pytest.mark.parametrize("bad", ["0.0.0.0/0", "::/0"])
 def test_default_routes_are_refused(bad):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         api.check_routes(["10.120.0.0/16", bad])
     assert err.value.field == "routes[1]" and "hardening" in err.value.reason
 
@@ -59,12 +59,12 @@ def test_default_routes_are_refused(bad):
 def test_routes_outside_the_environments_are_refused():
     allowed = ["10.120.0.0/16", "10.110.0.0/16"]
     assert api.check_routes(["10.120.0.0/16", "10.110.4.0/24"], allowed) == ["10.120.0.0/16", "10.110.4.0/24"]
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         api.check_routes(["10.130.0.0/16"], allowed)
     assert err.value.field == "routes[0]" and "outside" in err.value.reason
-    with pytest.raises(PlanError):
+    with pytest.raises(InputError):
         api.check_routes(["10.120.0.0/8"], allowed)  # host bits / too broad
-    with pytest.raises(PlanError):
+    with pytest.raises(InputError):
         api.check_routes(["10.120.0.0/16", "10.120.0.0/16"])
 
 
@@ -91,7 +91,7 @@ def test_dns_defaults_to_the_vpc_resolver_and_search_domain_is_kept():
     ("dns_servers", ["10.120.0.2", "resolver"]), ("routes", ["172.27.0.0/16"]),
 ])
 def test_invalid_settings_name_their_option(field, value):
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(InputError) as err:
         api.desired_settings(params(**{field: value}))
     assert err.value.field.startswith(field)
 

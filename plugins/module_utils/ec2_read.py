@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The read helpers every module shares: one of each.
+
+- ``paginate``: every page of a Describe/List call;
+- ``find_vpc``: the VPC a module works in (given by id, or the one ``vpc_tiers`` built);
+- ``owned_route_tables``: the route tables of a VPC carrying our owner tag;
+- ``route_target``: what a route points at;
+- ``tag_changes``: the tags to set so a resource carries the ones we want.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, owner_filter, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
+ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId", "NetworkInterfaceId",
+                 "InstanceId", "VpcEndpointId", "EgressOnlyInternetGatewayId", "CarrierGatewayId",
+                 "LocalGatewayId", "CoreNetworkArn")
+
+
+def paginate(client, operation, key, **kwargs):
+    """Every item of ``key`` over all pages of ``operation``."""
+    items = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page[key])
+    return items
+
+
+def tagged(resource, owner, key=None):
+    """Client-side check of owner/key tags: the emulator ignores some Describe filters."""
+    tags = tag_dict(resource.get("Tags"))
+    return tags.get(OWNER_TAG) == owner and (key is None or tags.get(KEY_TAG) == key)
+
+
+def find_vpc(ec2, owner, vpc_id=None, field="vpc_id"):
+    """The VPC given by ``vpc_id``, else the one owned by ``owner`` (tags owner + key ``vpc``);
+    None when there is none. Two owned VPCs are an ``InputError`` on ``field``."""
+    if vpc_id:
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]
+        return vpcs[0] if vpcs else None
+    vpcs = [v for v in paginate(ec2, "describe_vpcs", "Vpcs", Filters=owner_filter(owner, "vpc"))
+            if tagged(v, owner, "vpc")]
+    if len(vpcs) > 1:
+        raise InputError(field, "owner %r has %d VPCs tagged %s=vpc (%s); give %s" % (
+            owner, len(vpcs), KEY_TAG, ", ".join(v["VpcId"] for v in vpcs), field))
+    return vpcs[0] if vpcs else None
+
+
+def owned_route_tables(ec2, owner, vpc_id):
+    """Every route table of the VPC carrying our owner tag."""
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
+    return [t for t in paginate(ec2, "describe_route_tables", "RouteTables", Filters=filters) if tagged(t, owner)]
+
+
+def route_target(route):
+    """The id a route points at (gateway, NAT, peering, attachment, ENI...), or None."""
+    for field in ROUTE_TARGETS:
+        if route.get(field):
+            return route[field]
+    return None
+
+
+def tag_changes(have_tags, want_tags):
+    """{key: value} to set so that a resource tagged ``have_tags`` (boto3 list) carries
+    ``want_tags`` (dict); tags we do not name are left alone."""
+    to_set, _ = compare_aws_tags(tag_dict(have_tags), dict((k, str(v)) for k, v in want_tags.items()),
+                                 purge_tags=False)
+    return to_set

@@ -1,0 +1,432 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The converge engine: one action type and one executor for every module.
+
+A module plans (pure), reads (a snapshot), diffs (pure: plan + snapshot -> ``Action`` list)
+and hands the list to ``execute``. The executor is the only code that looks at check mode.
+It runs each action's handler with a ``Run``: the run's clients, wrapped so that every AWS
+call made through them
+
+- survives a lost reply (``lost_reply``: an "already done" error of a retried write is
+  success; a retried create that made a twin has the twin removed; a create refused as a
+  duplicate adopts the resource carrying its owner and key tags);
+- absorbs AWS's propagation delays (a ``*NotFound`` naming an id this run created, a new
+  instance profile refused by RunInstances, ``IncorrectState`` of a parent still pending),
+  retried with backoff within ``PROPAGATION_BOUND`` seconds, then the original error.
+
+Waits are actions too: consecutive wait actions are polled together in one loop, so every
+create is issued before the first wait and independent waits overlap.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import time
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # the module's SDK check reports it
+    BotoCoreError = ClientError = Exception
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import ALREADY_DONE, retried
+
+# How long a propagation delay may last before the original error stands (AWS documents
+# "eventually", seconds in practice; an instance profile can take tens of seconds).
+PROPAGATION_BOUND = 120.0
+READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
+
+
+class WaitTimeout(RuntimeError):
+    pass
+
+
+class Action(object):
+    """One step of a converge: ``op`` names the handler, ``key`` the logical resource,
+    ``text`` is what the user reads; ``before``/``after`` feed ``--diff``; ``params`` are the
+    handler's arguments (read as ``action["name"]``)."""
+
+    def __init__(self, op, key, text, before=None, after=None, **params):
+        self.op, self.key, self.text = op, key, text
+        self.before, self.after = before, after
+        self.params = params
+
+    def __getitem__(self, name):
+        return self.params[name]
+
+    def get(self, name, default=None):
+        return self.params.get(name, default)
+
+    @property
+    def is_wait(self):
+        return self.op.startswith("wait")
+
+    def __repr__(self):
+        return "Action(%r, %r, %r)" % (self.op, self.key, self.text)
+
+    def __eq__(self, other):
+        return isinstance(other, Action) and (self.op, self.key, self.text, self.params) == (
+            other.op, other.key, other.text, other.params)
+
+    def __ne__(self, other):
+        return not self == other
+
+
+class Ids(object):
+    """Logical key -> AWS id. ``known`` ids come from the snapshot; ids set during the run
+    are remembered as created, which is what propagation retries are allowed to wait for."""
+
+    def __init__(self, known=None):
+        self.ids = dict(known or {})
+        self.created = set()
+
+    def __getitem__(self, key):
+        return self.ids[key]
+
+    def __contains__(self, key):
+        return key in self.ids
+
+    def get(self, key, default=None):
+        return self.ids.get(key, default)
+
+    def __setitem__(self, key, value):
+        self.ids[key] = value
+        self.created.add(value)
+
+    def new(self):
+        """The ids of logical keys that this run created."""
+        return set(v for v in self.ids.values() if v in self.created)
+
+    def made(self, value):
+        """Remember an id (or name) this run created that no logical key holds."""
+        self.created.add(value)
+
+
+def poll(condition, what, timeout=600, first_delay=0.2, max_delay=15.0, clock=time.monotonic, sleep=time.sleep):
+    """Call ``condition()`` until it is true, backing off from ``first_delay`` to ``max_delay``:
+    the only wait loop of the collection. The first check is immediate."""
+    deadline = clock() + timeout
+    delay = first_delay
+    while True:
+        if condition():
+            return
+        if clock() + delay > deadline:
+            raise WaitTimeout("timed out after %ss waiting for %s" % (timeout, what))
+        sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+# -- propagation delays -------------------------------------------------------------------
+
+_AN_ID = re.compile(r"\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{8,}\b")
+
+
+def _named_in(text, names):
+    return any(name in text for name in names if name)
+
+
+def _param_values(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            for leaf in _param_values(item):
+                yield leaf
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            for leaf in _param_values(item):
+                yield leaf
+    elif isinstance(value, str):
+        yield value
+
+
+def is_propagation(error, created, params):
+    """True when ``error`` is AWS not yet knowing something this run created.
+
+    - ``*NotFound``/``NotFound*`` naming a created id (in the message, or, for messages that
+      name nothing, in the request);
+    - ``InvalidParameterValue`` about an instance profile this run created;
+    - ``IncorrectState`` naming a created id (a parent still pending).
+    """
+    if not created:
+        return False
+    code = error.response.get("Error", {}).get("Code", "")
+    message = error.response.get("Error", {}).get("Message", "") or ""
+    if "NotFound" in code or code.startswith("NoSuch"):
+        if _named_in(message, created):
+            return True
+        return not _AN_ID.search(message) and any(v in created for v in _param_values(params))
+    if code == "InvalidParameterValue" and "instance profile" in message.lower():
+        return _named_in(message, created) or any(v in created for v in _param_values(params))
+    if code == "IncorrectState":
+        return _named_in(message, created)
+    return False
+
+
+# -- lost replies of creates: find a twin by owner and key ----------------------------------
+
+# operation -> (response key, describe method, list key, id field, delete method, id param, filter arg)
+CREATES = {
+    "CreateVpc": ("Vpc", "describe_vpcs", "Vpcs", "VpcId", "delete_vpc", "VpcId", "Filters"),
+    "CreateInternetGateway": ("InternetGateway", "describe_internet_gateways", "InternetGateways",
+                              "InternetGatewayId", "delete_internet_gateway", "InternetGatewayId", "Filters"),
+    "CreateRouteTable": ("RouteTable", "describe_route_tables", "RouteTables", "RouteTableId",
+                         "delete_route_table", "RouteTableId", "Filters"),
+    "CreateSubnet": ("Subnet", "describe_subnets", "Subnets", "SubnetId", "delete_subnet", "SubnetId", "Filters"),
+    "AllocateAddress": (None, "describe_addresses", "Addresses", "AllocationId", "release_address",
+                        "AllocationId", "Filters"),
+    "CreateNatGateway": ("NatGateway", "describe_nat_gateways", "NatGateways", "NatGatewayId",
+                         "delete_nat_gateway", "NatGatewayId", "Filter"),
+    "CreateSecurityGroup": (None, "describe_security_groups", "SecurityGroups", "GroupId",
+                            "delete_security_group", "GroupId", "Filters"),
+    "CreateVpcEndpoint": ("VpcEndpoint", "describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId",
+                          None, None, "Filters"),
+    "CreateVpcPeeringConnection": ("VpcPeeringConnection", "describe_vpc_peering_connections",
+                                   "VpcPeeringConnections", "VpcPeeringConnectionId",
+                                   "delete_vpc_peering_connection", "VpcPeeringConnectionId", "Filters"),
+    "CreateTransitGateway": ("TransitGateway", "describe_transit_gateways", "TransitGateways",
+                             "TransitGatewayId", "delete_transit_gateway", "TransitGatewayId", "Filters"),
+    "CreateTransitGatewayRouteTable": ("TransitGatewayRouteTable", "describe_transit_gateway_route_tables",
+                                       "TransitGatewayRouteTables", "TransitGatewayRouteTableId",
+                                       "delete_transit_gateway_route_table", "TransitGatewayRouteTableId",
+                                       "Filters"),
+}
+GONE_STATES = ("deleted", "deleting", "failed", "rejected", "expired")
+
+
+def _owner_and_key(params):
+    for spec in params.get("TagSpecifications") or []:
+        tags = tag_dict(spec.get("Tags"))
+        if tags.get(OWNER_TAG) and tags.get(KEY_TAG):
+            return tags[OWNER_TAG], tags[KEY_TAG]
+    return None, None
+
+
+def _state(resource):
+    state = resource.get("State")
+    return state.get("Name") if isinstance(state, dict) else state
+
+
+class Guarded(object):
+    """A boto3 client whose every call goes through ``Run.call`` (a write may add ``done_if=``)."""
+
+    def __init__(self, client, run):
+        self._client = client
+        self._run = run
+        self.meta = client.meta
+
+    def __getattr__(self, name):
+        method = getattr(self._client, name)
+        if name in ("get_paginator", "get_waiter", "can_paginate", "close") or not callable(method):
+            return method
+
+        def call(done_if=None, **kwargs):
+            return self._run.call(method, done_if=done_if, **kwargs)
+        call.__name__ = name
+        return call
+
+
+class Run(object):
+    """What a handler gets: the clients (as attributes, guarded), the ids, the owner, and
+    ``data`` for anything the module hands its handlers."""
+
+    def __init__(self, clients=None, ids=None, owner=None, bound=PROPAGATION_BOUND, sleep=time.sleep,
+                 clock=time.monotonic, creates=None, **data):
+        self.ids = ids if ids is not None else Ids()
+        self.creates = dict(CREATES, **(creates or {}))
+        self.owner = owner
+        self.bound = bound
+        self.sleep, self.clock = sleep, clock
+        self.data = data
+        self.propagation_retries = 0
+        for name, client in (clients or {}).items():
+            setattr(self, name, Guarded(client, self))
+
+    def call(self, method, done_if=None, **kwargs):
+        """``method(**kwargs)`` with lost-reply and propagation handling (see module doc).
+
+        ``done_if`` (optional) confirms that an "already done" error of a retried write means
+        our earlier attempt did the work; when it returns False the error stands.
+        """
+        operation = method.__self__.meta.method_to_api_mapping[method.__name__]
+        deadline = self.clock() + self.bound
+        delay = 0.25
+        while True:
+            try:
+                answer = method(**kwargs)
+                break
+            except ClientError as e:
+                if is_propagation(e, self.ids.created, kwargs) and self.clock() + delay <= deadline:
+                    self.propagation_retries += 1
+                    self.sleep(delay)
+                    delay = min(delay * 2, 8.0)
+                    continue
+                code = e.response.get("Error", {}).get("Code", "")
+                if retried(e.response) and code in ALREADY_DONE.get(operation, ()):
+                    adopted = self._adopt(method, operation, kwargs)
+                    if adopted is not None:
+                        return adopted
+                    if operation not in self.creates and (done_if is None or done_if()):
+                        return {}
+                raise
+        if operation in self.creates and retried(answer):
+            self._remove_twins(method, operation, kwargs, answer)
+        return answer
+
+    def _owned(self, method, operation, kwargs, live=True):
+        owner, key = _owner_and_key(kwargs)
+        if not owner:
+            return []
+        _, describe, list_key, _, _, _, filter_arg = self.creates[operation]
+        filters = [{"Name": "tag:" + OWNER_TAG, "Values": [owner]}, {"Name": "tag:" + KEY_TAG, "Values": [key]}]
+        found = getattr(method.__self__, describe)(**{filter_arg: filters})[list_key]
+        # tags are checked here too: the emulator ignores tag filters on some calls
+        return [r for r in found if tag_dict(r.get("Tags")).get(KEY_TAG) == key
+                and tag_dict(r.get("Tags")).get(OWNER_TAG) == owner and (not live or _state(r) not in GONE_STATES)]
+
+    def _adopt(self, method, operation, kwargs):
+        """A retried create refused as a duplicate: the resource carrying its key is ours."""
+        if operation not in self.creates:
+            return None
+        found = self._owned(method, operation, kwargs)
+        if len(found) != 1:
+            return None
+        response_key, _, _, id_field, _, _, _ = self.creates[operation]
+        return {response_key: found[0]} if response_key else dict(found[0])
+
+    def _remove_twins(self, method, operation, kwargs, answer):
+        """A retried create that was not deduplicated: delete the other resources with its key."""
+        response_key, _, _, id_field, delete, id_param, _ = self.creates[operation]
+        new_id = (answer.get(response_key) if response_key else answer).get(id_field)
+        if delete is None:
+            return
+        for twin in self._owned(method, operation, kwargs):
+            if twin[id_field] != new_id:
+                self.call(getattr(method.__self__, delete), **{id_param: twin[id_field]})
+
+
+# -- the executor -------------------------------------------------------------------------
+
+class ExecutionFailed(Exception):
+    """An action failed: ``done`` lists the texts of the actions carried out before it."""
+
+    def __init__(self, action, error, done):
+        self.action, self.error, self.done = action, error, done
+        super(ExecutionFailed, self).__init__("%s failed: %s" % (action.text, error))
+
+
+def dry_run(module):
+    """True when the run only reports (``--check``): the one place the collection asks."""
+    return module.check_mode
+
+
+def execute(module, actions, handlers, run, wait_timeout=900):
+    """Carry out ``actions`` in order unless the module is in check mode.
+
+    ``handlers[op](run, action)`` performs one action; a wait action's handler returns a
+    condition (a callable that is true when the wait is over; it may raise to fail). Returns
+    True when anything was carried out. Raises ``ExecutionFailed``.
+    """
+    if dry_run(module) or not actions:
+        return False
+    done = []
+    pending = []  # consecutive waits, polled together
+
+    def settle():
+        if not pending:
+            return
+        conditions = [(a, handlers[a.op](run, a)) for a in pending]
+        remaining = list(conditions)
+
+        def all_ready():
+            for pair in list(remaining):
+                try:
+                    ready = pair[1]()
+                except (BotoCoreError, ClientError, RuntimeError, ValueError) as e:
+                    raise ExecutionFailed(pair[0], e, done)
+                if ready:
+                    remaining.remove(pair)
+                    done.append(pair[0].text)
+            return not remaining
+        try:
+            poll(all_ready, ", ".join(a.text for a, _ in remaining), timeout=wait_timeout,
+                 clock=run.clock, sleep=run.sleep)
+        except WaitTimeout as e:
+            raise ExecutionFailed(remaining[0][0], e, done)
+        del pending[:]
+
+    for action in actions:
+        if action.is_wait:
+            pending.append(action)
+            continue
+        settle()
+        try:
+            handlers[action.op](run, action)
+        except (BotoCoreError, ClientError, RuntimeError, ValueError) as e:
+            raise ExecutionFailed(action, e, done)
+        done.append(action.text)
+    settle()
+    return True
+
+
+def read_back(read, ids_of, run):
+    """``read()`` after the run's writes, again until it lists every id the run created that
+    ``ids_of(snapshot)`` can hold: a filtered Describe may leave out a resource made a moment
+    ago. After ``run.bound`` seconds the last snapshot is returned as it is."""
+    snapshots = []
+
+    def complete():
+        snapshots[:] = [read()]
+        return run.ids.new() <= set(ids_of(snapshots[0]))
+    try:
+        poll(complete, "the new resources to be listed", timeout=run.bound, clock=run.clock, sleep=run.sleep)
+    except WaitTimeout:
+        pass
+    return snapshots[0]
+
+
+def diff_report(actions, before, after):
+    """The ``diff`` of a result: the models, or each action's before/after when none given."""
+    if before is None and after is None:
+        before = dict((a.key, a.before) for a in actions if a.before is not None)
+        after = dict((a.key, a.after) for a in actions if a.after is not None)
+    return dict(before=before, after=after)
+
+
+def outcome(name, converge, *args):
+    """``(True, result)`` from ``converge(*args)``, or ``(False, fail_json arguments)`` when it
+    raised one of our errors; a module ends with
+    ``(module.exit_json if ok else module.fail_json)(**result)``."""
+    try:
+        return True, converge(*args)
+    except (InputError, ExecutionFailed, BotoCoreError, ClientError, WaitTimeout, RuntimeError, ValueError) as e:
+        return False, failure(e, name)
+
+
+def failure(error, name):
+    """``fail_json`` arguments for an error a module's converge raised; None when it is not ours.
+
+    The one place where an error becomes what the user reads.
+    """
+    if isinstance(error, InputError):
+        return dict(msg="Invalid input: %s" % error, field=error.field, reason=error.reason)
+    if isinstance(error, ExecutionFailed):
+        result = dict(msg="%s stopped at '%s': %s" % (name, error.action.text, _describe(error.error)),
+                      failed_action=error.action.text, actions_done=error.done)
+        if isinstance(error.error, ClientError):
+            result["error"] = error.error.response.get("Error", {})
+        return result
+    if isinstance(error, (BotoCoreError, ClientError)):
+        return dict(msg="AWS refused a %s call: %s" % (name, error),
+                    error=error.response.get("Error", {}) if isinstance(error, ClientError) else {})
+    if isinstance(error, (WaitTimeout, RuntimeError, ValueError)):
+        return dict(msg="%s: %s" % (name, error))
+    return None
+
+
+def _describe(error):
+    if isinstance(error, ClientError):
+        return "AWS answered %s" % error
+    return str(error)

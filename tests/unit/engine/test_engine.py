@@ -1,0 +1,271 @@
+"""The converge engine on its own: check mode, propagation delays, lost replies, waits, failures.
+
+The "client" here is a scripted stand-in for one AWS API: these are tests of the engine's
+pure logic (which answers it retries, adopts or reports), not of any module.
+"""
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.engine import (
+    Action, ExecutionFailed, Ids, Run, WaitTimeout, execute, failure, is_propagation, outcome, poll,
+)
+
+
+def error(code, message="", retries=0):
+    return ClientError({"Error": {"Code": code, "Message": message},
+                        "ResponseMetadata": {"RetryAttempts": retries}}, "Op")
+
+
+class Meta(object):
+    method_to_api_mapping = {
+        "create_vpc": "CreateVpc", "create_route": "CreateRoute", "describe_vpcs": "DescribeVpcs",
+        "create_subnet": "CreateSubnet", "describe_subnets": "DescribeSubnets", "delete_vpc": "DeleteVpc",
+        "run_instances": "RunInstances",
+    }
+
+
+class Scripted(object):
+    """Answers each operation from a queue of results or errors; records every call."""
+    meta = Meta()
+
+    def __init__(self, **script):
+        self.script = dict((k, list(v)) for k, v in script.items())
+        self.calls = []
+
+    def _answer(self, name, kwargs):
+        self.calls.append((name, kwargs))
+        queue = self.script.get(name) or [{}]
+        item = queue.pop(0) if len(queue) > 1 else queue[0]
+        if isinstance(item, Exception):
+            raise item
+        return item(kwargs) if callable(item) else item
+
+    def create_vpc(self, **kw):
+        return self._answer("create_vpc", kw)
+
+    def create_route(self, **kw):
+        return self._answer("create_route", kw)
+
+    def describe_vpcs(self, **kw):
+        return self._answer("describe_vpcs", kw)
+
+    def create_subnet(self, **kw):
+        return self._answer("create_subnet", kw)
+
+    def describe_subnets(self, **kw):
+        return self._answer("describe_subnets", kw)
+
+    def delete_vpc(self, **kw):
+        return self._answer("delete_vpc", kw)
+
+    def run_instances(self, **kw):
+        return self._answer("run_instances", kw)
+
+
+class Clock(object):
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class Module(object):
+    def __init__(self, check_mode=False):
+        self.check_mode = check_mode
+
+
+def new_run(client, created=(), bound=30.0):
+    clock = Clock()
+    ids = Ids({"vpc": "vpc-11111111"})
+    for value in created:
+        ids.made(value)
+    return Run({"ec2": client}, ids=ids, owner="dev", bound=bound, sleep=clock.sleep, clock=clock), clock
+
+
+TAGS = [{"ResourceType": "vpc", "Tags": [{"Key": "refarch:owner", "Value": "dev"},
+                                         {"Key": "refarch:key", "Value": "vpc"}]}]
+
+
+def test_not_found_naming_a_new_id_is_retried_until_it_propagates():
+    client = Scripted(create_route=[error("InvalidRouteTableID.NotFound", "The routeTable ID 'rtb-0123abcd' does not exist"),
+                                    error("InvalidRouteTableID.NotFound", "The routeTable ID 'rtb-0123abcd' does not exist"),
+                                    {"Return": True}])
+    run, clock = new_run(client, created=["rtb-0123abcd"])
+    assert run.ec2.create_route(RouteTableId="rtb-0123abcd") == {"Return": True}
+    assert len(client.calls) == 3 and clock.slept == [0.25, 0.5]
+    assert run.propagation_retries == 2
+
+
+def test_not_found_of_an_id_this_run_did_not_create_fails_at_once():
+    client = Scripted(create_route=[error("InvalidRouteTableID.NotFound", "The routeTable ID 'rtb-99999999' does not exist")])
+    run, clock = new_run(client, created=["rtb-0123abcd"])
+    with pytest.raises(ClientError):
+        run.ec2.create_route(RouteTableId="rtb-99999999")
+    assert len(client.calls) == 1 and clock.slept == []
+
+
+def test_propagation_gives_up_at_the_bound_with_the_original_error():
+    client = Scripted(describe_vpcs=[error("InvalidVpcID.NotFound", "The vpc ID 'vpc-0a0a0a0a' does not exist")])
+    run, clock = new_run(client, created=["vpc-0a0a0a0a"], bound=5.0)
+    with pytest.raises(ClientError) as raised:
+        run.ec2.describe_vpcs(VpcIds=["vpc-0a0a0a0a"])
+    assert raised.value.response["Error"]["Code"] == "InvalidVpcID.NotFound"
+    assert clock.now <= 5.0 and len(client.calls) >= 4
+
+
+def test_ids_set_during_the_run_are_created_ones():
+    ids = Ids({"vpc": "vpc-1"})
+    ids["subnet/a"] = "subnet-2"
+    assert ids.created == {"subnet-2"} and ids["vpc"] == "vpc-1" and "subnet/a" in ids
+
+
+@pytest.mark.parametrize("code,message,params,expected", [
+    ("InvalidVpcID.NotFound", "The vpc ID 'vpc-0a0a0a0a' does not exist", {}, True),
+    ("InvalidVpcID.NotFound", "The vpc ID 'vpc-0b0b0b0b' does not exist", {}, False),
+    ("NatGatewayNotFound", "not found", {"NatGatewayId": "vpc-0a0a0a0a"}, True),
+    ("InvalidParameterValue", "Value (refarch-vpn) for parameter iamInstanceProfile.name is invalid. "
+                              "Invalid IAM Instance Profile name", {}, True),
+    ("InvalidParameterValue", "Value (other) for parameter iamInstanceProfile.name is invalid. "
+                              "Invalid IAM Instance Profile name", {}, False),
+    ("IncorrectState", "tgw-0c0c0c0c0c is in invalid state", {}, True),
+    ("IncorrectState", "tgw-0d0d0d0d0d is in invalid state", {}, False),
+    ("UnauthorizedOperation", "vpc-0a0a0a0a", {}, False),
+])
+def test_what_counts_as_a_propagation_delay(code, message, params, expected):
+    created = {"vpc-0a0a0a0a", "refarch-vpn", "tgw-0c0c0c0c0c"}
+    assert is_propagation(error(code, message), created, params) is expected
+
+
+def test_instance_profile_refused_while_new_is_retried():
+    refused = error("InvalidParameterValue", "Value (refarch-vpn) for parameter iamInstanceProfile.name is invalid. "
+                                             "Invalid IAM Instance Profile name")
+    client = Scripted(run_instances=[refused, refused, {"Instances": [{"InstanceId": "i-1"}]}])
+    run, _ = new_run(client, created=["refarch-vpn"])
+    assert run.ec2.run_instances(IamInstanceProfile={"Name": "refarch-vpn"})["Instances"][0]["InstanceId"] == "i-1"
+
+
+def test_already_done_error_of_a_retried_write_is_success():
+    client = Scripted(create_route=[error("RouteAlreadyExists", "exists", retries=1)])
+    run, _ = new_run(client)
+    assert run.ec2.create_route(RouteTableId="rtb-1") == {}
+
+
+def test_already_done_error_without_retry_stands():
+    client = Scripted(create_route=[error("RouteAlreadyExists", "exists", retries=0)])
+    run, _ = new_run(client)
+    with pytest.raises(ClientError):
+        run.ec2.create_route(RouteTableId="rtb-1")
+
+
+def test_already_done_is_checked_by_done_if():
+    client = Scripted(create_route=[error("RouteAlreadyExists", "exists", retries=1)])
+    run, _ = new_run(client)
+    with pytest.raises(ClientError):
+        run.ec2.create_route(done_if=lambda: False, RouteTableId="rtb-1")
+
+
+def test_retried_create_refused_as_duplicate_adopts_the_resource_with_its_key():
+    ours = {"SubnetId": "subnet-7", "State": "available",
+            "Tags": [{"Key": "refarch:owner", "Value": "dev"}, {"Key": "refarch:key", "Value": "vpc"}]}
+    client = Scripted(create_subnet=[error("InvalidSubnet.Conflict", "conflicts", retries=2)],
+                      describe_subnets=[{"Subnets": [ours]}])
+    run, _ = new_run(client)
+    assert run.ec2.create_subnet(CidrBlock="10.0.0.0/24", TagSpecifications=TAGS) == {"Subnet": ours}
+
+
+def test_retried_create_that_made_a_twin_deletes_the_twin():
+    tags = [{"Key": "refarch:owner", "Value": "dev"}, {"Key": "refarch:key", "Value": "vpc"}]
+    answer = {"Vpc": {"VpcId": "vpc-new"}, "ResponseMetadata": {"RetryAttempts": 1}}
+    client = Scripted(create_vpc=[answer], describe_vpcs=[{"Vpcs": [
+        {"VpcId": "vpc-new", "State": "available", "Tags": tags},
+        {"VpcId": "vpc-twin", "State": "available", "Tags": tags},
+        {"VpcId": "vpc-other", "State": "available", "Tags": tags[:1]}]}])
+    run, _ = new_run(client)
+    run.ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=TAGS)
+    assert [c for c in client.calls if c[0] == "delete_vpc"] == [("delete_vpc", {"VpcId": "vpc-twin"})]
+
+
+def handlers_recording(log, ready_after=None):
+    ready_after = ready_after or {}
+
+    def create(run, action):
+        log.append(action.text)
+        run.ids[action.key] = "id-" + action.key
+
+    def wait(run, action):
+        state = {"checks": 0}
+
+        def ready():
+            state["checks"] += 1
+            log.append("check " + action.key)
+            return state["checks"] > ready_after.get(action.key, 0)
+        return ready
+
+    def boom(run, action):
+        raise RuntimeError("no capacity")
+    return {"create": create, "wait_ready": wait, "boom": boom}
+
+
+def test_check_mode_executes_nothing():
+    log = []
+    acted = execute(Module(check_mode=True), [Action("create", "a", "create a")], handlers_recording(log), Run())
+    assert acted is False and log == []
+
+
+def test_consecutive_waits_are_polled_together_after_every_create():
+    log = []
+    clock = Clock()
+    actions = [Action("create", "a", "create a"), Action("create", "b", "create b"),
+               Action("wait_ready", "a", "wait a"), Action("wait_ready", "b", "wait b"),
+               Action("create", "c", "create c")]
+    execute(Module(), actions, handlers_recording(log, {"a": 2, "b": 1}), Run(sleep=clock.sleep, clock=clock))
+    assert log[:2] == ["create a", "create b"]
+    # both waits are checked in the same rounds: b is ready in round 2, a in round 3
+    assert log[2:] == ["check a", "check b", "check a", "check b", "check a", "create c"]
+    assert clock.slept == [0.2, 0.4]
+
+
+def test_a_wait_that_never_ends_fails_naming_it():
+    clock = Clock()
+    with pytest.raises(ExecutionFailed) as raised:
+        execute(Module(), [Action("wait_ready", "a", "wait a")], handlers_recording([], {"a": 10 ** 6}),
+                Run(sleep=clock.sleep, clock=clock), wait_timeout=10)
+    assert raised.value.action.text == "wait a" and isinstance(raised.value.error, WaitTimeout)
+
+
+def test_failure_reports_the_actions_done_and_the_one_that_failed():
+    actions = [Action("create", "a", "create a"), Action("boom", "b", "create b"), Action("create", "c", "create c")]
+    ok, result = outcome("vpc_tiers", execute, Module(), actions, handlers_recording([]), Run())
+    assert ok is False
+    assert result["actions_done"] == ["create a"] and result["failed_action"] == "create b"
+    assert result["msg"] == "vpc_tiers stopped at 'create b': no capacity"
+
+
+def test_input_errors_name_the_field():
+    ok, result = outcome("vpc_tiers", lambda: (_ for _ in ()).throw(InputError("tiers[0].name", "duplicate")))
+    assert ok is False
+    assert result == {"msg": "Invalid input: tiers[0].name: duplicate", "field": "tiers[0].name",
+                      "reason": "duplicate"}
+
+
+def test_unknown_errors_are_not_swallowed():
+    with pytest.raises(KeyError):
+        outcome("x", lambda: {}["missing"])
+    assert failure(KeyError("k"), "x") is None
+
+
+def test_poll_checks_at_once_and_backs_off():
+    clock = Clock()
+    answers = iter([False, False, True])
+    poll(lambda: next(answers), "thing", clock=clock, sleep=clock.sleep)
+    assert clock.slept == [0.2, 0.4]
+    with pytest.raises(WaitTimeout):
+        poll(lambda: False, "thing", timeout=1, clock=clock, sleep=clock.sleep)
