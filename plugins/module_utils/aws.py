@@ -23,6 +23,7 @@ except ImportError:  # handled by AnsibleAWSModule's own SDK check
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 # botocore retries throttling, 5xx and dropped connections itself; standard mode backs off
 # with jitter. Ten attempts keep a 20% fault rate from failing a call (0.2**10).
@@ -110,10 +111,10 @@ class Connection:
             return _session(profile).client(service, config=config, region_name=region or default_region,
                                             endpoint_url=endpoint, **params)
         except NoRegionError:
-            self.module.fail_json(msg="region: %s needs a region and none was found in the module's options, "
-                                      "the environment or the AWS config" % self.module._name)
+            raise InputError("region", "%s needs a region and none was found in the module's options, "
+                                       "the environment or the AWS config" % self.module._name)
         except (ValueError, BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg="Couldn't connect to AWS")
+            raise RuntimeError("Couldn't connect to AWS: %s" % e)
 
     def _assumed_credentials(self):
         if self._credentials is None:
@@ -124,7 +125,7 @@ class Connection:
             try:
                 creds = sts.assume_role(**kwargs)["Credentials"]
             except (BotoCoreError, ClientError) as e:
-                self.module.fail_json_aws(e, msg="assume_role_arn: cannot assume %s" % self.role_arn)
+                raise InputError("assume_role_arn", "cannot assume %s: %s" % (self.role_arn, e))
             self._credentials = dict(
                 aws_access_key_id=creds["AccessKeyId"],
                 aws_secret_access_key=creds["SecretAccessKey"],

@@ -284,17 +284,26 @@ def _flow_log_actions(snap, options, vpc_tags):
 
 
 def _purge_actions(plan, snap):
-    """Owned resources no longer in the plan (only with purge: true)."""
+    """Owned resources no longer in the plan (only with purge: true), in dependency order:
+    NAT gateways (and their deletion waited for, since their EIPs and subnets are held until
+    then), subnets (which takes their route-table associations), route tables, EIPs."""
     actions = []
-    for key, nat in sorted(snap["nat_gateways"].items()):
-        if key not in plan["nat_gateways"]:
-            actions.append(_action("delete_nat", key, "delete nat gateway %s" % key))
+    nat_keys = sorted(k for k in snap["nat_gateways"] if k not in plan["nat_gateways"])
+    for key in nat_keys:
+        actions.append(_action("delete_nat", key, "delete nat gateway %s" % key))
+    if nat_keys:
+        actions.append(_action("wait_nat_deleted", "nat", "wait for nat gateways to be deleted", keys=nat_keys))
+    gone = dict((s["SubnetId"], k) for k, s in snap["subnets"].items() if k not in plan["subnets"])
+    for key, table in sorted(snap["route_tables"].items()):
+        # the emulator keeps a deleted subnet's association, which then blocks the table's deletion
+        actions += [_action("disassociate", key, "disassociate %s from %s" % (gone[a["SubnetId"]], key),
+                            association_id=a["RouteTableAssociationId"])
+                    for a in table.get("Associations", []) if a.get("SubnetId") in gone]
+    for key in sorted(gone.values()):
+        actions.append(_action("delete_subnet", key, "delete subnet %s" % key))
     for key in sorted(snap["route_tables"]):
         if key not in plan["route_tables"]:
             actions.append(_action("delete_route_table", key, "delete route table %s" % key))
-    for key in sorted(snap["subnets"]):
-        if key not in plan["subnets"]:
-            actions.append(_action("delete_subnet", key, "delete subnet %s" % key))
     wanted_eips = set(n["eip"] for n in plan["nat_gateways"].values())
     for key in sorted(snap["eips"]):
         if key not in wanted_eips:

@@ -87,11 +87,13 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts import resolve_accounts
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code, new_module
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
+from ansible_collections.refarch.network.plugins.module_utils.engine import outcome
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def check_roles(module, resolved):
-    """Assume each role once; fail naming the account and role when that is refused."""
+    """Assume each role once; refuse naming the account and role when that is refused."""
     sts = Connection(module).client("sts")
     for name, acc in sorted(resolved.items()):
         try:
@@ -101,12 +103,36 @@ def check_roles(module, resolved):
                                      aws_secret_access_key=creds["SecretAccessKey"],
                                      aws_session_token=creds["SessionToken"]).get_caller_identity()
         except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg="accounts: cannot assume role %s in account %r (%s): %s. Check the role "
-                                 "name (aws_account_role) and that the caller may assume it"
-                                 % (acc["role_arn"], name, acc["id"], error_code(e) or type(e).__name__))
+            raise InputError("accounts", "cannot assume role %s in account %r (%s): %s. Check the role name "
+                             "(aws_account_role) and that the caller may assume it"
+                             % (acc["role_arn"], name, acc["id"], error_code(e) or type(e).__name__))
         if identity["Account"] != acc["id"]:
-            module.fail_json(msg="accounts: role %s for account %r acts in account %s, not %s"
+            raise InputError("accounts", "role %s for account %r acts in account %s, not %s"
                              % (acc["role_arn"], name, identity["Account"], acc["id"]))
+
+
+def list_accounts(module):
+    try:
+        return paginate(Connection(module).client("organizations"), "list_accounts", "Accounts")
+    except (BotoCoreError, ClientError) as e:
+        raise RuntimeError("cannot list the organization's accounts (%s): run with the management account's "
+                           "credentials, create the organization and accounts first (playbooks/accounts.yml), "
+                           "or give aws_account_id" % (error_code(e) or type(e).__name__))
+
+
+def resolve(module):
+    p = module.params
+    requests = p["accounts"]
+    listed = None
+    if requests is None or any(not r.get("id") for r in requests):
+        listed = list_accounts(module)
+    if requests is None:
+        requests = [dict(name=a["Name"]) for a in listed]
+    requests = [dict(r, role_name=r.get("role_name") or p["role_name"]) for r in requests]
+    resolved = resolve_accounts(requests, listed)
+    if p["check_role"]:
+        check_roles(module, resolved)
+    return dict(changed=False, accounts=resolved)
 
 
 def main():
@@ -122,29 +148,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    requests = p["accounts"]
-    listed = None
-    if requests is None or any(not r.get("id") for r in requests):
-        try:
-            org = Connection(module).client("organizations")
-            listed = []
-            for page in org.get_paginator("list_accounts").paginate():
-                listed.extend(page["Accounts"])
-        except (BotoCoreError, ClientError) as e:
-            module.fail_json_aws(e, msg="cannot list the organization's accounts (%s): run with the management "
-                                 "account's credentials, create the organization and accounts first (playbooks/"
-                                 "accounts.yml), or give aws_account_id" % (error_code(e) or type(e).__name__))
-    if requests is None:
-        requests = [dict(name=a["Name"]) for a in listed]
-    requests = [dict(r, role_name=r.get("role_name") or p["role_name"]) for r in requests]
-    try:
-        resolved = resolve_accounts(requests, listed)
-    except InputError as e:
-        module.fail_json(msg=str(e), field=e.field)
-    if p["check_role"]:
-        check_roles(module, resolved)
-    module.exit_json(changed=False, accounts=resolved)
+    ok, result = outcome("account_info", resolve, module)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.refarch.network.plugins.module_utils import diagram
+from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 
 
@@ -85,7 +86,7 @@ def write(module, path, content, actions):
     except IOError:
         pass
     actions.append("write %s" % path)
-    if not module.check_mode:
+    if not dry_run(module):
         with open(path, "w") as f:
             f.write(content)
     return True
@@ -108,7 +109,7 @@ def main():
     dest = module.params["dest"]
     dot_bin = module.get_bin_path("dot", required=module.params["svg"] == "always") \
         if module.params["svg"] != "never" else None
-    if not module.check_mode and not os.path.isdir(dest):
+    if not dry_run(module) and not os.path.isdir(dest):
         os.makedirs(dest)
     actions, files = [], []
     outputs = [("network.mmd", diagram.mermaid(facts)),
@@ -127,7 +128,7 @@ def main():
         if dot_changed or not os.path.exists(svg):
             actions.append("render %s" % svg)
             changed = True
-            if not module.check_mode:
+            if not dry_run(module):
                 rc, out, err = module.run_command([dot_bin, "-Tsvg", "-o", svg, os.path.join(dest, "network.dot")])
                 if rc != 0:
                     module.fail_json(msg="dot could not render %s: %s" % (svg, err.strip()))

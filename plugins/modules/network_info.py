@@ -162,12 +162,15 @@ actions:
 """
 
 try:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import ClientError
 except ImportError:  # handled by AnsibleAWSModule
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    Connection, KEY_TAG, error_code, find_owned_vpc, new_module, owner_filter)
+    Connection, KEY_TAG, error_code, new_module, owner_filter)
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, outcome
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
     VPN_KEY, build_facts, summary)
 
@@ -237,14 +240,11 @@ def read_facts(module, conn):
         vpc = vpcs[0] if vpcs else None
     else:
         reader.calls += 1
-        try:
-            vpc = find_owned_vpc(ec2, owner)
-        except ValueError as e:
-            module.fail_json(msg="owner: %s" % e)
+        vpc = find_vpc(ec2, owner, field="owner")
     if vpc is None:
-        if module.params["missing_ok"] or module.check_mode:  # --check on a new environment
+        if module.params["missing_ok"] or dry_run(module):  # --check on a new environment
             return build_facts(owner, region, None), reader.calls
-        module.fail_json(msg="owner: no VPC tagged %s=%s and %s=vpc in %s (run vpc_tiers first or pass vpc_id)"
+        raise InputError("owner", "no VPC tagged %s=%s and %s=vpc in %s (run vpc_tiers first or pass vpc_id)"
                          % ("refarch:owner", owner, KEY_TAG, region))
     vpc_id = vpc["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
@@ -287,12 +287,13 @@ def main():
              vpc_id=dict(type="str"),
              missing_ok=dict(type="bool", default=False)),
         supports_check_mode=True)
-    conn = Connection(module)
-    try:
-        facts, calls = read_facts(module, conn)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="cannot read the network of %s" % module.params["owner"])
-    module.exit_json(changed=False, network_facts=facts, summary=summary(facts), api_calls=calls, actions=[])
+    ok, result = outcome("network_info", read_network, module)
+    (module.exit_json if ok else module.fail_json)(**result)
+
+
+def read_network(module):
+    facts, calls = read_facts(module, Connection(module))
+    return dict(changed=False, network_facts=facts, summary=summary(facts), api_calls=calls, actions=[])
 
 
 if __name__ == "__main__":

@@ -157,3 +157,20 @@ def test_changes_aws_cannot_make_in_place_are_refused(module, proxy):
     moved_subnet = module("vpc_tiers", args(endpoint_url=proxy.url, tiers=resized))
     assert moved_subnet.failed and "subnet/persistence" in moved_subnet["msg"]
     assert proxy.writes() == []
+
+
+@pytest.mark.parametrize("change", [
+    None,  # a new environment
+    dict(nat_mode="single", purge=True, azs=AZS[:2]),  # a built one: fewer zones, one NAT, purge
+])
+def test_check_reports_exactly_what_the_real_run_does(module, proxy, change):
+    if change is not None:
+        module("vpc_tiers", args(endpoint_url=proxy.url))
+    wanted = args(endpoint_url=proxy.url, **(change or {}))
+    proxy.clear()
+    check = module("vpc_tiers", wanted, check_mode=True, diff=True)
+    assert proxy.writes() == []
+    real = module("vpc_tiers", wanted, diff=True)
+    assert not real.failed, (real.get("msg"), real.get("actions_done"))
+    assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
+    assert check["diff"] == real["diff"]
