@@ -4,15 +4,26 @@
 It records every request's AWS action (Query protocol ``Action=``, JSON ``X-Amz-Target``,
 or REST method and path) so tests can count reads and writes, and, with ``fault_rate``,
 answers a fraction of requests with throttling, HTTP 500/503 or a dropped connection.
+With ``realism=Realism(...)`` (tools/aws_realism.py) it also reproduces AWS behaviour the
+emulator lacks: EC2 eventual consistency, IAM instance-profile propagation, pending states
+and latency. Faults are drawn first; a request refused by realism never reaches the emulator.
 Only 127.0.0.1 is ever listened on or forwarded to.
+
+As a command: ``python tools/aws_proxy.py --upstream-port N [--realistic] ...`` (``--help``).
 """
 
+import argparse
 import http.client
 import random
 import re
+import signal
+import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# tools/ is not a package: its users (and `python tools/aws_proxy.py`) have it on sys.path
+from aws_realism import Realism, Realist, ec2_error, parse_call
 
 READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup", "Check")
 # drop: the request never reaches the emulator; lost_reply: it is carried out, the answer is lost
@@ -20,6 +31,8 @@ FAULTS = ("throttle", "500", "503", "drop", "lost_reply")
 REST_JSON = ("eks",)  # REST services whose errors are JSON although the request may have no body
 FAULT_STATUS = {"throttle": 400, "500": 500, "503": 503}
 FAULT_CODE = {"throttle": "Throttling", "500": "InternalError", "503": "ServiceUnavailable"}
+REFUSED = "refused"  # recorded in place of a fault when realism answered instead of the emulator
+MOTO_API = ("GET /moto-api", "POST /moto-api")
 
 
 def fault_body(fault, headers, body):
@@ -61,13 +74,18 @@ def is_write(action):
 
 
 class AwsProxy(object):
-    def __init__(self, upstream_port, fault_rate=0.0, faults=FAULTS, seed=None):
+    """``realism``: a ``Realism`` (tools/aws_realism.py) to reproduce AWS behaviour, None (default) for none.
+    ``realism_hits`` counts what realism did: refusals by kind, items hidden or shown pending, delays."""
+
+    def __init__(self, upstream_port, fault_rate=0.0, faults=FAULTS, seed=None, realism=None):
         self.upstream_port = upstream_port
         self.fault_rate = fault_rate
         self.faults = tuple(faults)
         self.random = random.Random(seed)
         self.lock = threading.Lock()
-        self.requests = []   # (action, is_write, fault or None)
+        self.requests = []   # (action, is_write, fault or REFUSED or None)
+        self.realist = Realist(realism, self.lock) if realism else None
+        self.realism_hits = self.realist.hits if self.realist else {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -82,24 +100,45 @@ class AwsProxy(object):
             def log_message(self, *args):
                 pass
 
+            def _hang_up(self):
+                self.close_connection = True
+                self.connection.shutdown(2)
+
+            def _reply(self, status, payload, headers):
+                self.send_response(status)
+                for k, v in headers:
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 action = action_of(self.command, self.path, self.headers, body)
                 fault = proxy._draw_fault(action)
+                realist = None if action.startswith(MOTO_API) else proxy.realist
+                call = refusal = None
+                if realist:
+                    realist.delay()
+                    call = parse_call(self.headers, self.path, body, action)
+                    if fault in (None, "lost_reply"):
+                        refusal = realist.refuse(call)
+                elif proxy.realist and action == "POST /moto-api/reset":
+                    proxy.realist.forget()
                 with proxy.lock:
-                    proxy.requests.append((action, is_write(action), fault))
-                if fault == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
+                    proxy.requests.append((action, is_write(action), REFUSED if refusal else fault))
+                if fault == "drop" or (refusal and fault == "lost_reply"):
+                    self._hang_up()
                     return
                 if fault in FAULT_STATUS:
                     payload, content_type = fault_body(fault, self.headers, body)
-                    self.send_response(FAULT_STATUS[fault])
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self._reply(FAULT_STATUS[fault], payload, [("Content-Type", content_type)])
+                    return
+                if refusal:
+                    payload = ec2_error(refusal.code, refusal.message)
+                    self._reply(refusal.status, payload, [("Content-Type", "text/xml")])
                     return
                 conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
                 headers = dict((k, v) for k, v in self.headers.items() if k.lower() != "host")
@@ -107,24 +146,19 @@ class AwsProxy(object):
                 conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = resp.read()
-                if fault == "lost_reply":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
                 conn.close()
+                if realist:
+                    data = realist.observe(call, resp.status, data)
+                if fault == "lost_reply":
+                    self._hang_up()
+                    return
+                self._reply(resp.status, data, resp.getheaders())
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
         return Handler
 
     def _draw_fault(self, action):
-        if not self.fault_rate or action.startswith("GET /moto-api") or action.startswith("POST /moto-api"):
+        if not self.fault_rate or action.startswith(MOTO_API):
             return None
         with self.lock:
             if self.random.random() < self.fault_rate:
@@ -132,7 +166,8 @@ class AwsProxy(object):
         return None
 
     def start(self):
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll interval: stop() waits for the serving loop's next poll
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
         return self
 
@@ -157,3 +192,49 @@ class AwsProxy(object):
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="Proxy AWS clients to the emulator on 127.0.0.1, recording "
+                                     "requests and optionally injecting faults and AWS behaviour.")
+    parser.add_argument("--upstream-port", type=int, required=True, help="the emulator's port on 127.0.0.1")
+    parser.add_argument("--realistic", action="store_true",
+                        help="reproduce AWS eventual consistency, profile propagation and pending states")
+    defaults = Realism()
+    parser.add_argument("--notfound-window", type=float, default=defaults.notfound_window, metavar="S")
+    parser.add_argument("--pending-window", type=float, default=defaults.pending_window, metavar="S")
+    parser.add_argument("--profile-window", type=float, default=defaults.profile_window, metavar="S")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="S", help="delay every call (also alone)")
+    parser.add_argument("--fault-rate", type=float, default=0.0, metavar="R", help="fraction of calls to break")
+    parser.add_argument("--seed", type=int, default=None, metavar="N")
+    return parser.parse_args(argv)
+
+
+def realism_from_args(args):
+    if args.realistic:
+        return Realism(notfound_window=args.notfound_window, pending_window=args.pending_window,
+                       profile_window=args.profile_window, latency=args.latency)
+    if args.latency > 0:
+        return Realism(eventual_consistency=False, profile_propagation=False, pending_states=False,
+                       latency=args.latency)
+    return None
+
+
+def main(argv):
+    args = parse_args(argv)
+    proxy = AwsProxy(args.upstream_port, fault_rate=args.fault_rate, seed=args.seed, realism=realism_from_args(args))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(proxy.url, flush=True)
+    try:
+        proxy.server.serve_forever()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        proxy.server.server_close()
+        if proxy.realist:
+            sys.stderr.write("realism: %s\n" % ", ".join("%s=%d" % kv for kv in sorted(proxy.realism_hits.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
