@@ -286,23 +286,42 @@ class Run(object):
         return [r for r in found if tag_dict(r.get("Tags")).get(KEY_TAG) == key
                 and tag_dict(r.get("Tags")).get(OWNER_TAG) == owner and (not live or _state(r) not in GONE_STATES)]
 
+    def _listed(self, method, operation, kwargs, done):
+        """The live resources carrying the create's owner and key, read again until ``done(found)``
+        or the bound: a filtered Describe leaves out what was made a moment ago."""
+        found = []
+
+        def complete():
+            found[:] = self._owned(method, operation, kwargs)
+            return done(found)
+        try:
+            poll(complete, "resources tagged like the %s call" % operation, timeout=self.bound,
+                 clock=self.clock, sleep=self.sleep)
+        except WaitTimeout:
+            pass
+        return found
+
     def _adopt(self, method, operation, kwargs):
         """A retried create refused as a duplicate: the resource carrying its key is ours."""
-        if operation not in self.creates:
+        if operation not in self.creates or not _owner_and_key(kwargs)[0]:
             return None
-        found = self._owned(method, operation, kwargs)
+        found = self._listed(method, operation, kwargs, lambda found: len(found) == 1)
         if len(found) != 1:
             return None
-        response_key, _, _, id_field, _, _, _ = self.creates[operation]
+        response_key = self.creates[operation][0]
+        self.ids.made(found[0][self.creates[operation][3]])
         return {response_key: found[0]} if response_key else dict(found[0])
 
     def _remove_twins(self, method, operation, kwargs, answer):
-        """A retried create that was not deduplicated: delete the other resources with its key."""
+        """A retried create that was not deduplicated: delete the other resources with its key
+        (listed once ours is, so that an earlier twin is listed too)."""
         response_key, _, _, id_field, delete, id_param, _ = self.creates[operation]
         new_id = (answer.get(response_key) if response_key else answer).get(id_field)
-        if delete is None:
+        if delete is None or not _owner_and_key(kwargs)[0]:
             return
-        for twin in self._owned(method, operation, kwargs):
+        self.ids.made(new_id)
+        listed = self._listed(method, operation, kwargs, lambda found: any(r[id_field] == new_id for r in found))
+        for twin in listed:
             if twin[id_field] != new_id:
                 self.call(getattr(method.__self__, delete), **{id_param: twin[id_field]})
 

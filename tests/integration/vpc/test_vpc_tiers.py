@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from aws_proxy import AwsProxy
+from aws_realism import Realism
 
 TIERS = [
     {"name": "public", "route": "internet", "prefix": 20, "kubernetes_role": "elb"},
@@ -174,3 +175,21 @@ def test_check_reports_exactly_what_the_real_run_does(module, proxy, change):
     assert not real.failed, (real.get("msg"), real.get("actions_done"))
     assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
     assert check["diff"] == real["diff"]
+
+
+@pytest.mark.parametrize("fault_rate", [0.0, 0.2])
+def test_cold_build_through_realistic_aws(module, aws, fault_rate):
+    """New ids answer NotFound for 1.5 s and NAT gateways stay pending for 3 s, as on AWS; with
+    and without 20% faults (lost replies included), the build succeeds without duplicates."""
+    with AwsProxy(aws.port, fault_rate=fault_rate, seed=7, realism=Realism()) as realistic:
+        first = module("vpc_tiers", args(endpoint_url=realistic.url))
+        assert not first.failed, (first.get("msg"), first.get("actions_done"))
+        assert realistic.realism_hits.get("notfound", 0) + realistic.realism_hits.get("hidden", 0) > 0
+        assert realistic.realism_hits.get("pending", 0) > 0
+        assert len(first["subnets"]) == 9 and len(first["nat_gateways"]) == 3
+    with AwsProxy(aws.port) as plain:
+        second = module("vpc_tiers", args(endpoint_url=plain.url))
+        assert second["changed"] is False and plain.writes() == []
+    assert len(ec2().describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available"]}])["NatGateways"]) == 3
+    assert len(ec2().describe_addresses()["Addresses"]) == 3
+    assert len(ec2().describe_vpcs(Filters=[{"Name": "tag:refarch:owner", "Values": ["production"]}])["Vpcs"]) == 1
