@@ -258,18 +258,19 @@ class Run(object):
                 answer = method(**kwargs)
                 break
             except ClientError as e:
-                if is_propagation(e, self.ids.created, kwargs) and self.clock() + delay <= deadline:
-                    self.propagation_retries += 1
-                    self.sleep(delay)
-                    delay = min(delay * 2, 8.0)
-                    continue
                 code = e.response.get("Error", {}).get("Code", "")
+                # an "already done" answer to a call botocore retried is about our first attempt
                 if retried(e.response) and code in ALREADY_DONE.get(operation, ()):
                     adopted = self._adopt(method, operation, kwargs)
                     if adopted is not None:
                         return adopted
                     if operation not in self.creates and (done_if is None or done_if()):
                         return {}
+                if is_propagation(e, self.ids.created, kwargs) and self.clock() + delay <= deadline:
+                    self.propagation_retries += 1
+                    self.sleep(delay)
+                    delay = min(delay * 2, 8.0)
+                    continue
                 raise
         if operation in self.creates and retried(answer):
             self._remove_twins(method, operation, kwargs, answer)
@@ -434,6 +435,8 @@ def failure(error, name):
     if isinstance(error, ExecutionFailed):
         result = dict(msg="%s stopped at '%s': %s" % (name, error.action.text, _describe(error.error)),
                       failed_action=error.action.text, actions_done=error.done)
+        if isinstance(error.error, InputError):
+            result.update(field=error.error.field, reason=error.error.reason)
         if isinstance(error.error, ClientError):
             result["error"] = error.error.response.get("Error", {})
         return result

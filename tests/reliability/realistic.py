@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Section: the whole estate built cold through AWS as it behaves, not as the emulator does.
+
+The realistic proxy (tools/aws_realism.py) makes new ids answer NotFound and hides them from
+filtered Describes for ``notfound_window`` seconds, keeps NAT gateways, transit gateways,
+attachments, endpoints and instances pending for ``pending_window`` seconds, refuses a new
+instance profile, and optionally injects faults (lost replies included). Through it: accounts,
+the three environments, their EKS IRSA side and the single-VPC layout are built from nothing.
+Then, through a plain recording proxy, a re-run must write nothing and report changed=0; the
+state must hold no duplicate; destroy.yml must leave no owned resource.
+"""
+
+import os
+import subprocess
+import sys
+
+import state
+from harness import INVENTORIES, LOGS, ROOT, AwsProxy, log_tail, playbook_env, run_playbook
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from aws_realism import Realism  # noqa: E402  (tools/ is not a package)
+
+SINGLE = ["-i", os.path.join(ROOT, "inventories", "single_vpc", "production"),
+          "-i", os.path.join(ROOT, "inventories", "single_vpc", "staging")]
+ENVIRONMENTS = ("management", "development", "production")
+
+
+def _changed(log_name):
+    total = 0
+    with open(os.path.join(LOGS, log_name)) as f:
+        for line in f:
+            if " changed=" in line and "ok=" in line:
+                total += int(line.split(" changed=")[1].split()[0])
+    return total
+
+
+def _play(playbook, endpoint, log_name, inventories=None, extra_vars=None):
+    rc, seconds = run_playbook(playbook, endpoint, log_name, inventories=inventories, extra_vars=extra_vars)
+    if rc:
+        raise RuntimeError("%s failed (rc=%s), see build/reliability/%s:\n%s" % (playbook, rc, log_name, log_tail(log_name)))
+    return seconds
+
+
+def build(endpoint, tag):
+    """accounts, site, EKS IRSA (plugins rendered) for the three environments, then the single VPC."""
+    seconds = {}
+    seconds["accounts"] = _play("accounts.yml", endpoint, "%s-accounts.log" % tag)
+    seconds["site"] = _play("site.yml", endpoint, "%s-site.log" % tag)
+    # the clusters are not ours (eksctl makes them): their records go straight to the emulator
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "eks_demo_clusters.py")] + list(ENVIRONMENTS),
+                   env=playbook_env(endpoint), check=True, cwd=ROOT, capture_output=True)
+    seconds["eks_plugins"] = _play("eks_plugins.yml", endpoint, "%s-eks.log" % tag,
+                                   extra_vars={"eks_plugins_mode": "render"})
+    seconds["single_vpc"] = _play("site.yml", endpoint, "%s-single.log" % tag, inventories=SINGLE)
+    return seconds
+
+
+def run(emu, rate=0.0, seed=10, realism=None):
+    """Returns figures and ``problems`` (empty when every target holds)."""
+    realism = realism or Realism()
+    tag = "realistic-faults%d" % int(rate * 100) if rate else "realistic"
+    emu.reset()
+    with AwsProxy(emu.port, fault_rate=rate, seed=seed, realism=realism) as proxy:
+        seconds = build(proxy.url, tag)
+        hits = dict(proxy.realism_hits)
+        faults = sum(1 for _a, _w, f in proxy.requests if f and f != "refused")
+    problems = []
+    if not (hits.get("notfound") or hits.get("hidden")) or not hits.get("pending"):
+        problems.append("the proxy reproduced nothing (%s): the test proves nothing" % hits)
+    with AwsProxy(emu.port) as plain:
+        _play("site.yml", plain.url, "%s-rerun.log" % tag)
+        _play("site.yml", plain.url, "%s-rerun-single.log" % tag, inventories=SINGLE)
+        writes = plain.writes()
+    changed = _changed("%s-rerun.log" % tag) + _changed("%s-rerun-single.log" % tag)
+    if writes or changed:
+        problems.append("re-run after the realistic build: changed=%d, writes %s" % (changed, writes[:10]))
+    built = state.snapshot(emu.url)
+    duplicates = state.duplicates(built)
+    if duplicates:
+        problems.append("duplicates: %s" % duplicates)
+    _play("destroy.yml", emu.url, "%s-destroy.log" % tag, extra_vars={"refarch_state": "absent"})
+    _play("destroy.yml", emu.url, "%s-destroy-single.log" % tag, inventories=SINGLE,
+          extra_vars={"refarch_state": "absent"})
+    orphans = state.orphans(state.snapshot(emu.url))
+    if orphans:
+        problems.append("owned resources left after destroy: %s" % orphans[:20])
+    return dict(rate=rate, seconds=seconds, realism_hits=hits, faults=faults, rerun_writes=len(writes),
+                rerun_changed=changed, duplicates=len(duplicates), orphans=len(orphans), problems=problems)
+
+
+if __name__ == "__main__":
+    from harness import new_emulator
+    emulator = new_emulator()
+    try:
+        print(run(emulator, rate=float(sys.argv[1]) if len(sys.argv) > 1 else 0.0))
+    finally:
+        emulator.stop()
