@@ -3,11 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure planning for the organization and its per-environment accounts.
 
-No boto3 here. ``validate_accounts`` checks the intent, ``plan_accounts`` compares it with a
-snapshot of Organizations (read by the module) and returns ordered actions. An account is
-"ours" only when its ``refarch:owner`` tag is our owner: only ours are ever tagged or moved,
-and nothing is ever closed. An account with the wanted name and e-mail but no owner tag
-(created some other way) is used as it is.
+No boto3 here. ``validate_accounts`` checks the intent of organization_accounts (whose diff
+is ``accounts_diff``), ``resolve_accounts`` the account names of account_info.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -78,92 +75,6 @@ def desired_tags(owner, name, extra):
     tags[OWNER_TAG] = owner
     tags[KEY_TAG] = account_key(name)
     return tags
-
-
-def _match(desired, index, existing):
-    """The existing account for ``desired`` or None; InputError if name/e-mail conflict."""
-    field = "accounts[%d]" % index
-    by_email = [a for a in existing if a["email"].lower() == desired["email"].lower()]
-    for acc in by_email:
-        if acc["name"] != desired["name"]:
-            raise InputError(field + ".email", "%s is already used by account %s named %r; choose another e-mail"
-                             " or name the account %r" % (desired["email"], acc["id"], acc["name"], acc["name"]))
-    if by_email:
-        return by_email[0]
-    for acc in existing:
-        if acc["name"] == desired["name"]:
-            raise InputError(field + ".name", "an account named %r already exists (%s) with e-mail %s, not %s;"
-                             " fix the e-mail in the inventory" % (acc["name"], acc["id"], acc["email"], desired["email"]))
-    return None
-
-
-def plan_accounts(accounts, snapshot, owner, organizational_unit=None, extra_tags=None):
-    """Ordered actions that converge ``accounts`` (validated) against ``snapshot``.
-
-    snapshot = {organization: None | {id, feature_set}, root_id, ou: None | {id, name},
-                accounts: [{id, name, email, status, tags, parent_id}], pending: {name: request_id}}
-    ``tags`` and ``parent_id`` are only needed for accounts matching the intent.
-    Returns (actions, accounts_view): each action is a dict with ``op`` and ``text``;
-    accounts_view maps each name to {id, email, status, owned, parent} after the actions.
-    """
-    actions = []
-    org = snapshot.get("organization")
-    if org is None:
-        actions.append(dict(op="create_organization", text="create organization (feature set ALL)"))
-    ou = snapshot.get("ou")
-    target = None
-    if organizational_unit:
-        target = ou["id"] if ou else "(new %s)" % organizational_unit
-        if not ou:
-            actions.append(dict(op="create_ou", name=organizational_unit,
-                                text="create organizational unit %s" % organizational_unit))
-    view = {}
-    for i, want in enumerate(accounts):
-        name = want["name"]
-        tags = desired_tags(owner, name, extra_tags)
-        acc = _match(want, i, snapshot.get("accounts") or [])
-        where = " in %s" % organizational_unit if organizational_unit else ""
-        if acc is None:
-            op = "wait_account" if name in (snapshot.get("pending") or {}) else "create_account"
-            verb = "wait for account" if op == "wait_account" else "create account"
-            actions.append(dict(op=op, name=name, email=want["email"], role_name=want["role_name"], tags=tags,
-                                request_id=(snapshot.get("pending") or {}).get(name),
-                                text="%s %s <%s>%s" % (verb, name, want["email"], where)))
-            view[name] = dict(id=None, email=want["email"], status="ACTIVE", owned=True,
-                              parent=target or snapshot.get("root_id"))
-            continue
-        owned = (acc.get("tags") or {}).get(OWNER_TAG) == owner
-        view[name] = dict(id=acc["id"], email=acc["email"], status=acc.get("status"), owned=owned,
-                          parent=acc.get("parent_id"))
-        if not owned:
-            continue  # created some other way (or by another owner): used, never changed
-        missing = dict((k, v) for k, v in tags.items() if (acc.get("tags") or {}).get(k) != v)
-        if missing:
-            actions.append(dict(op="tag_account", id=acc["id"], name=name, tags=missing,
-                                text="tag account %s (%s) %s" % (name, acc["id"], ", ".join(sorted(missing)))))
-        if target and acc.get("parent_id") != target:
-            actions.append(dict(op="move_account", id=acc["id"], name=name, source=acc.get("parent_id"),
-                                text="move account %s (%s) from %s to %s" % (
-                                    name, acc["id"], acc.get("parent_id"), organizational_unit)))
-            view[name]["parent"] = target
-    return actions, view
-
-
-def diff_view(snapshot, accounts, view, organizational_unit):
-    """before/after dicts for --diff, restricted to what the module manages."""
-    before_accounts = {}
-    for want in accounts:
-        match = [a for a in snapshot.get("accounts") or [] if a["name"] == want["name"]]
-        if match:
-            before_accounts[want["name"]] = dict(email=match[0]["email"], parent=match[0].get("parent_id"))
-    org = snapshot.get("organization")
-    before = dict(organization=dict(feature_set=org["feature_set"]) if org else None,
-                  organizational_unit=(snapshot.get("ou") or {}).get("name"),
-                  accounts=before_accounts)
-    after = dict(organization=dict(feature_set=org["feature_set"] if org else "ALL"),
-                 organizational_unit=organizational_unit or before["organizational_unit"],
-                 accounts=dict((n, dict(email=v["email"], parent=v["parent"])) for n, v in view.items()))
-    return dict(before=before, after=after)
 
 
 def role_arn(account_id, role_name, partition="aws"):

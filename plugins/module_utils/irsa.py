@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure IRSA planning: trust and permission documents for EKS service accounts.
 
-No boto3 here. ``plan_irsa`` validates the intent (errors name the field) and returns the
-exact documents the eks_irsa module converges (it compares them with amazon.aws's
-``compare_policies``, which ignores order and string-vs-list forms).
+No boto3 here. ``plan_irsa`` validates the intent (errors name the field); the document
+builders give the exact trust and permission documents the eks_irsa module converges (its
+diff, ``irsa_diff``, compares them with amazon.aws's ``compare_policies``, which ignores order
+and string-vs-list forms).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -94,6 +95,20 @@ def validate_service_accounts(cluster, service_accounts):
         if names.index(name) != index:
             raise InputError("service_accounts[%d].role_name" % index, "%r is used twice" % name)
     return result
+
+
+def plan_irsa(params):
+    """The validated intent of one eks_irsa call: {cluster, owner, present, path,
+    service_accounts, thumbprints, tags, zone_name}. Raises InputError naming the field."""
+    present = params.get("state", "present") == "present"
+    path = role_path(params["owner"])
+    wanted = validate_service_accounts(params["cluster_name"], params["service_accounts"]) if present else []
+    for index, thumb in enumerate(params.get("thumbprints") or []):
+        if not THUMBPRINT_RE.match(thumb):
+            raise InputError("thumbprints[%d]" % index, "%r is not a 40-digit hex SHA-1 thumbprint" % thumb)
+    return dict(cluster=params["cluster_name"], owner=params["owner"], present=present, path=path,
+                service_accounts=wanted, thumbprints=list(params.get("thumbprints") or []),
+                tags=dict(params.get("tags") or {}), zone_name=params.get("zone_name"))
 
 
 def trust_policy(provider_arn, issuer, namespace, service_account):

@@ -169,3 +169,45 @@ def test_account_info_invalid_inputs_fail_clearly(aws, module):
     assert bad_id.failed and bad_id["field"] == "accounts[0].id" and "12 digits" in bad_id["msg"]
     bad_role = module("account_info", dict(accounts=[dict(name="x", id="123456789012", role_name="no spaces")]))
     assert bad_role.failed and bad_role["field"] == "accounts[0].role_name"
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_check_reports_exactly_what_the_real_run_does(aws, module, proxy, built):
+    if built:  # an organization with one account in the root; then the OU and a second account
+        module("organization_accounts", dict(owner="refarch", accounts=ACCOUNTS[:1], endpoint_url=proxy.url))
+    wanted = dict(ARGS, endpoint_url=proxy.url)
+    proxy.clear()
+    check = module("organization_accounts", wanted, check_mode=True, diff=True)
+    assert not check.failed, check
+    assert proxy.writes() == []
+    real = module("organization_accounts", wanted, diff=True)
+    assert not real.failed, (real.get("msg"), real.get("actions_done"))
+    assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
+    assert check["diff"]["before"] == real["diff"]["before"]
+    if built:
+        dev = real["accounts"]["development"]["id"]
+        assert real["actions"] == ["create organizational unit workloads",
+                                   "move account development (%s) from %s to workloads"
+                                   % (dev, real["organization"]["root_id"]),
+                                   "create account production <production@example.com> in workloads"]
+        # a new account is one reported change of three writes: create, (wait), move into the OU
+        assert proxy.writes() == ["CreateOrganizationalUnit", "MoveAccount", "CreateAccount", "MoveAccount"]
+
+
+@pytest.mark.parametrize("seed", [5, 9])  # lost: CreateOrganizationalUnit (its twin deleted, lost too), MoveAccount
+def test_ou_and_moves_converge_through_faults_and_lost_replies(aws, module, seed):
+    # CreateAccount is left out: the emulator makes a second account for a retried create, where
+    # AWS refuses the e-mail the first attempt took (the case tests/unit/engine covers).
+    module("organization_accounts", dict(owner="refarch", accounts=ACCOUNTS))
+    with AwsProxy(aws.port, fault_rate=0.3, seed=seed, faults=("500", "503", "drop", "lost_reply")) as faulty:
+        out = module("organization_accounts", dict(ARGS, endpoint_url=faulty.url))
+        assert not out.failed, out
+        assert [a for a, w, f in faulty.requests if w and f == "lost_reply"], "seed drew no lost reply on a write"
+    org = org_client()
+    ous = org.list_organizational_units_for_parent(ParentId=org.list_roots()["Roots"][0]["Id"])["OrganizationalUnits"]
+    assert [ou["Name"] for ou in ous] == ["workloads"] and out["organizational_unit"]["id"] == ous[0]["Id"]
+    in_ou = sorted(a["Name"] for a in org.list_accounts_for_parent(ParentId=ous[0]["Id"])["Accounts"])
+    assert in_ou == ["development", "production"]
+    with AwsProxy(aws.port) as clean:
+        again = module("organization_accounts", dict(ARGS, endpoint_url=clean.url))
+        assert again["changed"] is False and clean.writes() == []

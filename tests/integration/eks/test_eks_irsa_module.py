@@ -240,3 +240,22 @@ def test_converges_through_faults_and_lost_replies(world, module, aws, seed):
         final = module("eks_irsa", via(clean))
         assert not final["changed"] and clean.writes() == []
     assert list(role_state("production-eks-cert-manager")[1]) == ["refarch-cert-manager"]
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_check_reports_exactly_what_the_real_run_does(world, module, proxy, built):
+    wanted = via(proxy)
+    if built:  # a built environment, then a change: one role dropped, the other's subject moved
+        module("eks_irsa", via(proxy))
+        wanted = via(proxy, service_accounts=[dict(policy="external_dns", namespace="dns")])
+    proxy.clear()
+    check = module("eks_irsa", wanted, check_mode=True, diff=True)
+    assert not check.failed, check
+    assert proxy.writes() == []
+    real = module("eks_irsa", wanted, diff=True)
+    assert not real.failed, (real.get("msg"), real.get("actions_done"))
+    assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
+    assert check["diff"] == real["diff"] and check["roles"] == real["roles"]
+    assert len(proxy.writes()) == len(real["actions"])  # one write per action
+    if built:
+        assert "delete role production-eks-cert-manager" in real["actions"]

@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import irsa
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC123"
@@ -63,20 +64,20 @@ def test_defaults_follow_the_charts():
      "service_accounts[1].role_name"),
 ])
 def test_invalid_service_accounts_name_the_field(items, field):
-    with pytest.raises(irsa.InputError) as err:
+    with pytest.raises(InputError) as err:
         irsa.validate_service_accounts("prod", items)
     assert err.value.field == field
 
 
 @pytest.mark.parametrize("owner", ["", "a/b", "tab\there"])
 def test_owner_must_fit_an_iam_path(owner):
-    with pytest.raises(irsa.InputError) as err:
+    with pytest.raises(InputError) as err:
         irsa.role_path(owner)
     assert err.value.field == "owner"
 
 
 def test_issuer_must_be_https():
-    with pytest.raises(irsa.InputError):
+    with pytest.raises(InputError):
         irsa.issuer_host("http://x")
 
 
