@@ -153,6 +153,27 @@ def test_check_mode_writes_nothing_and_reports_the_same_actions(world, module):
     assert module("dns_zones", prod_args(), check_mode=True)["changed"] is False
 
 
+@pytest.mark.parametrize("environment", ["new", "built", "teardown"])
+def test_check_reports_exactly_the_actions_the_real_run_performs(world, module, environment):
+    wanted = prod_args()
+    if environment != "new":
+        assert not module("dns_zones", prod_args()).failed
+        make_vpc(world["ec2"], "development", "10.110.0.0/16")
+        wanted = prod_args(tags={"team": "network"}, private_zone=dict(name="production.internal", vpcs=[
+            dict(owner="development")]), records=[dict(zone="public", name="vpn", type="A", values=["203.0.113.11"]),
+                                                  dict(zone="public", name="api", type="A", values=["203.0.113.12"])])
+    if environment == "teardown":
+        assert not module("dns_zones", wanted).failed
+        wanted = prod_args(state="absent")
+    check = module("dns_zones", wanted, check_mode=True, diff=True)
+    real = module("dns_zones", wanted, diff=True)
+    assert not check.failed and not real.failed, (check, real)
+    assert check["changed"] is real["changed"] is True
+    assert check["actions"] == real["actions"] and check["diff"] == real["diff"]
+    again = module("dns_zones", wanted, check_mode=True)
+    assert again["changed"] is False and again["actions"] == []
+
+
 def test_foreign_zones_and_records_survive_converge_and_absent(world, module):
     r53 = world["r53"]
     # a foreign public zone of the same name, and foreign records in the parent zone
@@ -246,10 +267,11 @@ def test_cross_account_association_reports_missing_authorization_call(world, mod
     assert any(a.endswith("(cross-account)") for a in planned["actions"])
     result = module("dns_zones", args)
     assert result.failed
-    assert result["field"] == "private_zone.vpcs"
+    assert "private_zone.vpcs" in result["msg"]
     assert "CreateVPCAssociationAuthorization" in result["msg"] and "404" in result["msg"]
     # it is the last step: everything else converged first
-    assert result["actions"][-1].endswith("(cross-account)")
+    assert result["failed_action"] == planned["actions"][-1] and result["failed_action"].endswith("(cross-account)")
+    assert result["actions_done"] == planned["actions"][:-1]
     private = zones_named(world["r53"], "production.internal.")[0]["Id"]
     assert find(rrsets(world["r53"], private), "db.production.internal.", "CNAME")
     assert find(rrsets(world["parent_r53"], world["parent"]), "prod.example.com.", "NS")

@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read layer of dns_zones: our zones, their records, the parent zone's delegation, the VPCs.
+
+``read_dns`` returns the snapshot the pure diff (``dns_diff``) works on and the Route53
+clients the run needs (the zone account's, the parent zone's account's, each cross-account
+VPC's). The zone helpers are shared with the apply layer, which calls them through the run's
+guarded clients.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # the module's SDK check reports it
+    pass
+
+from ansible_collections.refarch.network.plugins.module_utils import dns
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
+
+def zone_id(zone):
+    return zone["Id"].split("/")[-1]
+
+
+def caller_prefix(owner, key):
+    """The start of the CallerReference of every zone we create: a zone an interrupted run
+    left untagged is recognised by it and adopted."""
+    return "refarch/%s/%s/" % (owner, key)
+
+
+def by_name(r53, name, private):
+    """Hosted zones called ``name`` of the given type, each with its tags (a dict)."""
+    zones, kwargs = [], dict(DNSName=name)
+    while True:
+        page = r53.list_hosted_zones_by_name(**kwargs)
+        found = [z for z in page["HostedZones"] if dns.fqdn(z["Name"]) == name]
+        zones.extend(z for z in found if z.get("Config", {}).get("PrivateZone", False) == private)
+        if not page.get("IsTruncated") or len(found) < len(page["HostedZones"]):
+            break
+        kwargs = dict(DNSName=page["NextDNSName"], HostedZoneId=page["NextHostedZoneId"])
+    for start in range(0, len(zones), 10):
+        batch = zones[start:start + 10]
+        tag_sets = r53.list_tags_for_resources(ResourceType="hostedzone", ResourceIds=[zone_id(z) for z in batch])
+        tags = dict((t["ResourceId"], tag_dict(t.get("Tags"))) for t in tag_sets["ResourceTagSets"])
+        for zone in batch:
+            zone["Tags"] = tags.get(zone_id(zone), {})
+    return zones
+
+
+def detail(r53, zone):
+    """The zone with its tags, associated VPCs and name servers."""
+    got = r53.get_hosted_zone(Id=zone_id(zone))
+    return dict(got["HostedZone"], Tags=zone.get("Tags", {}), VPCs=got.get("VPCs", []),
+                NameServers=got.get("DelegationSet", {}).get("NameServers", []))
+
+
+def owned_zone(r53, name, private, owner, key, field):
+    """Our zone (tagged, or created by an interrupted run of ours and untagged), with details."""
+    prefix = caller_prefix(owner, key)
+    ours = [z for z in by_name(r53, name, private)
+            if (z["Tags"].get(OWNER_TAG) == owner and z["Tags"].get(KEY_TAG) == key)
+            or (OWNER_TAG not in z["Tags"] and z.get("CallerReference", "").startswith(prefix))]
+    if len(ours) > 1:
+        raise InputError(field, "%d zones named %s are owned by %s (%s); delete the extra ones" % (
+            len(ours), name, owner, ", ".join(zone_id(z) for z in ours)))
+    return detail(r53, ours[0]) if ours else None
+
+
+def records(r53, zid):
+    """Every record set of a zone."""
+    paginator = r53.get_paginator("list_resource_record_sets")
+    return [rs for page in paginator.paginate(HostedZoneId=zid) for rs in page["ResourceRecordSets"]]
+
+
+def rrsets(r53, zid, names):
+    """Only the named record sets [(type, name)] of a possibly large zone, as index_rrsets() gives."""
+    found = {}
+    for rtype, name in names:
+        page = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName=name, StartRecordType=rtype, MaxItems="1")
+        for rs in page["ResourceRecordSets"]:
+            if rs["Type"] == rtype and dns.fqdn(rs["Name"]) == name and "SetIdentifier" not in rs:
+                found[(rtype, name)] = rs
+    return found
+
+
+def delegation_keys(owner, child, parent):
+    """The only record sets of the parent zone we read: our delegation and our registry."""
+    return [("NS", child), ("TXT", dns.registry_name(owner, parent))]
+
+
+def vpcs_of(r53, zid):
+    return [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
+
+
+def _read_parent(plan, r53, connect, dry, snap, clients):
+    spec = plan["parent"]
+    role = spec.get("assume_role_arn") or None
+    client = connect(role_arn=role).client("route53") if role else r53
+    if spec.get("id"):
+        try:
+            found = [client.get_hosted_zone(Id=spec["id"])["HostedZone"]]
+        except ClientError as e:
+            if error_code(e) != "NoSuchHostedZone":
+                raise
+            raise InputError("public_zone.parent_zone.id", "no hosted zone %s in the parent account" % spec["id"])
+    else:
+        found = by_name(client, spec["name"], False)
+    if len(found) > 1:
+        raise InputError("public_zone.parent_zone.id", "%d public zones are named %s (%s); choose one with "
+                         "parent_zone.id" % (len(found), spec["name"], ", ".join(zone_id(z) for z in found)))
+    if not found:
+        if plan["present"] and not dry:
+            raise InputError("public_zone.parent_zone.name", "no public zone %s in the parent account; create it "
+                             "first (the domain owner's dns_zones call)" % spec["name"])
+        if plan["present"]:  # check mode of a whole run: the domain owner's call has not created it
+            snap["warnings"].append("parent zone %s does not exist yet; a real run needs it" % spec["name"])
+        return
+    pid = zone_id(found[0])
+    name = "parent" if role else "route53"
+    clients[name] = client
+    snap["parent"] = dict(id=pid, client=name,
+                          existing=rrsets(client, pid, delegation_keys(plan["owner"], plan["public"], spec["name"])))
+
+
+def _wanted_vpcs(plan, conn, connect, vpc, region, clients):
+    """[(vpc_id, region, client name in the VPC's account when it is not the zone's, else None)]."""
+    accounts = {}
+
+    def account_of(role_arn):
+        role_arn = role_arn or plan["assume_role_arn"]
+        if role_arn:
+            return role_arn.split(":")[4]
+        if None not in accounts:
+            accounts[None] = conn.client("sts").get_caller_identity()["Account"]
+        return accounts[None]
+
+    result = [(vpc["VpcId"], region, None)]
+    for index, item in enumerate(plan["vpcs"]):
+        field = "private_zone.vpcs[%d]" % index
+        role = item.get("assume_role_arn") or None
+        peer = connect(role_arn=role, region=item.get("region") or conn.region)
+        vpc_id = item.get("vpc_id")
+        if not vpc_id:
+            found = find_vpc(peer.client("ec2"), item["owner"], field=field)
+            if not found:
+                raise InputError(field, "no VPC tagged %s=%s, %s=vpc in that account and region" % (
+                    OWNER_TAG, item["owner"], KEY_TAG))
+            vpc_id = found["VpcId"]
+        name = None
+        if role is not None and account_of(role) != account_of(None):
+            name = "peer%d" % index
+            clients[name] = peer.client("route53")
+        result.append((vpc_id, item.get("region") or peer.client("ec2").meta.region_name, name))
+    return result
+
+
+def read_dns(plan, conn, connect, dry):
+    """(snapshot, clients) for ``plan`` (``dns_diff.plan_dns``).
+
+    ``conn`` is the zone account's connection, ``connect(role_arn=..., region=...)`` makes one
+    for another account or region. ``dry`` (check mode) plans against a VPC or a parent zone
+    that does not exist yet instead of refusing.
+    """
+    r53, ec2 = conn.client("route53"), conn.client("ec2")
+    clients = {"route53": r53}
+    snap = dict(vpc=None, region=ec2.meta.region_name, zones={}, records={}, parent=None, vpcs=[], warnings=[])
+    snap["vpc"] = find_vpc(ec2, plan["owner"], plan["vpc_id"])
+    if plan["vpc_id"] and snap["vpc"] is None:
+        raise InputError("vpc_id", "VPC %s does not exist" % plan["vpc_id"])
+    for kind in ("public", "private"):
+        if not plan[kind]:
+            continue
+        zone = owned_zone(r53, plan[kind], kind == "private", plan["owner"], "zone/" + kind, "%s_zone.name" % kind)
+        snap["zones"][kind] = zone
+        snap["records"][kind] = records(r53, zone_id(zone)) if zone else []
+        if kind == "public" and plan["parent"]:
+            _read_parent(plan, r53, connect, dry, snap, clients)
+    if plan["private"] and plan["present"]:
+        vpc = snap["vpc"]
+        if vpc is None and not dry:
+            raise InputError("vpc_id", "no VPC tagged %s=%s, %s=vpc; build it first (vpc_tiers) or pass vpc_id" % (
+                OWNER_TAG, plan["owner"], KEY_TAG))
+        # --check on a new environment: vpc_tiers only planned the VPC, so plan against it
+        vpc = vpc or {"VpcId": "(vpc %s, planned)" % plan["owner"]}
+        snap["vpcs"] = _wanted_vpcs(plan, conn, connect, vpc, snap["region"], clients)
+    return snap, clients
+
+
+def known_ids(snap):
+    """Logical key -> zone id of the zones the snapshot holds."""
+    ids = dict(("zone/" + kind, zone_id(zone)) for kind, zone in snap["zones"].items() if zone)
+    if snap["parent"]:
+        ids["zone/parent"] = snap["parent"]["id"]
+    return ids
