@@ -126,7 +126,8 @@ _AN_ID = re.compile(r"\b[a-z]+(?:-[a-z]+)*-[0-9a-f]{8,}\b")
 
 
 def _named_in(text, names):
-    return any(name in text for name in names if name)
+    """A whole name of ``names`` appears in ``text`` (role "web" is not named by "web-api")."""
+    return any(name and re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(name), text) for name in names)
 
 
 def _param_values(value):

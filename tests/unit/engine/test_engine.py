@@ -269,3 +269,9 @@ def test_poll_checks_at_once_and_backs_off():
     assert clock.slept == [0.2, 0.4]
     with pytest.raises(WaitTimeout):
         poll(lambda: False, "thing", timeout=1, clock=clock, sleep=clock.sleep)
+
+
+def test_a_name_is_matched_whole_not_as_part_of_another():
+    created = {"web"}
+    assert is_propagation(error("NoSuchEntity", "The role with name web cannot be found."), created, {})
+    assert not is_propagation(error("NoSuchEntity", "The role with name web-api cannot be found."), created, {})
