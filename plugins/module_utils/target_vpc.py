@@ -7,34 +7,33 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import find_owned_vpc
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 # stands for what only exists once the VPC does (subnets, route tables, groups to create)
 PLANNED = "%s (planned)"
 
 
-def target_vpc_id(module, ec2, empty_result):
-    """``vpc_id`` if given, else the VPC vpc_tiers built for ``owner``.
+def target_vpc(module, ec2):
+    """The id of ``vpc_id`` if given, else of the VPC vpc_tiers built for ``owner``; or None.
 
-    Without one: state=absent has nothing to remove and exits unchanged with ``empty_result``;
-    check mode with state=present returns None, and the module plans against an empty VPC
-    (a --check run of site.yml on a new environment never builds the VPC, yet must report
-    every create a real run makes); a real run with state=present fails naming ``vpc_id``.
+    None means there is no VPC yet, and the caller works against an empty one: with
+    state=absent there is nothing to remove; in check mode with state=present the module plans
+    against the VPC vpc_tiers will create (a --check run of site.yml on a new environment never
+    builds the VPC, yet must report every create a real run makes). A real run with
+    state=present raises an ``InputError`` on ``vpc_id``, as do two VPCs owned by ``owner``.
     """
     params = module.params
-    if params.get("vpc_id"):
-        return params["vpc_id"]
-    try:
-        vpc = find_owned_vpc(ec2, params["owner"])
-    except ValueError as e:
-        module.fail_json(msg="vpc_id: %s; give vpc_id" % e, field="vpc_id")
+    vpc = find_vpc(ec2, params["owner"], params.get("vpc_id"), field="vpc_id")
     if vpc is not None:
         return vpc["VpcId"]
     if params["state"] == "absent":
-        module.exit_json(changed=False, actions=[], vpc_id=None, **empty_result)
-    if module.check_mode:
+        return None
+    if params.get("vpc_id"):
+        raise InputError("vpc_id", "there is no VPC %s in this account and region" % params["vpc_id"])
+    if dry_run(module):
         module.warn("no VPC is owned by %s yet; it will be created by vpc_tiers, so check mode plans against "
                     "an empty VPC" % params["owner"])
         return None
-    module.fail_json(msg="vpc_id: no VPC is owned by %s; build it first (vpc_tiers) or give vpc_id"
-                     % params["owner"], field="vpc_id")
+    raise InputError("vpc_id", "no VPC is owned by %s; build it first (vpc_tiers) or give vpc_id" % params["owner"])

@@ -150,22 +150,15 @@ unplanned:
   elements: str
 """
 
-import json
-import uuid
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # handled by AnsibleAWSModule
-    pass
-
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, Connection, error_code, is_owned, new_module, owned_route_tables_for_tiers, owned_subnets_by_tier, owned_tags,
-    owner_filter, tag_dict, tag_spec)
-from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import (
-    LIVE_STATES, endpoint_changes, plan_endpoints)
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
-from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED, target_vpc_id
-from ansible_collections.refarch.network.plugins.module_utils.waiters import WaitTimeout, poll
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.endpoint_apply import HANDLERS, known_ids
+from ansible_collections.refarch.network.plugins.module_utils.endpoint_diff import (
+    diff_endpoints, observed, resolve, resolve_planned, summary, texts, unknown_services)
+from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import plan_endpoints
+from ansible_collections.refarch.network.plugins.module_utils.endpoint_read import (
+    read_endpoints, read_references, read_services)
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc
 
 ENDPOINT_SPEC = dict(
     service=dict(type="str", required=True), name=dict(type="str"),
@@ -173,238 +166,57 @@ ENDPOINT_SPEC = dict(
     subnet_tier=dict(type="str"), security_groups=dict(type="list", elements="str"),
     private_dns=dict(type="bool"), policy=dict(type="raw"), route_table_tiers=dict(type="list", elements="str"),
 )
+ARGUMENT_SPEC = dict(
+    owner=dict(type="str", required=True),
+    vpc_id=dict(type="str"),
+    subnet_tier=dict(type="str"),
+    security_groups=dict(type="list", elements="str"),
+    endpoints=dict(type="list", elements="dict", default=[], options=ENDPOINT_SPEC),
+    purge_endpoints=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    tags=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
-def read_endpoints(ec2, vpc_id, owner):
-    """Owned, live endpoints of the VPC by logical name."""
-    owned = {}
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
-    for page in ec2.get_paginator("describe_vpc_endpoints").paginate(Filters=filters):
-        for endpoint in page["VpcEndpoints"]:
-            key = tag_dict(endpoint.get("Tags")).get(KEY_TAG, "")
-            if key.startswith("vpce/") and endpoint["State"].lower() in LIVE_STATES:
-                owned[key[5:]] = endpoint
-    return owned
+def converge(module):
+    params = module.params
+    owner, present = params["owner"], params["state"] == "present"
+    ec2 = Connection(module).client("ec2")
+    planned = plan_endpoints(params["endpoints"], params, ec2.meta.region_name) if present else []
 
+    vpc_id = target_vpc(module, ec2)
+    owned = read_endpoints(ec2, vpc_id, owner) if vpc_id else {}
+    if vpc_id:   # in check mode the groups of the security_groups task before this one are planned too
+        planned = resolve(planned, read_references(ec2, vpc_id, owner, planned), owner, dry_run(module))
+    else:        # check mode before vpc_tiers made the VPC
+        planned = resolve_planned(planned)
+    purge = params["purge_endpoints"] or not present
+    actions, leftover = diff_endpoints(planned, owned, dict(owner=owner, tags=params["tags"], purge=purge,
+                                                            wait=params["wait"]))
+    if any(a.op == "create_endpoint" for a in actions):
+        unknown_services(planned, actions, read_services(ec2))
 
-def group_ids(ec2, vpc_id, owner):
-    """{logical name: id} for owned groups (key sg/<name>) and the default group."""
-    ids = {}
-    for page in ec2.get_paginator("describe_security_groups").paginate(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]):
-        for group in page["SecurityGroups"]:
-            key = tag_dict(group.get("Tags")).get(KEY_TAG, "")
-            if group["GroupName"] == "default":
-                ids["default"] = group["GroupId"]
-            elif is_owned(group.get("Tags"), owner) and key.startswith("sg/"):
-                ids[key[3:]] = group["GroupId"]
-    return ids
+    run = Run({"ec2": ec2}, ids=Ids(known_ids(owned)), owner=owner, vpc_id=vpc_id)
+    execute(module, actions, HANDLERS, run, wait_timeout=params["wait_timeout"])
 
-
-def resolve(ec2, module, planned, vpc_id):
-    """Turn tiers and group names into IDs on each planned endpoint (sets)."""
-    owner = module.params["owner"]
-    subnets = owned_subnets_by_tier(ec2, owner, vpc_id) if any(e["type"] == "Interface" for e in planned) else {}
-    groups = group_ids(ec2, vpc_id, owner) if any(e.get("security_groups") for e in planned) else {}
-    for endpoint in planned:
-        if endpoint["type"] == "Interface":
-            tier = subnets.get(endpoint["subnet_tier"])
-            if not tier:
-                raise InputError(endpoint["field"] + ".subnet_tier", "tier %r has no subnets owned by %s (tiers: %s)"
-                                 % (endpoint["subnet_tier"], owner, ", ".join(sorted(subnets)) or "none"))
-            endpoint["subnets"] = set(s["SubnetId"] for s in tier)
-            endpoint["groups"] = set()
-            for name in endpoint["security_groups"]:
-                if name.startswith("sg-"):
-                    endpoint["groups"].add(name)
-                elif name in groups:
-                    endpoint["groups"].add(groups[name])
-                elif module.check_mode:   # made by security_groups in this same (check) run
-                    endpoint["groups"].add(PLANNED % ("sg/" + name))
-                else:
-                    raise InputError(endpoint["field"] + ".security_groups", "no group %r in the VPC (groups: %s)"
-                                     % (name, ", ".join(sorted(groups)) or "none"))
-        else:
-            tables = owned_route_tables_for_tiers(ec2, owner, vpc_id, endpoint["route_table_tiers"])
-            if not tables:
-                raise InputError(endpoint["field"] + ".route_table_tiers", "no owned route tables serve tiers %s"
-                                 % ", ".join(endpoint["route_table_tiers"]))
-            endpoint["route_tables"] = set(t["RouteTableId"] for t in tables)
-
-
-def resolve_planned(planned):
-    """Check mode before vpc_tiers made the VPC: subnets, groups and route tables by logical name."""
-    for endpoint in planned:
-        if endpoint["type"] == "Interface":
-            endpoint["subnets"] = set([PLANNED % ("subnet/%s/*" % endpoint["subnet_tier"])])
-            endpoint["groups"] = set(n if n.startswith("sg-") else PLANNED % ("sg/" + n)
-                                     for n in endpoint["security_groups"])
-        else:
-            endpoint["route_tables"] = set(PLANNED % ("rtb of tier " + t) for t in endpoint["route_table_tiers"])
-
-
-def check_services(ec2, creates):
-    """Fail, listing every one, when a service to create is unknown or lacks the endpoint type."""
-    offered = {}
-    for page in ec2.get_paginator("describe_vpc_endpoint_services").paginate():
-        for detail in page.get("ServiceDetails", []):
-            types = offered.setdefault(detail["ServiceName"], set())
-            types.update(t["ServiceType"] for t in detail.get("ServiceType", []))
-    bad = []
-    for endpoint in creates:
-        if endpoint["service"] not in offered:
-            bad.append("%s: service %s does not exist in this region" % (endpoint["field"], endpoint["service"]))
-        elif endpoint["type"] not in offered[endpoint["service"]]:
-            bad.append("%s: service %s offers %s endpoints, not %s" % (
-                endpoint["field"], endpoint["service"], "/".join(sorted(offered[endpoint["service"]])), endpoint["type"]))
-    return bad
-
-
-def diff(planned, owned, params):
-    creates, modifies = [], []
-    for endpoint in planned:
-        current = owned.get(endpoint["name"])
-        if current is None:
-            creates.append(endpoint)
-            continue
-        kwargs, texts = endpoint_changes(endpoint, current)
-        if kwargs:
-            modifies.append((endpoint, current, kwargs, texts))
-    names = set(e["name"] for e in planned)
-    leftover = sorted(n for n in owned if n not in names)
-    deletes = leftover if params["purge_endpoints"] else []
-    return creates, modifies, deletes, leftover
-
-
-def create(ec2, endpoint, vpc_id, params):
-    kwargs = dict(VpcId=vpc_id, ServiceName=endpoint["service"], VpcEndpointType=endpoint["type"],
-                  ClientToken=str(uuid.uuid4()),   # botocore's retries resend it: no duplicate endpoint
-                  TagSpecifications=tag_spec("vpc-endpoint", owned_tags(
-                      params["owner"], "vpce/" + endpoint["name"], "%s-%s" % (params["owner"], endpoint["name"]),
-                      params["tags"])))
-    if endpoint["type"] == "Interface":
-        kwargs.update(SubnetIds=sorted(endpoint["subnets"]), SecurityGroupIds=sorted(endpoint["groups"]),
-                      PrivateDnsEnabled=endpoint["private_dns"])
-    else:
-        kwargs["RouteTableIds"] = sorted(endpoint["route_tables"])
-    if endpoint["policy"] is not None:
-        kwargs["PolicyDocument"] = json.dumps(endpoint["policy"], sort_keys=True)
-    return ec2.create_vpc_endpoint(**kwargs)["VpcEndpoint"]["VpcEndpointId"]
-
-
-def wait_for(ec2, ids, gone, timeout):
-    """Poll the endpoints together until all are available (or all gone)."""
-    def settled():
-        try:
-            found = ec2.describe_vpc_endpoints(VpcEndpointIds=ids)["VpcEndpoints"]
-        except ClientError as e:
-            if gone and error_code(e).startswith("InvalidVpcEndpointId"):
-                return True   # AWS forgets deleted endpoints after a while
-            raise
-        states = dict((e["VpcEndpointId"], e["State"].lower()) for e in found)
-        failed = sorted(i for i, s in states.items() if s in ("failed", "rejected"))
-        if failed:
-            raise ValueError("endpoints %s failed to become available" % ", ".join(failed))
-        if gone:
-            return all(states.get(i) in (None, "deleted") for i in ids)
-        return all(states.get(i) == "available" for i in ids)
-    poll(settled, "%d VPC endpoints to be %s" % (len(ids), "deleted" if gone else "available"), timeout=timeout)
-
-
-def summary(endpoint, current):
-    if endpoint["type"] == "Interface":
-        subnets, groups = sorted(endpoint["subnets"]), sorted(endpoint["groups"])
-    else:
-        subnets, groups = [], []
-    return dict(id=current["VpcEndpointId"] if current else None, service=endpoint["service"], type=endpoint["type"],
-                private_dns=endpoint.get("private_dns", False), subnets=subnets, security_groups=groups,
-                route_tables=sorted(endpoint.get("route_tables", [])))
-
-
-def observed(current):
-    return dict(id=current["VpcEndpointId"], service=current["ServiceName"], type=current["VpcEndpointType"],
-                private_dns=bool(current.get("PrivateDnsEnabled")) and current["VpcEndpointType"] == "Interface",
-                subnets=sorted(current.get("SubnetIds", [])),
-                security_groups=sorted(g["GroupId"] for g in current.get("Groups", [])),
-                route_tables=sorted(current.get("RouteTableIds", [])))
+    unplanned = [] if purge else leftover
+    for name in unplanned:
+        module.warn("endpoint vpce/%s is owned by %s but not in endpoints; purge_endpoints: true deletes it"
+                    % (name, owner))
+    after = dict((e["name"], summary(e, run.ids.get("vpce/" + e["name"]))) for e in planned)
+    result = dict(changed=any(not a.is_wait for a in actions), actions=texts(actions), endpoints=after,
+                  vpc_id=vpc_id, unplanned=unplanned)
+    if module._diff:
+        result["diff"] = dict(before=dict((n, observed(e)) for n, e in owned.items()), after=after)
+    return result
 
 
 def main():
-    module = new_module(
-        argument_spec=dict(
-            owner=dict(type="str", required=True),
-            vpc_id=dict(type="str"),
-            subnet_tier=dict(type="str"),
-            security_groups=dict(type="list", elements="str"),
-            endpoints=dict(type="list", elements="dict", default=[], options=ENDPOINT_SPEC),
-            purge_endpoints=dict(type="bool", default=False),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=600),
-            tags=dict(type="dict", default={}),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    present = params["state"] == "present"
-    ec2 = Connection(module).client("ec2")
-    try:
-        planned = plan_endpoints(params["endpoints"], params, ec2.meta.region_name) if present else []
-    except InputError as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
-
-    actions, leftover, result_endpoints = [], [], {}
-    try:
-        vpc_id = target_vpc_id(module, ec2, dict(endpoints={}, unplanned=[]))
-        owned = read_endpoints(ec2, vpc_id, params["owner"]) if vpc_id else {}
-        if present:
-            if vpc_id:
-                resolve(ec2, module, planned, vpc_id)
-            else:
-                resolve_planned(planned)
-            creates, modifies, deletes, leftover = diff(planned, owned, params)
-            bad = check_services(ec2, creates) if creates else []
-            if bad:
-                module.fail_json(msg="Unknown endpoint services, nothing was created: " + "; ".join(bad),
-                                 field=bad[0].split(":")[0], unknown=bad)
-        else:
-            creates, modifies, deletes = [], [], sorted(owned)
-        actions = (["create %s endpoint vpce/%s %s" % (e["type"], e["name"], e["service"]) for e in creates]
-                   + ["modify vpce/%s %s" % (e["name"], t) for e, c, k, texts in modifies for t in texts]
-                   + ["delete endpoint vpce/%s %s" % (n, owned[n]["VpcEndpointId"]) for n in deletes])
-        before = dict((n, observed(e)) for n, e in owned.items())
-        after = dict((e["name"], summary(e, owned.get(e["name"]))) for e in planned)
-        if actions and not module.check_mode:
-            created = dict((e["name"], create(ec2, e, vpc_id, params)) for e in creates)
-            for endpoint, current, kwargs, texts in modifies:
-                ec2.modify_vpc_endpoint(VpcEndpointId=current["VpcEndpointId"], **kwargs)
-            if deletes:
-                ec2.delete_vpc_endpoints(VpcEndpointIds=[owned[n]["VpcEndpointId"] for n in deletes])
-            if params["wait"] and created:
-                wait_for(ec2, sorted(created.values()), False, params["wait_timeout"])
-            if params["wait"] and deletes:
-                wait_for(ec2, [owned[n]["VpcEndpointId"] for n in deletes], True, params["wait_timeout"])
-            for name, endpoint_id in created.items():
-                after[name]["id"] = endpoint_id
-        result_endpoints = after
-    except InputError as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
-    except WaitTimeout as e:
-        module.fail_json(msg=str(e))
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="AWS refused a vpc_endpoints call")
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-
-    for name in leftover:
-        if not params["purge_endpoints"]:
-            module.warn("endpoint vpce/%s is owned by %s but not in endpoints; purge_endpoints: true deletes it"
-                        % (name, params["owner"]))
-    result = dict(changed=bool(actions), actions=actions, endpoints=result_endpoints, vpc_id=vpc_id,
-                  unplanned=[] if params["purge_endpoints"] else leftover)
-    if module._diff:
-        result["diff"] = dict(before=before, after=after if present else {})
-    module.exit_json(**result)
+    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    ok, result = outcome("vpc_endpoints", converge, module)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -157,3 +157,19 @@ def test_absent_keeps_an_owned_group_that_holds_a_foreign_rule(seed_vpc, module)
     assert "sectest-app" not in groups_by_name(vpc_id)
     again = module("security_groups", dict(owner=OWNER, groups=groups, state="absent"))
     assert again["changed"] is False, again["actions"]
+
+
+def test_a_failed_write_names_the_action_and_what_was_done(seed_vpc, module):
+    missing = "sg-0123456789abcdef0"
+    groups = [{"name": "x", "ingress": [{"ports": 443, "cidr": "10.0.0.0/8"}, {"ports": 443, "group": missing}]}]
+    failed = module("security_groups", dict(owner=OWNER, groups=groups))
+    assert failed.failed
+    assert failed["failed_action"] == "authorize sg/x ingress tcp 443 from sg:%s" % missing, failed
+    assert failed["msg"].startswith("security_groups stopped at 'authorize sg/x ingress tcp 443 from sg:%s'" % missing)
+    assert failed["actions_done"] == ["create security group sg/x (sectest-x)",
+                                      "authorize sg/x ingress tcp 443 from 10.0.0.0/8"], failed
+    assert failed["error"]["Code"] == "InvalidGroup.NotFound"
+    # what was done stays done: without the bad rule, the next run has nothing left to do
+    fixed = [dict(groups[0], ingress=groups[0]["ingress"][:1])]
+    again = module("security_groups", dict(owner=OWNER, groups=fixed))
+    assert not again.failed and again["changed"] is False, again

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read layer of security_groups: the groups of one VPC and which of their rules are ours.
+
+A snapshot is a dict: ``owned`` (our groups by logical name), ``default`` (the VPC's default
+group), ``by_name`` (every group by AWS name, to refuse a clash with someone else's group) and
+``rule_owners`` ({group id: {direction: set of perms we authorized}}).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, is_owned, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
+from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
+    ALL_EGRESS, DEFAULT_GROUP, prefix_list_names, resolve_prefix_lists, rule_perm)
+from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED
+
+
+def in_vpc(vpc_id):
+    return [{"Name": "vpc-id", "Values": [vpc_id]}]
+
+
+def empty():
+    """The snapshot of a VPC that holds nothing of ours (or of no VPC at all)."""
+    return {"owned": {}, "default": None, "by_name": {}, "rule_owners": {}}
+
+
+def planned_vpc():
+    """The snapshot of a VPC vpc_tiers has yet to create: only AWS's default group, with the
+    rules AWS gives it (all from itself, all egress; a VPC whose default group is adopted is
+    not locked down)."""
+    default = {"GroupId": PLANNED % "sg/default", "GroupName": DEFAULT_GROUP,
+               "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": PLANNED % "sg/default"}]}],
+               "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
+    return dict(empty(), default=default, by_name={DEFAULT_GROUP: default})
+
+
+def known_ids(snap):
+    """{logical key ``sg/<name>``: group id} of the owned groups and the default group."""
+    ids = dict(("sg/" + name, group["GroupId"]) for name, group in snap["owned"].items())
+    if snap["default"]:
+        ids["sg/" + DEFAULT_GROUP] = snap["default"]["GroupId"]
+    return ids
+
+
+def names_by_id(snap):
+    """{group id: logical name}: rules that reference our groups read as logical names."""
+    return dict((group_id, key[3:]) for key, group_id in known_ids(snap).items())
+
+
+def _groups(ec2, vpc_id, owner):
+    snap = empty()
+    for group in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc(vpc_id)):
+        snap["by_name"][group["GroupName"]] = group
+        key = tag_dict(group.get("Tags")).get(KEY_TAG, "")
+        if group["GroupName"] == DEFAULT_GROUP:
+            snap["default"] = group
+        elif is_owned(group.get("Tags"), owner) and key.startswith("sg/"):
+            snap["owned"][key[3:]] = group
+    return snap
+
+
+def read_groups(ec2, vpc_id, owner):
+    """The snapshot of the VPC's groups for ``owner``."""
+    snap = _groups(ec2, vpc_id, owner)
+    snap["rule_owners"] = read_rule_owners(ec2, snap, owner)
+    return snap
+
+
+def group_ids(ec2, vpc_id, owner):
+    """{logical name: group id} of the groups security_groups made in the VPC, and ``default``
+    (what other modules' data names groups by)."""
+    return dict((key[3:], group_id) for key, group_id in known_ids(_groups(ec2, vpc_id, owner)).items())
+
+
+def read_rule_owners(ec2, snap, owner):
+    """{group id: {direction: perms}} of the rules we authorized (tagged with our owner).
+
+    Rules are owned one by one: purge and teardown touch only these, so a rule someone else
+    added to one of our groups survives. AWS's own all-egress rule of a group we created
+    counts as ours.
+    """
+    ours = dict((g["GroupId"], {"ingress": set(), "egress": set([ALL_EGRESS])}) for g in snap["owned"].values())
+    if not ours:
+        return ours
+    id_to_name = names_by_id(snap)
+    for rule in paginate(ec2, "describe_security_group_rules", "SecurityGroupRules",
+                         Filters=[{"Name": "group-id", "Values": sorted(ours)}]):
+        if rule.get("GroupId") in ours and is_owned(rule.get("Tags"), owner):
+            perm = rule_perm(rule, id_to_name)
+            if perm:
+                ours[rule["GroupId"]]["egress" if rule.get("IsEgress") else "ingress"].add(perm)
+    return ours
+
+
+def listed_group_ids(ec2, vpc_id):
+    """The ids of the groups a filtered Describe lists in the VPC (read back after creates)."""
+    return [g["GroupId"] for g in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc(vpc_id))]
+
+
+def resolve_prefix_list_names(ec2, planned):
+    """Prefix lists given by name become their ids (one Describe, only when a rule names one)."""
+    names = prefix_list_names(planned)
+    if names:
+        lists = paginate(ec2, "describe_managed_prefix_lists", "PrefixLists",
+                         Filters=[{"Name": "prefix-list-name", "Values": names}])
+        resolve_prefix_lists(planned, dict((p["PrefixListName"], p["PrefixListId"]) for p in lists))
