@@ -1,35 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: refarch.network contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""AWS-side helpers shared by vpc_peering and transit_gateway: reads, route writes, waits."""
+"""What vpc_peering and transit_gateway share on the AWS side: the other side's connection,
+the read of one VPC's route tables and tiers, and the route handlers.
+
+Pure route planning (which routes to add or remove) is in ``peering_diff``.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import time
-
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, OWNER_TAG, Connection, find_owned_vpc, is_owned, owned_subnets_by_tier,
-    owner_filter, tag_dict)
-from ansible_collections.refarch.network.plugins.module_utils.lost_reply import write
-
-LIVE_CIDR_STATES = ("associated", "associating")
-
-
-def wait_until(module, check, timeout, what):
-    """Call ``check`` until it returns something truthy, backing off exponentially."""
-    deadline = time.monotonic() + timeout
-    delay = 0.1
-    while True:
-        result = check()
-        if result:
-            return result
-        now = time.monotonic()
-        if now >= deadline:
-            module.fail_json(msg="timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(min(delay, deadline - now))
-        delay = min(delay * 2, 10.0)
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, owned_subnets_by_tier
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import owned_route_tables
+from ansible_collections.refarch.network.plugins.module_utils.engine import ExecutionFailed, execute
+from ansible_collections.refarch.network.plugins.module_utils.peering_diff import resolve
 
 
 def credentials_connection(module, role_arn, region, access_key=None, secret_key=None,
@@ -49,38 +34,6 @@ def credentials_connection(module, role_arn, region, access_key=None, secret_key
     return Connection(module, role_arn=role_arn or "", region=region, credentials=creds)
 
 
-def lookup_vpc(module, ec2, owner, vpc_id, field):
-    """The VPC given by id, else the one owned by ``owner``; None when there is none."""
-    if vpc_id:
-        vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]
-        return vpcs[0] if vpcs else None
-    try:
-        return find_owned_vpc(ec2, owner)
-    except ValueError as e:
-        module.fail_json(msg="%s: %s" % (field, e))
-
-
-def tagged(resource, owner, key=None):
-    """Client-side check of owner/key tags: the emulator ignores some Describe filters."""
-    tags = tag_dict(resource.get("Tags"))
-    return tags.get(OWNER_TAG) == owner and (key is None or tags.get(KEY_TAG) == key)
-
-
-def vpc_cidrs(vpc):
-    cidrs = [a["CidrBlock"] for a in vpc.get("CidrBlockAssociationSet", [])
-             if a.get("CidrBlockState", {}).get("State", "associated") in LIVE_CIDR_STATES]
-    return sorted(set(cidrs or [vpc["CidrBlock"]]))
-
-
-def owned_route_tables(ec2, owner, vpc_id):
-    """Every route table of the VPC carrying our owner tag."""
-    tables = []
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
-    for page in ec2.get_paginator("describe_route_tables").paginate(Filters=filters):
-        tables.extend(page["RouteTables"])
-    return tables
-
-
 def chosen_tables(tables, by_tier, tiers):
     """Ids of the route tables (of ``tables``) serving the subnets of ``tiers`` in ``by_tier``."""
     subnet_ids = set(s["SubnetId"] for tier, subnets in by_tier.items() if tier in tiers for s in subnets)
@@ -88,35 +41,65 @@ def chosen_tables(tables, by_tier, tiers):
                if any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", [])))
 
 
-def route_tables_and_chosen(ec2, owner, vpc_id, tiers):
-    """(owned route tables of the VPC, ids of those serving the owned subnets of ``tiers``).
+def read_vpc_routing(ec2, owner, vpc_id, route_tiers, subnet_tier=None):
+    """The routing side of one VPC: ``tables`` (its owned route tables, reused for the route
+    diff), ``chosen`` (ids of those serving the owned subnets of ``route_tiers``) and, when
+    ``subnet_tier`` is given, ``subnets`` (one owned subnet id of that tier per zone).
 
-    One DescribeRouteTables (reused for the route diff) and, only when ``tiers`` is not
-    empty, one DescribeSubnets.
+    One DescribeRouteTables and, only when a tier is asked for, one DescribeSubnets.
     """
-    tables = [t for t in owned_route_tables(ec2, owner, vpc_id) if is_owned(t.get("Tags"), owner)]
-    if not tiers:
-        return tables, set()
-    return tables, chosen_tables(tables, owned_subnets_by_tier(ec2, owner, vpc_id), tiers)
+    tables = owned_route_tables(ec2, owner, vpc_id)
+    if not route_tiers and not subnet_tier:
+        return dict(tables=tables, chosen=set(), subnets=[])
+    by_tier = owned_subnets_by_tier(ec2, owner, vpc_id)
+    per_az = {}
+    for subnet in by_tier.get(subnet_tier, []) if subnet_tier else []:
+        per_az.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
+    return dict(tables=tables, chosen=chosen_tables(tables, by_tier, route_tiers or []),
+                subnets=[per_az[az] for az in sorted(per_az)])
 
 
-def table_names(tables):
-    """{route table id: its logical key} for readable actions and diffs."""
-    return dict((t["RouteTableId"], tag_dict(t.get("Tags")).get(KEY_TAG, t["RouteTableId"])) for t in tables)
+def execute_named(module, actions, handlers, run, names_of, wait_timeout):
+    """``engine.execute``, then ``names_of(ids)``: {placeholder: id} of what the run made,
+    for ``resolve``. A failure's texts (the failed action, those done) name the ids too."""
+    try:
+        execute(module, actions, handlers, run, wait_timeout=wait_timeout)
+    except ExecutionFailed as e:
+        names = names_of(run.ids.ids)
+        e.action.text = resolve(e.action.text, names)
+        e.done[:] = resolve(e.done, names)
+        raise
+    return names_of(run.ids.ids)
 
 
-def route_target_is(ec2, rtb, cidr, target_param, target_id):
+# -- route handlers (actions made by ``peering_diff.route_actions``) ---------------------------
+
+def _client(run, action):
+    return getattr(run, action.get("client") or "ec2")
+
+
+def ref_id(run, ref):
+    """The id behind a logical key, or ``ref`` itself when it already is an id."""
+    return run.ids[ref] if ref in run.ids else ref
+
+
+def route_is(ec2, rtb, cidr, target_param, target_id):
     """The route to ``cidr`` in ``rtb`` exists and goes to ``target_id`` (not someone else's)."""
     table = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
     return any(r.get("DestinationCidrBlock") == cidr and r.get(target_param) == target_id
                for r in table.get("Routes", []))
 
 
-def apply_routes(ec2, adds, deletes, target_param, target_id):
-    """Delete then add routes to ``target_id``. A retry after a lost reply that finds the work
-    done (RouteAlreadyExists with OUR target, InvalidRoute.NotFound) counts as done."""
-    for rtb, cidr in deletes:
-        write(ec2.delete_route, RouteTableId=rtb, DestinationCidrBlock=cidr)
-    for rtb, cidr in adds:
-        write(ec2.create_route, verify=lambda rtb=rtb, cidr=cidr: route_target_is(ec2, rtb, cidr, target_param, target_id),
-              RouteTableId=rtb, DestinationCidrBlock=cidr, **{target_param: target_id})
+def create_route(run, a):
+    """A retry that finds the route there counts as done only when it goes to OUR target."""
+    ec2 = _client(run, a)
+    target = ref_id(run, a["target"])
+    ec2.create_route(done_if=lambda: route_is(ec2, a["table"], a["destination"], a["param"], target),
+                     RouteTableId=a["table"], DestinationCidrBlock=a["destination"], **{a["param"]: target})
+
+
+def delete_route(run, a):
+    _client(run, a).delete_route(RouteTableId=a["table"], DestinationCidrBlock=a["destination"])
+
+
+ROUTE_HANDLERS = {"create_route": create_route, "delete_route": delete_route}

@@ -3,10 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pure planning for connectivity between environments (VPC peering and Transit Gateway).
 
-No boto3 here. Two jobs:
-- which environment pairs are linked, from inventory data (``plan_pairs``);
-- which routes to add or remove in route tables, from a Describe snapshot (``plan_routes``),
-  plus the CIDR overlap check AWS applies to peering (the emulator does not).
+No boto3 here: which environment pairs are linked, from inventory data (``plan_pairs``,
+``plan_transit``), and the CIDR overlap check AWS applies to peering (the emulator does not).
+Which routes to add or remove in route tables is the diff's work (``peering_diff``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,10 +19,6 @@ from ansible_collections.refarch.network.plugins.module_utils.plan import parse_
 
 CONNECTIVITY = ("peering", "transit_gateway")
 DEFAULT_TIERS = ["private", "persistence"]
-# Route targets AWS can return; the first one present names the route's target.
-ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId",
-                 "NetworkInterfaceId", "InstanceId", "VpcEndpointId", "LocalGatewayId",
-                 "CarrierGatewayId", "EgressOnlyInternetGatewayId", "CoreNetworkArn")
 
 
 def peering_key(requester, accepter):
@@ -46,61 +41,6 @@ def check_no_overlap(requester_cidrs, accepter_cidrs, field="accepter_owner"):
     if clashes:
         raise InputError(field, "the VPCs overlap (%s); AWS cannot peer overlapping CIDRs" % ", ".join(
             "%s overlaps %s" % pair for pair in clashes))
-
-
-def route_target(route):
-    for name in ROUTE_TARGETS:
-        if route.get(name):
-            return route[name]
-    return None
-
-
-def plan_routes(tables, chosen_ids, destinations, target_key, target_id):
-    """Route changes in ``tables`` (RouteTables from DescribeRouteTables, all owned).
-
-    Desired: a route to every CIDR of ``destinations`` via ``target_id`` in each table of
-    ``chosen_ids``. A route is ours when ``route[target_key] == target_id``; ours in other
-    tables or to other CIDRs are removed, every other route is left alone. ``target_id``
-    None means the target does not exist yet (nothing can be ours).
-
-    Returns ``(adds, deletes, conflicts)``: lists of ``(route_table_id, cidr)`` and of
-    ``(route_table_id, cidr, foreign_target)`` for a destination another target holds.
-    """
-    adds, deletes, conflicts = [], [], []
-    for table in sorted(tables, key=lambda t: t["RouteTableId"]):
-        rtb = table["RouteTableId"]
-        chosen = rtb in chosen_ids
-        by_cidr = dict((r.get("DestinationCidrBlock"), r) for r in table.get("Routes", [])
-                       if r.get("DestinationCidrBlock"))
-        for cidr, route in sorted(by_cidr.items()):
-            ours = target_id is not None and route.get(target_key) == target_id
-            if ours and not (chosen and cidr in destinations):
-                deletes.append((rtb, cidr))
-        if not chosen:
-            continue
-        for cidr in destinations:
-            route = by_cidr.get(cidr)
-            if route is None:
-                adds.append((rtb, cidr))
-            elif target_id is None or route.get(target_key) != target_id:
-                conflicts.append((rtb, cidr, route_target(route) or "unknown"))
-    return adds, deletes, conflicts
-
-
-def routes_view(tables, chosen_ids, destinations, target_key, target_id, names):
-    """{table name: sorted CIDRs via the target}: the before/after shown by --diff."""
-    adds, deletes, _kept = plan_routes(tables, chosen_ids, destinations, target_key, target_id)
-    before, after = {}, {}
-    for table in tables:
-        rtb = table["RouteTableId"]
-        have = sorted(r["DestinationCidrBlock"] for r in table.get("Routes", [])
-                      if target_id is not None and r.get(target_key) == target_id and r.get("DestinationCidrBlock"))
-        want = sorted(set(have) - set(c for t, c in deletes if t == rtb) | set(c for t, c in adds if t == rtb))
-        if have:
-            before[names.get(rtb, rtb)] = have
-        if want:
-            after[names.get(rtb, rtb)] = want
-    return before, after
 
 
 # --- pairs from inventory data -------------------------------------------------------------

@@ -178,324 +178,69 @@ routes:
   sample: {"requester": {"rtb/private/us-east-1a": ["10.130.0.0/16"]}, "accepter": {}}
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    Connection, error_code, new_module, owned_tags, owner_filter, tag_dict, tag_list, tag_spec)
-from ansible_collections.refarch.network.plugins.module_utils.connectivity import (
-    apply_routes, credentials_connection, lookup_vpc, route_tables_and_chosen, table_names, tagged, vpc_cidrs,
-    wait_until)
-from ansible_collections.refarch.network.plugins.module_utils.lost_reply import create_once, write
-from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
-    check_no_overlap, peering_key, plan_routes, routes_view)
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.connectivity import credentials_connection, execute_named
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, outcome
+from ansible_collections.refarch.network.plugins.module_utils.peering_apply import HANDLERS
+from ansible_collections.refarch.network.plugins.module_utils.peering_diff import (
+    diff_absent, diff_present, known_ids, placeholders, plan_peering, resolve, result_of)
+from ansible_collections.refarch.network.plugins.module_utils.peering_read import read_peering
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # handled by AnsibleAWSModule
-    pass
-
-LIVE = ["initiating-request", "pending-acceptance", "provisioning", "active"]
-NEW_ID = "pcx-new"
-DNS_OPTION = "AllowDnsResolutionFromRemoteVpc"
-
-
-class Side(object):
-    """One end of the peering: its client, owner, VPC and route tables."""
-
-    def __init__(self, role, ec2, owner, tiers):
-        self.role = role            # "requester" or "accepter"
-        self.ec2 = ec2
-        self.owner = owner
-        self.tiers = tiers
-        self.vpc = None
-        self.tables = []
-        self.chosen = set()
-
-    def read(self, module, vpc_id, present):
-        """One read of each kind: the VPC, its owned route tables (reused for the route diff) and,
-        when routes are wanted, its owned subnets (which tables serve the chosen tiers)."""
-        self.vpc = lookup_vpc(module, self.ec2, self.owner, vpc_id, "%s_owner" % self.role)
-        if self.vpc:
-            self.tables, self.chosen = route_tables_and_chosen(
-                self.ec2, self.owner, self.vpc["VpcId"], self.tiers if present else [])
-
-    @property
-    def region(self):
-        return self.ec2.meta.region_name
+ARGUMENT_SPEC = dict(
+    requester_owner=dict(type="str", required=True),
+    accepter_owner=dict(type="str", required=True),
+    requester_vpc_id=dict(type="str"),
+    accepter_vpc_id=dict(type="str"),
+    accepter_region=dict(type="str"),
+    accepter_assume_role_arn=dict(type="str"),
+    accepter_access_key=dict(type="str", no_log=False),
+    accepter_secret_key=dict(type="str", no_log=True),
+    accepter_session_token=dict(type="str", no_log=True),
+    accepter_profile=dict(type="str"),
+    requester_tiers=dict(type="list", elements="str", default=["private", "persistence"]),
+    accepter_tiers=dict(type="list", elements="str", default=["private", "persistence"]),
+    allow_dns_resolution=dict(type="bool", default=False),
+    name=dict(type="str"),
+    tags=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    wait_timeout=dict(type="int", default=300),
+)
 
 
-def status_of(side, pcx_id):
-    """Status code of a connection as ``side`` sees it; "deleted" once AWS forgot it."""
-    try:
-        found = side.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
-    except ClientError as e:
-        if "NotFound" not in error_code(e):
-            raise
-        found = []
-    return found[0]["Status"]["Code"] if found else "deleted"
-
-
-def find_connections(side, key):
-    filters = owner_filter(side.owner, key) + [{"Name": "status-code", "Values": LIVE}]
-    found = [c for c in side.ec2.describe_vpc_peering_connections(Filters=filters)["VpcPeeringConnections"]
-             if c["Status"]["Code"] in LIVE and tagged(c, side.owner, key)]  # the emulator ignores these filters
-    # an active one first, so a duplicate left by a lost create reply is the one removed
-    return sorted(found, key=lambda c: (c["Status"]["Code"] != "active", c["VpcPeeringConnectionId"]))
-
-
-def dns_of(conn):
-    if not conn:
-        return dict(requester=False, accepter=False)
-    return dict(requester=bool(conn["RequesterVpcInfo"].get("PeeringOptions", {}).get(DNS_OPTION)),
-                accepter=bool(conn["AccepterVpcInfo"].get("PeeringOptions", {}).get(DNS_OPTION)))
-
-
-def route_plan(side, peer, pcx_id, present):
-    destinations = vpc_cidrs(peer.vpc) if (present and peer.vpc) else []
-    chosen = side.chosen if present else set()
-    adds, deletes, conflicts = plan_routes(side.tables, chosen, destinations, "VpcPeeringConnectionId", pcx_id)
-    before, after = routes_view(side.tables, chosen, destinations, "VpcPeeringConnectionId", pcx_id,
-                                table_names(side.tables))
-    return dict(adds=adds, deletes=deletes, conflicts=conflicts, before=before, after=after)
-
-
-class Peering(object):
-    def __init__(self, module, requester, accepter):
-        self.module = module
-        self.p = module.params
-        self.req = requester
-        self.acc = accepter
-        self.key = peering_key(self.p["requester_owner"], self.p["accepter_owner"])
-        self.actions = []
-        self.conn = None
-        self.duplicates = []
-
-    # -- read -------------------------------------------------------------------------------
-    def read(self):
-        present = self.p["state"] == "present"
-        self.req.read(self.module, self.p["requester_vpc_id"], present)
-        self.acc.read(self.module, self.p["accepter_vpc_id"], present)
-        found = find_connections(self.req, self.key)
-        if found:
-            self.conn, self.duplicates = found[0], found[1:]
-
-    def distinct_views(self):
-        """True when the accepter sees the connection through its own tags (account or region)."""
-        return (self.req.vpc["OwnerId"] != self.acc.vpc["OwnerId"]) or (self.req.region != self.acc.region)
-
-    def tags(self, owner):
-        name = self.p["name"] or "%s--%s" % (self.p["requester_owner"], self.p["accepter_owner"])
-        return owned_tags(owner, self.key, name, self.p["tags"])
-
-    # -- diff + apply -----------------------------------------------------------------------
-    def act(self, text, func=None, *args, **kwargs):
-        self.actions.append(text)
-        if func is not None and not self.module.check_mode:
-            return func(*args, **kwargs)
-        return None
-
-    def present(self):
-        p, req, acc = self.p, self.req, self.acc
-        missing = [side for side in (req, acc) if side.vpc is None]
-        if missing and self.module.check_mode:
-            # --check on new environments: their VPCs are only planned, so is the link
-            self.act("request peering %s (VPCs of %s not built yet)" % (self.key, ", ".join(s.owner for s in missing)))
-            return {}, {"peering": None, "routes": {}}
-        for side in (req, acc):
-            if side.vpc is None:
-                self.module.fail_json(msg="%s_owner: no VPC found for %s (tags refarch:owner=%s, refarch:key=vpc) in %s" % (
-                    side.role, side.owner, side.owner, side.region), field="%s_owner" % side.role)
-        check_no_overlap(vpc_cidrs(req.vpc), vpc_cidrs(acc.vpc))
-        if self.conn and (self.conn["RequesterVpcInfo"]["VpcId"] != req.vpc["VpcId"]
-                          or self.conn["AccepterVpcInfo"]["VpcId"] != acc.vpc["VpcId"]):
-            raise InputError("requester_owner", "peering %s (%s) joins %s and %s, not %s and %s; remove it first "
-                             "with state=absent" % (self.key, self.conn["VpcPeeringConnectionId"],
-                                                    self.conn["RequesterVpcInfo"]["VpcId"],
-                                                    self.conn["AccepterVpcInfo"]["VpcId"],
-                                                    req.vpc["VpcId"], acc.vpc["VpcId"]))
-        pcx_id = self.conn["VpcPeeringConnectionId"] if self.conn else None
-        plans = dict((side.role, route_plan(side, other, pcx_id, True)) for side, other in ((req, acc), (acc, req)))
-        for role, plan in sorted(plans.items()):
-            for rtb, cidr, target in plan["conflicts"]:
-                raise InputError("%s_tiers" % role, "route table %s already routes %s to %s, which is not this peering; "
-                                 "refusing to replace a route we do not own" % (rtb, cidr, target))
-        before = self.view(plans, "before")
-
-        for dup in self.duplicates:
-            self.act("delete duplicate peering %s" % dup["VpcPeeringConnectionId"],
-                     self.delete_connection, dup["VpcPeeringConnectionId"])
-        if self.conn is None:
-            self.act("create peering %s %s (%s) -> %s (%s) in %s/%s" % (
-                self.key, req.vpc["VpcId"], ",".join(vpc_cidrs(req.vpc)), acc.vpc["VpcId"],
-                ",".join(vpc_cidrs(acc.vpc)), acc.vpc["OwnerId"], acc.region))
-            if not self.module.check_mode:
-                self.create_connection()
-        pcx_id = self.conn["VpcPeeringConnectionId"] if self.conn else NEW_ID
-        status = self.conn["Status"]["Code"] if self.conn else "initiating-request"
-        if status in ("initiating-request", "pending-acceptance"):
-            self.act("accept peering %s as %s" % (pcx_id, acc.owner))
-            if not self.module.check_mode:
-                self.wait_status(acc, pcx_id, ["pending-acceptance", "provisioning", "active"], "visible to the accepter")
-                # a retry whose first attempt was accepted finds the connection past pending-acceptance
-                write(acc.ec2.accept_vpc_peering_connection, VpcPeeringConnectionId=pcx_id,
-                      verify=lambda: status_of(acc, pcx_id) in ("provisioning", "active"))
-        if status != "active" and not self.module.check_mode:
-            self.conn = self.wait_status(req, pcx_id, ["active"], "active")
-        if self.distinct_views():
-            self.tag_accepter(pcx_id)
-        self.set_dns(pcx_id)
-        # routes: recompute with the real id now the connection exists (nothing of ours before)
-        for side, other in ((req, acc), (acc, req)):
-            plan = plans[side.role]
-            names = table_names(side.tables)
-            for rtb, cidr in plan["deletes"]:
-                self.act("delete route %s %s %s -> %s" % (side.owner, names[rtb], cidr, pcx_id))
-            for rtb, cidr in plan["adds"]:
-                self.act("create route %s %s %s -> %s" % (side.owner, names[rtb], cidr, pcx_id))
-            if not self.module.check_mode:
-                apply_routes(side.ec2, plan["adds"], plan["deletes"], "VpcPeeringConnectionId", pcx_id)
-        after = self.view(plans, "after", pcx_id, self.desired_dns())
-        return before, after
-
-    def create_connection(self):
-        """Create the connection, tagged atomically; AWS has no ClientToken for it, so after a
-        retried create the connection of the lost attempt (same owner + key) is deleted."""
-        req, acc = self.req, self.acc
-        answer = req.ec2.create_vpc_peering_connection(
-            VpcId=req.vpc["VpcId"], PeerVpcId=acc.vpc["VpcId"], PeerOwnerId=acc.vpc["OwnerId"],
-            PeerRegion=acc.region, TagSpecifications=tag_spec("vpc-peering-connection", self.tags(req.owner)))
-        self.conn = answer["VpcPeeringConnection"]
-        create_once(answer, self.conn["VpcPeeringConnectionId"],
-                    lambda: [c["VpcPeeringConnectionId"] for c in find_connections(req, self.key)],
-                    self.delete_connection)
-
-    def delete_connection(self, pcx_id):
-        write(self.req.ec2.delete_vpc_peering_connection, VpcPeeringConnectionId=pcx_id,
-              verify=lambda: status_of(self.req, pcx_id) not in LIVE)
-
-    def tag_accepter(self, pcx_id):
-        want = self.tags(self.acc.owner)
-        have = {}
-        if pcx_id != NEW_ID:
-            have = tag_dict(self.acc.ec2.describe_tags(
-                Filters=[{"Name": "resource-id", "Values": [pcx_id]}])["Tags"])
-        missing = dict((k, v) for k, v in want.items() if have.get(k) != v)
-        if missing:
-            self.act("tag peering %s as %s (%s)" % (pcx_id, self.acc.owner, ", ".join(sorted(missing))),
-                     self.acc.ec2.create_tags, Resources=[pcx_id], Tags=tag_list(missing))
-
-    def desired_dns(self):
-        flag = self.p["allow_dns_resolution"]
-        return dict(requester=flag, accepter=flag)
-
-    def set_dns(self, pcx_id):
-        have = dns_of(self.conn)
-        for role, side, option in (("requester", self.req, "RequesterPeeringConnectionOptions"),
-                                   ("accepter", self.acc, "AccepterPeeringConnectionOptions")):
-            want = self.p["allow_dns_resolution"]
-            if have[role] != want:
-                self.act("set %s=%s on the %s side of %s" % (DNS_OPTION, str(want).lower(), role, pcx_id),
-                         side.ec2.modify_vpc_peering_connection_options,
-                         VpcPeeringConnectionId=pcx_id, **{option: {DNS_OPTION: want}})
-
-    def wait_status(self, side, pcx_id, statuses, what):
-        def check():
-            try:
-                found = side.ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
-            except ClientError as e:  # not yet visible across accounts/regions
-                if "NotFound" in e.response.get("Error", {}).get("Code", ""):
-                    return None
-                raise
-            if found and found[0]["Status"]["Code"] in ("failed", "rejected", "expired", "deleted"):
-                self.module.fail_json(msg="peering %s is %s: %s" % (
-                    pcx_id, found[0]["Status"]["Code"], found[0]["Status"].get("Message", "")))
-            return found[0] if found and found[0]["Status"]["Code"] in statuses else None
-        return wait_until(self.module, check, self.p["wait_timeout"], "peering %s to be %s" % (pcx_id, what))
-
-    def absent(self):
-        plans = {}
-        pcx_id = self.conn["VpcPeeringConnectionId"] if self.conn else None
-        for side, other in ((self.req, self.acc), (self.acc, self.req)):
-            plans[side.role] = route_plan(side, other, pcx_id, False) if side.vpc else dict(
-                adds=[], deletes=[], before={}, after={})
-        before = self.view(plans, "before")
-        for side in (self.req, self.acc):
-            names = table_names(side.tables)
-            for rtb, cidr in plans[side.role]["deletes"]:
-                self.act("delete route %s %s %s -> %s" % (side.owner, names[rtb], cidr, pcx_id))
-            if not self.module.check_mode:
-                apply_routes(side.ec2, [], plans[side.role]["deletes"], "VpcPeeringConnectionId", pcx_id)
-        for conn in ([self.conn] if self.conn else []) + self.duplicates:
-            self.act("delete peering %s %s" % (self.key, conn["VpcPeeringConnectionId"]),
-                     self.delete_connection, conn["VpcPeeringConnectionId"])
-        self.conn = None
-        return before, self.view(plans, "after", None)
-
-    def view(self, plans, when, pcx_id=None, dns=None):
-        conn = None
-        if when == "before" and self.conn:
-            conn = dict(id=self.conn["VpcPeeringConnectionId"], status=self.conn["Status"]["Code"],
-                        allow_dns_resolution=dns_of(self.conn))
-        elif when == "after" and pcx_id:
-            conn = dict(id=pcx_id, status="active", allow_dns_resolution=dns)
-        return dict(peering=conn, routes=dict((role, plans[role][when]) for role in sorted(plans)))
-
-    def result(self, after):
-        peering = {}
-        if after["peering"]:
-            peering = dict(after["peering"], key=self.key, requester_vpc_id=self.req.vpc["VpcId"],
-                           accepter_vpc_id=self.acc.vpc["VpcId"])
-        return dict(peering=peering, routes=after["routes"])
-
-
-def main():
-    module = new_module(
-        argument_spec=dict(
-            requester_owner=dict(type="str", required=True),
-            accepter_owner=dict(type="str", required=True),
-            requester_vpc_id=dict(type="str"),
-            accepter_vpc_id=dict(type="str"),
-            accepter_region=dict(type="str"),
-            accepter_assume_role_arn=dict(type="str"),
-            accepter_access_key=dict(type="str", no_log=False),
-            accepter_secret_key=dict(type="str", no_log=True),
-            accepter_session_token=dict(type="str", no_log=True),
-            accepter_profile=dict(type="str"),
-            requester_tiers=dict(type="list", elements="str", default=["private", "persistence"]),
-            accepter_tiers=dict(type="list", elements="str", default=["private", "persistence"]),
-            allow_dns_resolution=dict(type="bool", default=False),
-            name=dict(type="str"),
-            tags=dict(type="dict", default={}),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            wait_timeout=dict(type="int", default=300),
-        ),
-        supports_check_mode=True,
-        required_together=[("accepter_access_key", "accepter_secret_key")],
-        mutually_exclusive=[("accepter_profile", "accepter_access_key")],
-    )
+def converge(module):
     p = module.params
-    if p["requester_owner"] == p["accepter_owner"] and not (p["requester_vpc_id"] and p["accepter_vpc_id"]):
-        module.fail_json(msg="accepter_owner: must differ from requester_owner", field="accepter_owner")
+    want = plan_peering(p)
+    present = p["state"] == "present"
     req_ec2 = Connection(module).client("ec2")
     acc_ec2 = credentials_connection(
         module, p["accepter_assume_role_arn"], p["accepter_region"] or req_ec2.meta.region_name,
         p["accepter_access_key"], p["accepter_secret_key"], p["accepter_session_token"], p["accepter_profile"],
     ).client("ec2")
-    peering = Peering(module, Side("requester", req_ec2, p["requester_owner"], p["requester_tiers"]),
-                      Side("accepter", acc_ec2, p["accepter_owner"], p["accepter_tiers"]))
-    try:
-        peering.read()
-        if p["state"] == "present":
-            before, after = peering.present()
-        else:
-            before, after = peering.absent()
-    except InputError as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason, actions=peering.actions)
-    except (BotoCoreError, ClientError) as e:
-        module.fail_json_aws(e, msg="vpc_peering %s failed" % peering.key, actions=peering.actions)
-    result = dict(changed=bool(peering.actions), actions=peering.actions, **peering.result(after))
+    snap = read_peering(req_ec2, acc_ec2, want, present,
+                        dict(requester=p["requester_vpc_id"], accepter=p["accepter_vpc_id"]))
+    if present:
+        # --check on new environments: their VPCs are only planned, so is the link
+        actions, before, after = diff_present(want, snap, planned=dry_run(module))
+    else:
+        actions, before, after = diff_absent(want, snap)
+    run = Run({"ec2": req_ec2, "peer_ec2": acc_ec2}, ids=Ids(known_ids(want, snap)), owner=want["owners"]["requester"])
+    made = execute_named(module, actions, HANDLERS, run, placeholders(want), p["wait_timeout"])
+    after = resolve(after, made)
+    result = dict(changed=bool(actions), actions=[resolve(a.text, made) for a in actions], **result_of(want, snap, after))
     if module._diff:
         result["diff"] = dict(before=before, after=after)
-    module.exit_json(**result)
+    return result
+
+
+def main():
+    module = new_module(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        required_together=[("accepter_access_key", "accepter_secret_key")],
+        mutually_exclusive=[("accepter_profile", "accepter_access_key")],
+    )
+    ok, result = outcome("vpc_peering", converge, module)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

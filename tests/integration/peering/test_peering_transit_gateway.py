@@ -1,8 +1,11 @@
 """transit_gateway against the emulator: hub and spokes, isolation, tag quirk, check mode, absent."""
 
+import json
+
 import pytest
 
 from aws_proxy import AwsProxy
+from aws_realism import Realism
 from peering_builders import build_vpc, ec2_client, routes
 
 CIDRS = {"management": "10.120.0.0/16", "development": "10.110.0.0/16", "production": "10.130.0.0/16"}
@@ -96,7 +99,8 @@ def test_check_mode_writes_nothing_and_matches_the_real_run(vpcs, module, proxy)
     # AWS keeps them and the real run then matches check mode exactly
     real_actions = [a for a in real["actions"] if not a.startswith("tag tgw attachment")]
     assert [a.split(" ")[:3] for a in checked["actions"]] == [a.split(" ")[:3] for a in real_actions]
-    assert len(checked["actions"]) == 32 - 3
+    # waits are actions too (the gateway, then its route tables and attachments together)
+    assert len([a for a in checked["actions"] if not a.startswith("wait for ")]) == 32 - 3
     assert checked["diff"]["after"]["routes"]["development"] == {
         "rtb/private/us-east-1a": ["10.120.0.0/16"], "rtb/private/us-east-1b": ["10.120.0.0/16"],
         "rtb/private/us-east-1c": ["10.120.0.0/16"]}
@@ -160,3 +164,57 @@ def test_one_way_peers_and_overlaps_are_refused_before_any_write(vpcs, module, p
     assert result.failed and result["field"] == "attachments[0].peers"
     assert "overlaps" in result["msg"]
     assert proxy.writes() == []
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["new", "built"])
+def test_check_reports_exactly_what_the_real_run_does(vpcs, module, proxy, built):
+    """--check on a new and on a built environment (a spoke dropped, another one's subnets
+    and route tiers changed) lists the actions the real run then carries out, in order."""
+    wanted = args(proxy)
+    if built:
+        module("transit_gateway", args(proxy))
+        wanted = args(proxy, attachments=[
+            dict(owner="management", peers=["production"]),
+            dict(owner="production", peers=["management"], subnet_tier="persistence", route_tiers=["private"])])
+    proxy.clear()
+    check = module("transit_gateway", wanted, check_mode=True, diff=True)
+    assert proxy.writes() == []
+    real = module("transit_gateway", wanted, diff=True)
+    assert not real.failed, (real.get("msg"), real.get("actions_done"))
+    assert check["changed"] is real["changed"] is True
+    tgw = real["transit_gateway"]["id"]
+    made = dict(("tgw-attach-new-%s" % o, a["id"]) for o, a in real["transit_gateway"]["attachments"].items())
+    made["tgw-new"] = tgw
+
+    def resolved(value):
+        for placeholder, real_id in made.items():
+            value = value.replace(placeholder, real_id)
+        return value
+    assert [resolved(a) for a in check["actions"]] == real["actions"]
+    assert json.loads(resolved(json.dumps(check["diff"], sort_keys=True))) == real["diff"]
+    if built:
+        assert "modify tgw attachment tgw-attach/production" in " ".join(real["actions"])
+        assert "delete tgw route table tgw-rtb/development" in " ".join(real["actions"])
+    proxy.clear()
+    assert module("transit_gateway", wanted, check_mode=True)["actions"] == []
+    assert module("transit_gateway", wanted)["actions"] == [] and proxy.writes() == []
+
+
+def test_cold_build_and_teardown_through_realistic_aws(vpcs, module, aws):
+    """As AWS behaves: new ids NotFound for a moment, the gateway and its attachments pending
+    (an attachment to a pending gateway refused with IncorrectState). The waits are actions,
+    so nothing is attached before the gateway is available and nothing linked before its
+    attachment is."""
+    realism = Realism(notfound_window=0.5, pending_window=1.0)
+    with AwsProxy(aws.port, realism=realism) as proxy:
+        built = module("transit_gateway", args(proxy))
+        assert not built.failed, (built.get("msg"), built.get("actions_done"))
+        assert proxy.realism_hits["pending"] and proxy.realism_hits["notfound"], proxy.realism_hits
+        assert proxy.realism_hits["incorrect_state"] == 0
+        proxy.clear()
+        assert module("transit_gateway", args(proxy))["actions"] == [] and proxy.writes() == []
+        gone = module("transit_gateway", args(proxy, state="absent"))
+        assert not gone.failed, (gone.get("msg"), gone.get("actions_done"))
+    ec2 = ec2_client()
+    assert live_attachments(ec2) == []
+    assert [t for t in ec2.describe_transit_gateways()["TransitGateways"] if t["State"] != "deleted"] == []

@@ -5,6 +5,7 @@ import collections
 import pytest
 
 from aws_proxy import AwsProxy
+from aws_realism import Realism
 from peering_builders import build_vpc, ec2_client, live_peerings, role_arn, routes
 
 MGMT, PROD = "111111111111", "333333333333"
@@ -242,3 +243,53 @@ def test_no_op_run_reads_each_type_at_most_twice(aws, module, proxy):
     reads = collections.Counter(proxy.reads())
     assert proxy.writes() == []
     assert reads and max(reads.values()) <= 2, reads
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["new", "built"])
+def test_check_reports_exactly_what_the_real_run_does(aws, module, proxy, built):
+    """Across accounts (the accepter is tagged on its own side): --check on a new and on a
+    built environment lists the actions the real run then carries out, in order."""
+    build_vpc(ec2_client(MGMT), "management", "10.120.0.0/16")
+    build_vpc(ec2_client(PROD), "production", "10.130.0.0/16")
+    args = base_args(proxy, assume_role_arn=role_arn(MGMT), accepter_assume_role_arn=role_arn(PROD))
+    if built:
+        module("vpc_peering", args)
+        args = dict(args, requester_tiers=["private"], accepter_tiers=["private", "public"],
+                    allow_dns_resolution=False, tags={"team": "network"})
+    proxy.clear()
+    check = module("vpc_peering", args, check_mode=True, diff=True)
+    assert proxy.writes() == []
+    real = module("vpc_peering", args, diff=True)
+    assert not real.failed, (real.get("msg"), real.get("actions_done"))
+    made = dict(id=real["peering"]["id"])
+    assert check["changed"] is real["changed"] is True
+    assert [a.replace("pcx-new", made["id"]) for a in check["actions"]] == real["actions"]
+    assert (check["peering"]["id"] == made["id"]) is built
+    check_after = dict(check["diff"]["after"], peering=dict(check["diff"]["after"]["peering"], **made))
+    assert check["diff"]["before"] == real["diff"]["before"] and check_after == real["diff"]["after"]
+    if built:
+        assert any(a.startswith("delete route management rtb/persistence") for a in real["actions"])
+        assert any(a.startswith("tag peering %s as production (team)" % made["id"]) for a in real["actions"])
+    else:
+        assert [a.split(" ")[0] for a in real["actions"][:5]] == ["create", "wait", "accept", "wait", "tag"]
+    proxy.clear()
+    assert module("vpc_peering", args, check_mode=True)["actions"] == []
+    assert module("vpc_peering", args)["actions"] == [] and proxy.writes() == []
+
+
+def test_cross_account_peering_through_realistic_aws(aws, module):
+    """As AWS behaves: the new connection is NotFound for a moment on both sides; the accept
+    waits until the accepter sees it, the routes until it is active."""
+    mgmt_ec2, prod_ec2 = ec2_client(MGMT), ec2_client(PROD)
+    build_vpc(mgmt_ec2, "management", "10.120.0.0/16")
+    build_vpc(prod_ec2, "production", "10.130.0.0/16")
+    with AwsProxy(aws.port, realism=Realism(notfound_window=0.5, pending_window=1.0)) as proxy:
+        args = base_args(proxy, assume_role_arn=role_arn(MGMT), accepter_assume_role_arn=role_arn(PROD))
+        built = module("vpc_peering", args)
+        assert not built.failed, (built.get("msg"), built.get("actions_done"))
+        assert proxy.realism_hits["notfound"], proxy.realism_hits
+        proxy.clear()
+        assert module("vpc_peering", args)["actions"] == [] and proxy.writes() == []
+        gone = module("vpc_peering", dict(args, state="absent"))
+        assert not gone.failed, (gone.get("msg"), gone.get("actions_done"))
+    assert live_peerings(mgmt_ec2) == [] and live_peerings(prod_ec2) == []

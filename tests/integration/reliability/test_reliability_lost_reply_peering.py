@@ -69,3 +69,44 @@ def test_lost_replies_converge_and_teardown_cleanly(aws, module):
         assert ours(mgmt_ec2) == [] and live_peerings(prod_ec2) == []
         assert peering_routes(mgmt_ec2, mgmt) == {} and peering_routes(prod_ec2, prod) == {}
     assert FIXED <= set(hit), "the seeds must lose replies of every fixed write: %s" % dict(hit)
+
+
+# transit_gateway: the writes of a cold build whose retry used to duplicate or fail
+TGW_CREATES = {"CreateTransitGateway", "CreateTransitGatewayRouteTable", "CreateTransitGatewayVpcAttachment"}
+TGW_SEEDS = (3, 16, 20)
+SPOKES = [dict(owner="management", peers=["development", "production"]),
+          dict(owner="development", peers=["management"]), dict(owner="production", peers=["management"])]
+
+
+def live(items, dead=("deleted", "deleting", "failed")):
+    return [i for i in items if i["State"] not in dead]
+
+
+def test_transit_gateway_cold_build_with_lost_replies_makes_no_duplicate(aws, module):
+    """The engine guards transit_gateway's creates: a lost reply of the gateway's or a route
+    table's create removes the twin by owner and key; an attachment's retry, refused as a
+    duplicate of its VPC, adopts the attachment (tagged afterwards: the emulator drops the tags
+    given at create). Teardown runs without faults, and the seeds lose no reply of a twin
+    gateway's delete: the emulator answers a repeated delete or unlink of a transit gateway
+    object with a 500 (AWS does not)."""
+    ec2 = ec2_client()
+    for owner, cidr in (("management", "10.120.0.0/16"), ("development", "10.110.0.0/16"), ("production", "10.130.0.0/16")):
+        build_vpc(ec2, owner, cidr)
+    hit = collections.Counter()
+    for seed in TGW_SEEDS:
+        with AwsProxy(aws.port, fault_rate=0.3, faults=("lost_reply",), seed=seed) as proxy:
+            built = module("transit_gateway", dict(owner="management", attachments=SPOKES, endpoint_url=proxy.url))
+            hit.update(lost_writes(proxy))
+        assert not built.failed, (seed, built.get("msg"), built.get("actions_done"))
+        assert len(live(ec2.describe_transit_gateways()["TransitGateways"])) == 1, seed
+        owned = [t for t in live(ec2.describe_transit_gateway_route_tables()["TransitGatewayRouteTables"])
+                 if {"Key": "refarch:owner", "Value": "management"} in t.get("Tags", [])]
+        assert len(owned) == 3, seed  # the emulator also makes an untagged default table per gateway
+        attachments = live(ec2.describe_transit_gateway_vpc_attachments()["TransitGatewayVpcAttachments"])
+        assert len(attachments) == 3, seed
+        assert all({"Key": "refarch:owner", "Value": "management"} in a.get("Tags", []) for a in attachments), seed
+        again = module("transit_gateway", dict(owner="management", attachments=SPOKES, endpoint_url=aws.url))
+        assert again["changed"] is False, (seed, again["actions"])
+        gone = module("transit_gateway", dict(owner="management", state="absent", endpoint_url=aws.url))
+        assert not gone.failed and live(ec2.describe_transit_gateways()["TransitGateways"]) == []
+    assert TGW_CREATES <= set(hit), "the seeds must lose a reply of every create: %s" % dict(hit)

@@ -3,8 +3,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
+from ansible_collections.refarch.network.plugins.module_utils.peering_diff import plan_routes, routes_view
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import (
-    check_no_overlap, pairs_for, plan_pairs, plan_routes, plan_transit, routes_view)
+    check_no_overlap, pairs_for, plan_pairs, plan_transit)
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 DEMO = {

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read layer of vpc_peering: one snapshot of both sides (see ``peering_diff`` for its shape).
+
+One read of each kind per side: the VPC, its owned route tables, its owned subnets (only when
+routes are wanted); the connections carrying our key (requester side) and, when the accepter
+sees the connection through its own tags, the accepter's tags of it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import owner_filter
+from ansible_collections.refarch.network.plugins.module_utils.connectivity import read_vpc_routing
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate, tagged
+from ansible_collections.refarch.network.plugins.module_utils.peering_diff import LIVE, distinct_views
+
+
+def read_side(ec2, role, owner, vpc_id, tiers):
+    vpc = find_vpc(ec2, owner, vpc_id, field="%s_owner" % role)
+    side = dict(role=role, owner=owner, region=ec2.meta.region_name, vpc=vpc, tables=[], chosen=set())
+    if vpc:
+        routing = read_vpc_routing(ec2, owner, vpc["VpcId"], tiers)
+        side.update(tables=routing["tables"], chosen=routing["chosen"])
+    return side
+
+
+def find_connections(ec2, owner, key):
+    """Live connections carrying our owner and key tags, an active one first (so a duplicate
+    left by an interrupted run is the one removed)."""
+    filters = owner_filter(owner, key) + [{"Name": "status-code", "Values": LIVE}]
+    found = [c for c in paginate(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections", Filters=filters)
+             if c["Status"]["Code"] in LIVE and tagged(c, owner, key)]  # the emulator ignores these filters
+    return sorted(found, key=lambda c: (c["Status"]["Code"] != "active", c["VpcPeeringConnectionId"]))
+
+
+def read_peering(req_ec2, acc_ec2, want, present, vpc_ids):
+    """The snapshot of both sides; ``vpc_ids``: {role: VPC id given by the user, or None}."""
+    clients = dict(requester=req_ec2, accepter=acc_ec2)
+    snap = dict((role, read_side(clients[role], role, want["owners"][role], vpc_ids[role],
+                                 want["tiers"][role] if present else []))
+                for role in ("requester", "accepter"))
+    found = find_connections(req_ec2, want["owners"]["requester"], want["key"])
+    snap.update(connection=found[0] if found else None, duplicates=found[1:], accepter_tags=None)
+    if snap["connection"] and snap["requester"]["vpc"] and snap["accepter"]["vpc"] and distinct_views(snap):
+        pcx = snap["connection"]["VpcPeeringConnectionId"]
+        snap["accepter_tags"] = acc_ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [pcx]}])["Tags"]
+    return snap
