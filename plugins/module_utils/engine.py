@@ -28,8 +28,9 @@ import time
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 except ImportError:  # the module's SDK check reports it
-    BotoCoreError = ClientError = Exception
+    BotoCoreError = ClientError = ResponseParserError = Exception
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -107,17 +108,21 @@ class Ids(object):
 
 
 def poll(condition, what, timeout=600, first_delay=0.2, max_delay=15.0, clock=time.monotonic, sleep=time.sleep):
-    """Call ``condition()`` until it is true, backing off from ``first_delay`` to ``max_delay``:
-    the only wait loop of the collection. The first check is immediate."""
-    deadline = clock() + timeout
-    delay = first_delay
+    """Call ``condition()`` until it is true: the only wait loop of the collection.
+
+    The first check is immediate; then each pause is a quarter of the time waited so far
+    (at least ``first_delay``, at most ``max_delay``), so a wait ends at most ~25% after the
+    resource is ready, whether it takes a second or a NAT gateway's minutes.
+    """
+    start = clock()
+    deadline = start + timeout
     while True:
         if condition():
             return
+        delay = min(max_delay, max(first_delay, (clock() - start) / 4.0))
         if clock() + delay > deadline:
             raise WaitTimeout("timed out after %ss waiting for %s" % (timeout, what))
         sleep(delay)
-        delay = min(delay * 2, max_delay)
 
 
 # -- propagation delays -------------------------------------------------------------------
@@ -365,7 +370,7 @@ def execute(module, actions, handlers, run, wait_timeout=900):
             for pair in list(remaining):
                 try:
                     ready = pair[1]()
-                except (BotoCoreError, ClientError, RuntimeError, ValueError) as e:
+                except (BotoCoreError, ClientError, ResponseParserError, RuntimeError, ValueError) as e:
                     raise ExecutionFailed(pair[0], e, done)
                 if ready:
                     remaining.remove(pair)
@@ -385,7 +390,7 @@ def execute(module, actions, handlers, run, wait_timeout=900):
         settle()
         try:
             handlers[action.op](run, action)
-        except (BotoCoreError, ClientError, RuntimeError, ValueError) as e:
+        except (BotoCoreError, ClientError, ResponseParserError, RuntimeError, ValueError) as e:
             raise ExecutionFailed(action, e, done)
         done.append(action.text)
     settle()
@@ -422,7 +427,8 @@ def outcome(name, converge, *args):
     ``(module.exit_json if ok else module.fail_json)(**result)``."""
     try:
         return True, converge(*args)
-    except (InputError, ExecutionFailed, BotoCoreError, ClientError, WaitTimeout, RuntimeError, ValueError) as e:
+    except (InputError, ExecutionFailed, BotoCoreError, ClientError, ResponseParserError, WaitTimeout, RuntimeError,
+            ValueError) as e:
         return False, failure(e, name)
 
 
@@ -441,7 +447,7 @@ def failure(error, name):
         if isinstance(error.error, ClientError):
             result["error"] = error.error.response.get("Error", {})
         return result
-    if isinstance(error, (BotoCoreError, ClientError)):
+    if isinstance(error, (BotoCoreError, ClientError, ResponseParserError)):
         return dict(msg="AWS refused a %s call: %s" % (name, error),
                     error=error.response.get("Error", {}) if isinstance(error, ClientError) else {})
     if isinstance(error, (WaitTimeout, RuntimeError, ValueError)):

@@ -230,7 +230,7 @@ def test_consecutive_waits_are_polled_together_after_every_create():
     assert log[:2] == ["create a", "create b"]
     # both waits are checked in the same rounds: b is ready in round 2, a in round 3
     assert log[2:] == ["check a", "check b", "check a", "check b", "check a", "create c"]
-    assert clock.slept == [0.2, 0.4]
+    assert clock.slept == [0.2, 0.2]
 
 
 def test_a_wait_that_never_ends_fails_naming_it():
@@ -266,7 +266,7 @@ def test_poll_checks_at_once_and_backs_off():
     clock = Clock()
     answers = iter([False, False, True])
     poll(lambda: next(answers), "thing", clock=clock, sleep=clock.sleep)
-    assert clock.slept == [0.2, 0.4]
+    assert clock.slept == [0.2, 0.2]
     with pytest.raises(WaitTimeout):
         poll(lambda: False, "thing", timeout=1, clock=clock, sleep=clock.sleep)
 
@@ -275,3 +275,11 @@ def test_a_name_is_matched_whole_not_as_part_of_another():
     created = {"web"}
     assert is_propagation(error("NoSuchEntity", "The role with name web cannot be found."), created, {})
     assert not is_propagation(error("NoSuchEntity", "The role with name web-api cannot be found."), created, {})
+
+
+@pytest.mark.parametrize("ready_at", [1.0, 30.0, 90.0, 300.0])
+def test_a_wait_ends_soon_after_the_resource_is_ready(ready_at):
+    clock = Clock()
+    poll(lambda: clock.now >= ready_at, "thing", timeout=900, clock=clock, sleep=clock.sleep)
+    assert clock.now <= ready_at * 1.25 + 0.2
+    assert max(clock.slept) <= 15.0
