@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: refarch.network contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Pritunl API: request signing, an HTTP client, and pure planning of a server's settings.
+"""Pritunl API: request signing, an HTTP client, the read of a server, and the validation of
+a server's settings.
 
 Signing follows Pritunl's API documentation: the headers Auth-Token, Auth-Timestamp,
 Auth-Nonce and Auth-Signature, where the signature is
 ``base64(HMAC-SHA256(secret, '&'.join([token, timestamp, nonce, METHOD, path])))``.
 
-The planning functions take plain dicts (what the API returns) and return the ordered
-requests that converge them, so they are unit-tested without any server.
+What to change is decided by ``pritunl_diff`` (pure); ``pritunl_apply`` makes the requests.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,7 +24,8 @@ import json
 import time
 import uuid
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError
+from ansible.module_utils.six.moves import http_client
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import Request, make_context
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -36,15 +37,15 @@ PRITUNL_SPEC = dict(
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="int", default=30),
 )
-# Pritunl gives every new server a route to 0.0.0.0/0; the plan of a new server removes it.
-NEW_SERVER_ROUTES = [{"network": "0.0.0.0/0", "nat": True}]
 SETTINGS = ("name", "network", "port", "protocol", "dns_servers", "search_domain")
 
 
-class PritunlError(Exception):
+class PritunlError(RuntimeError):
+    """A refused request (``status`` is the HTTP status) or an unreachable API (``status`` None)."""
+
     def __init__(self, status, message):
         self.status = status
-        super(PritunlError, self).__init__("HTTP %s: %s" % (status, message))
+        super(PritunlError, self).__init__("Pritunl API: %s%s" % ("HTTP %s: " % status if status else "", message))
 
 
 def sign(token, secret, method, path, timestamp=None, nonce=None):
@@ -95,6 +96,8 @@ class Client(object):
             except (ValueError, AttributeError):
                 pass
             raise PritunlError(e.code, "%s %s: %s" % (method.upper(), path, detail))
+        except (URLError, OSError, http_client.HTTPException) as e:  # refused, TLS errors, timeouts, cut off
+            raise PritunlError(None, "%s %s at %s: %s" % (method.upper(), path, self.base_url, getattr(e, "reason", e)))
         return json.loads(text) if text else None
 
 
@@ -162,74 +165,18 @@ def desired_settings(params):
     return settings, routes
 
 
-def plan_server(settings, routes, nat, organizations, server, current_routes, attached, all_orgs, started):
-    """Ordered requests converging one server: [(text, method, path, body)].
-
-    ``server`` is the API's server dict or None; ``current_routes`` its routes; ``attached`` the
-    organizations attached to it; ``all_orgs`` every organization ({name: id}). Pritunl refuses
-    changes to a running server, so a stop comes first and a start last when anything changes.
-    An organization that does not exist yet (check mode, before pritunl_org ran) shows as
-    ``<name>`` in the path.
-    """
-    steps = []
-    sid = server["id"] if server else "<new>"
-    if server is None:
-        steps.append(("create server %s" % settings["name"], "POST", "/server", dict(settings)))
-        current_routes = NEW_SERVER_ROUTES
-    else:
-        changed = dict((k, v) for k, v in settings.items() if _differs(server.get(k), v))
-        if changed:
-            steps.append(("update server %s: %s" % (settings["name"], ", ".join(sorted(changed))),
-                          "PUT", "/server/%s" % sid, dict(settings)))
-    have = dict((r["network"], r) for r in current_routes if _managed_route(r))
-    for network in routes:
-        if network not in have:
-            steps.append(("add route %s (nat %s)" % (network, "on" if nat else "off"), "POST",
-                          "/server/%s/route" % sid, dict(network=network, nat=nat, comment="refarch")))
-        elif bool(have[network].get("nat")) != nat:
-            body = dict(network=network, nat=nat, comment="refarch")
-            steps.append(("set nat %s on route %s" % ("on" if nat else "off", network), "PUT",
-                          "/server/%s/route/%s" % (sid, route_id(network)), body))
-    for network in sorted(set(have) - set(routes)):
-        steps.append(("remove route %s" % network, "DELETE", "/server/%s/route/%s" % (sid, route_id(network)), None))
-    attached_names = set(o["name"] for o in attached)
-    for name in organizations:
-        if name not in attached_names:
-            org_id = all_orgs.get(name, "<%s>" % name)
-            steps.append(("attach organization %s" % name, "PUT",
-                          "/server/%s/organization/%s" % (sid, org_id), None))
-    online = bool(server) and server.get("status") == "online"
-    if steps and online:
-        steps.insert(0, ("stop server %s to change it" % settings["name"], "PUT",
-                         "/server/%s/operation/stop" % sid, None))
-    will_have_orgs = bool(attached_names or organizations)
-    if started and will_have_orgs and (not online or steps):
-        steps.append(("start server %s" % settings["name"], "PUT", "/server/%s/operation/start" % sid, None))
-    elif not started and online and not steps:
-        steps.append(("stop server %s" % settings["name"], "PUT", "/server/%s/operation/stop" % sid, None))
-    return steps
+def read_server(client, name):
+    """Snapshot of the server named ``name``: the server (or None), its routes, the
+    organizations attached to it, and every organization ({name: id})."""
+    servers = [s for s in client.request("GET", "/server") or [] if s.get("name") == name]
+    if len(servers) > 1:
+        raise InputError("name", "%d Pritunl servers are named %s" % (len(servers), name))
+    snap = dict(server=servers[0] if servers else None, routes=[], attached=[], organizations={})
+    if snap["server"]:
+        snap["routes"] = client.request("GET", "/server/%s/route" % snap["server"]["id"]) or []
+        snap["attached"] = client.request("GET", "/server/%s/organization" % snap["server"]["id"]) or []
+    return snap
 
 
-def _managed_route(route):
-    """Routes Pritunl adds itself (the client network, links) are not ours to change."""
-    return not any(route.get(k) for k in ("virtual_network", "server_link", "network_link", "link", "wg_network"))
-
-
-def _differs(have, want):
-    if isinstance(want, list):
-        return sorted(have or []) != sorted(want)
-    if want is None:
-        return bool(have)
-    return have != want
-
-
-def snapshot(server, routes, attached):
-    """The before/after view of a server for --diff."""
-    if server is None:
-        return {}
-    view = dict((k, server.get(k)) for k in SETTINGS)
-    view["routes"] = sorted("%s%s" % (r["network"], " (nat)" if r.get("nat") else "") for r in routes
-                            if _managed_route(r))
-    view["organizations"] = sorted(o["name"] for o in attached)
-    view["status"] = server.get("status")
-    return view
+def read_organizations(client):
+    return dict((o["name"], o["id"]) for o in client.request("GET", "/organization") or [])

@@ -66,6 +66,20 @@ def iam_name(owner, suffix="vpn"):
     return ("refarch-%s-%s" % (owner, suffix))[:64]
 
 
+def names(params):
+    """Logical keys and names of everything one VPN server owns: the last segment of ``key``
+    names the others (``sg/vpn``, ``eip/vpn``, IAM ``refarch-<owner>-vpn``)."""
+    owner, key = params["owner"], params["key"]
+    base = key.split("/")[-1]
+    return dict(owner=owner, base=base, instance=key, sg="sg/" + base, eip="eip/" + base, eni="eni/" + base,
+                profile="profile/" + base, iam=iam_name(owner, base), name=params.get("name") or "%s-%s" % (owner, base),
+                dns_owner="%s-%s" % (owner, base))
+
+
+def no_vpc(owner):
+    return "no VPC tagged refarch:owner=%s; run vpc_tiers first or pass vpc_id" % owner
+
+
 def _cidrs(values, field, allow_world):
     result = []
     for index, value in enumerate(values or []):
@@ -181,6 +195,14 @@ def instance_drift(instance, image_id, instance_type, user_data_digest):
     if user_data_digest and tags.get(USER_DATA_TAG) != user_data_digest:
         drift.append(("user_data", tags.get(USER_DATA_TAG), user_data_digest))
     return drift
+
+
+def launches(params, instance, image_id):
+    """(launch, drift): whether the run launches an instance (none yet, or drift and
+    ``replace``), and the drift of the existing one."""
+    user_data = digest(params["user_data"]) if params.get("user_data") is not None else None
+    drift = instance_drift(instance, image_id, params["instance_type"], user_data) if instance else []
+    return instance is None or bool(drift and params["replace"]), drift
 
 
 def drift_warning(drift):

@@ -146,97 +146,78 @@ server:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
+from ansible_collections.refarch.network.plugins.module_utils.engine import ExecutionFailed, Ids, Run, dry_run, execute, outcome
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.pritunl_apply import HANDLERS
+from ansible_collections.refarch.network.plugins.module_utils.pritunl_diff import diff_absent, diff_present, planned_view, view
+
+ARGUMENT_SPEC = dict(
+    api.PRITUNL_SPEC,
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    started=dict(type="bool", default=True),
+    network=dict(type="str"),
+    port=dict(type="int", default=1194),
+    protocol=dict(type="str", default="udp", choices=["udp", "tcp"]),
+    dns_servers=dict(type="list", elements="str"),
+    vpc_cidr=dict(type="str"),
+    search_domain=dict(type="str"),
+    routes=dict(type="list", elements="str", default=[]),
+    allowed_networks=dict(type="list", elements="str"),
+    route_nat=dict(type="bool", default=True),
+    organizations=dict(type="list", elements="str", default=[]),
+)
 
 
-def read(client, name):
-    servers = [s for s in client.request("GET", "/server") or [] if s.get("name") == name]
-    if len(servers) > 1:
-        raise InputError("name", "%d Pritunl servers are named %s" % (len(servers), name))
-    server = servers[0] if servers else None
-    routes, attached = [], []
-    if server:
-        routes = client.request("GET", "/server/%s/route" % server["id"]) or []
-        attached = client.request("GET", "/server/%s/organization" % server["id"]) or []
-    return server, routes, attached
+def converge(module):
+    p = module.params
+    present = p["state"] == "present"
+    settings, routes = api.desired_settings(p) if present else (None, None)
+    client = api.Client.from_module(module)
+    snap = api.read_server(client, p["name"])
+    before = view(snap)
+    if present:
+        missing = set(p["organizations"]) - set(o["name"] for o in snap["attached"])
+        if missing:
+            snap["organizations"] = api.read_organizations(client)
+            unknown = sorted(missing - set(snap["organizations"]))
+            if unknown and not dry_run(module):  # in --check, pritunl_org may only be planned as well
+                raise InputError("organizations", "%s not found in Pritunl; create them first with "
+                                                  "community.general.pritunl_org" % ", ".join(unknown))
+        actions = diff_present(settings, routes, p["route_nat"], p["organizations"], snap, p["started"])
+    else:
+        actions = diff_absent(p["name"], snap)
+    run = Run(ids=Ids({"server": snap["server"]["id"]} if snap["server"] else {}), api=client)
+    done = execute(module, actions, HANDLERS, run)
+    after = {}
+    if present and (done or not actions):
+        snap = api.read_server(client, p["name"]) if done else snap
+        after = view(snap)
+    elif present:  # --check: what the actions will make
+        after = planned_view(before, settings, routes, p["route_nat"], p["organizations"], actions)
+    server_id = run.ids.get("server")
+    result = dict(changed=bool(actions), actions=[a.text for a in actions],
+                  server=dict(after, id=server_id) if after else {})
+    if module._diff:
+        result["diff"] = dict(before=before, after=after)
+    return result
 
 
 def main():
-    spec = dict(api.PRITUNL_SPEC)
-    spec.update(
-        name=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        started=dict(type="bool", default=True),
-        network=dict(type="str"),
-        port=dict(type="int", default=1194),
-        protocol=dict(type="str", default="udp", choices=["udp", "tcp"]),
-        dns_servers=dict(type="list", elements="str"),
-        vpc_cidr=dict(type="str"),
-        search_domain=dict(type="str"),
-        routes=dict(type="list", elements="str", default=[]),
-        allowed_networks=dict(type="list", elements="str"),
-        route_nat=dict(type="bool", default=True),
-        organizations=dict(type="list", elements="str", default=[]),
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                            required_if=[("state", "present", ("network",))])
-    p = module.params
-    try:
-        settings, routes = api.desired_settings(p) if p["state"] == "present" else (None, None)
-    except InputError as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
+    refusals = []
 
-    client = api.Client.from_module(module)
-    actions = []
-    try:
-        server, current_routes, attached = read(client, p["name"])
-        before = api.snapshot(server, current_routes, attached)
-        if p["state"] == "absent":
-            steps = [("delete server %s" % p["name"], "DELETE", "/server/%s" % server["id"], None)] if server else []
-        else:
-            all_orgs = {}
-            missing = set(p["organizations"]) - set(o["name"] for o in attached)
-            if missing:
-                all_orgs = dict((o["name"], o["id"]) for o in client.request("GET", "/organization") or [])
-                absent_orgs = sorted(missing - set(all_orgs))
-                if absent_orgs and not module.check_mode:
-                    raise InputError("organizations", "%s not found in Pritunl; create them first with "
-                                                      "community.general.pritunl_org" % ", ".join(absent_orgs))
-            steps = api.plan_server(settings, routes, p["route_nat"], p["organizations"], server,
-                                    current_routes, attached, all_orgs, p["started"])
-        if module.check_mode:
-            actions = [s[0] for s in steps]
-        elif steps:
-            if server is None and p["state"] == "present":
-                text, method, path, body = steps[0]
-                client.request(method, path, body)
-                actions.append(text)
-                # plan again against what Pritunl made (it adds routes of its own)
-                server, current_routes, attached = read(client, p["name"])
-                steps = api.plan_server(settings, routes, p["route_nat"], p["organizations"], server,
-                                        current_routes, attached, all_orgs, p["started"])
-            for text, method, path, body in steps:
-                client.request(method, path, body)
-                actions.append(text)
-            if p["state"] == "present":
-                server, current_routes, attached = read(client, p["name"])
-    except InputError as e:
-        module.fail_json(msg="%s: %s" % (e.field, e.reason), field=e.field, reason=e.reason, actions=actions)
-    except api.PritunlError as e:
-        module.fail_json(msg="Pritunl API: %s" % e, status=e.status, actions=actions)
-    except Exception as e:  # connection refused, TLS errors
-        module.fail_json(msg="Pritunl API at %s: %s" % (p["pritunl_url"], e), actions=actions)
-
-    after = {} if p["state"] == "absent" else api.snapshot(server, current_routes, attached)
-    if module.check_mode and p["state"] == "present":
-        after = dict(before, **settings) if before else dict(settings)
-        after["routes"] = sorted("%s%s" % (r, " (nat)" if p["route_nat"] else "") for r in routes)
-        after["organizations"] = sorted(set(before.get("organizations", [])) | set(p["organizations"]))
-    result = dict(changed=bool(actions), actions=actions,
-                  server=dict(after, id=server and server.get("id")) if after else {})
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    module.exit_json(**result)
+    def noting_status(module):  # a refused request's HTTP status is part of the failure
+        try:
+            return converge(module)
+        except (api.PritunlError, ExecutionFailed) as e:
+            refusals.append(getattr(e, "error", e))
+            raise
+    ok, result = outcome("pritunl_server", noting_status, module)
+    if not ok and refusals and getattr(refusals[0], "status", None):
+        result["status"] = refusals[0].status
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Elastic IPs, security groups, IAM) and a clean rerun must change nothing."""
 import collections
 
 import boto3
+import pytest
 from aws_proxy import AwsProxy, is_write
+from aws_realism import Realism
 
 from integration.vpn.vpn_testlib import AL2023, USER_DATA, build_vpc
 
@@ -26,6 +28,21 @@ class WriteFaultProxy(AwsProxy):
 
     def _draw_fault(self, action):
         return AwsProxy._draw_fault(self, action) if is_write(action) else None
+
+
+class LosingFirst(AwsProxy):
+    """Loses the reply of the first call of each named action (botocore retries it)."""
+
+    def __init__(self, port, actions, **kwargs):
+        super(LosingFirst, self).__init__(port, **kwargs)
+        self.to_lose = list(actions)
+
+    def _draw_fault(self, action):
+        with self.lock:
+            if action in self.to_lose:
+                self.to_lose.remove(action)
+                return "lost_reply"
+        return AwsProxy._draw_fault(self, action)
 
 
 def args(url, **extra):
@@ -98,3 +115,40 @@ def test_converge_and_teardown_survive_lost_replies(module, aws):
         assert module("vpn_instance", args(aws.url, state="absent"))["changed"] is False, seed
     assert PRESENT_KINDS <= hit_present, sorted(PRESENT_KINDS - hit_present)
     assert ABSENT_KINDS <= hit_absent, sorted(ABSENT_KINDS - hit_absent)
+
+
+ONE_OF_EACH = collections.Counter({
+    ("instance", "instance/vpn"): 1, ("eip", "eip/vpn"): 1, ("sg", "sg/vpn"): 1,
+    ("role", "refarch-management-vpn"): 1, ("profile", "refarch-management-vpn"): 1})
+
+
+@pytest.mark.parametrize("fault_rate,lose,realism", [
+    (0.0, [], Realism()),
+    (0.2, ["CreateSecurityGroup", "AllocateAddress"], Realism()),
+    # a lost RunInstances reply (a refused call loses nothing, hence no profile refusals here)
+    (0.0, ["RunInstances"], Realism(profile_propagation=False)),
+], ids=["realistic", "faults", "lost-launch"])
+def test_realistic_aws_build_replace_and_teardown(module, aws, fault_rate, lose, realism):
+    """New ids NotFound and hidden for 1.5 s, a new instance profile refused by RunInstances for
+    3 s, instances pending for 3 s, as on AWS; with and without 20% faults and lost replies of
+    creates whose retry makes a twin or is refused as a duplicate: no failure, no duplicate,
+    re-runs change nothing, teardown leaves nothing."""
+    net = build_vpc(OWNER, "10.120.0.0/16")
+    zone_id = boto3.client("route53").create_hosted_zone(Name=ZONE, CallerReference="z")["HostedZone"]["Id"]
+    with LosingFirst(aws.port, lose, fault_rate=fault_rate, seed=7, realism=realism) as realistic:
+        first = module("vpn_instance", args(realistic.url))
+        assert not first.failed, (first.get("msg"), first.get("actions_done"))
+        hits = dict(realistic.realism_hits)
+        assert sum(hits.get(k, 0) for k in ("notfound", "hidden", "pending")) > 0, hits
+        assert hits.get("profile", 0) > 0 or lose or fault_rate, hits  # RunInstances a moment after the profile
+        assert not realistic.to_lose
+        assert owned() == ONE_OF_EACH and len(client_routes(net)) == 2 and len(vpn_records(zone_id)) == 1
+        assert module("vpn_instance", args(aws.url))["changed"] is False
+        replaced = module("vpn_instance", args(realistic.url, instance_type="t3.large", replace=True))
+        assert not replaced.failed, (replaced.get("msg"), replaced.get("actions_done"))
+        assert owned() == ONE_OF_EACH and replaced["public_ip"] == first["public_ip"]
+        assert [r["NetworkInterfaceId"] for r in client_routes(net)] == [replaced["instance"]["network_interface_id"]] * 2
+        assert module("vpn_instance", args(aws.url, instance_type="t3.large", replace=True))["changed"] is False
+        gone = module("vpn_instance", args(realistic.url, state="absent"))
+        assert not gone.failed, (gone.get("msg"), gone.get("actions_done"))
+    assert owned() == collections.Counter() and client_routes(net) == [] and vpn_records(zone_id) == []

@@ -114,3 +114,20 @@ def test_routed_mode_turns_route_nat_off(pritunl, module):
     result = module("pritunl_server", args(pritunl, route_nat=False))
     assert result["changed"]
     assert all(not r.endswith("(nat)") for r in result["server"]["routes"])
+
+
+@pytest.mark.parametrize("change", [None, dict(port=1195, routes=ENV_CIDRS[:2], route_nat=False)])
+def test_check_reports_exactly_what_the_real_run_does(pritunl, module, change):
+    run_org(pritunl, "refarch")
+    wanted = args(pritunl)
+    if change is not None:
+        module("pritunl_server", wanted)
+        wanted.update(change)
+    pritunl.log[:] = []
+    check = module("pritunl_server", wanted, check_mode=True, diff=True)
+    assert pritunl.writes() == []
+    real = module("pritunl_server", wanted, diff=True)
+    assert not real.failed, real
+    assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
+    assert check["diff"] == real["diff"]
+    assert module("pritunl_server", wanted, check_mode=True)["changed"] is False

@@ -3,6 +3,7 @@
 import base64
 
 import boto3
+import pytest
 from aws_proxy import AwsProxy
 
 from vpn_testlib import AL2023, USER_DATA, build_vpc, live_instances
@@ -195,3 +196,25 @@ def test_survives_throttling_and_server_errors(aws, module):
     assert not result.failed, result
     assert again["changed"] is False
     assert len(live_instances(OWNER)) == 1
+
+
+@pytest.mark.parametrize("change", [
+    None,  # a new environment (the VPC built, nothing of the VPN yet)
+    dict(instance_type="t3.large", replace=True, ssh_cidrs=["198.51.100.0/24"]),  # a built one, relaunched
+])
+def test_check_reports_exactly_what_the_real_run_does(aws, module, change):
+    build_vpc(OWNER, "10.120.0.0/16")
+    boto3.client("route53").create_hosted_zone(Name="management.example.com", CallerReference="z")
+    wanted = args(mode="routed", client_cidr="172.27.224.0/20", dns_zone="management.example.com")
+    if change is not None:
+        assert not module("vpn_instance", wanted).failed
+        wanted.update(change)
+    with AwsProxy(aws.port) as proxy:
+        check = module("vpn_instance", dict(wanted, endpoint_url=proxy.url), check_mode=True, diff=True)
+        assert proxy.writes() == []
+    real = module("vpn_instance", wanted, diff=True)
+    assert not real.failed, (real.get("msg"), real.get("actions_done"))
+    assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
+    assert check["diff"] == real["diff"]
+    again = module("vpn_instance", wanted, check_mode=True)
+    assert again["changed"] is False and again["actions"] == []

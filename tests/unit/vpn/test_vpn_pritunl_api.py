@@ -96,51 +96,13 @@ def test_invalid_settings_name_their_option(field, value):
     assert err.value.field.startswith(field)
 
 
-def plan(server=None, routes=(), attached=(), orgs=None, started=True, nat=True, **extra):
-    settings, wanted = api.desired_settings(params(**extra))
-    return api.plan_server(settings, wanted, nat, ["refarch"], server, list(routes), list(attached),
-                           orgs if orgs is not None else {"refarch": "o1"}, started)
-
-
-def test_new_server_plan_creates_routes_removes_default_attaches_and_starts():
-    steps = plan()
-    assert [s[0] for s in steps] == [
-        "create server management", "add route 10.120.0.0/16 (nat on)", "add route 10.110.0.0/16 (nat on)",
-        "remove route 0.0.0.0/0", "attach organization refarch", "start server management"]
-    create = steps[0]
-    assert create[1:3] == ("POST", "/server")
-    assert create[3]["dns_servers"] == ["10.120.0.2"] and create[3]["search_domain"] == "management.internal"
-    assert steps[3][2] == "/server/<new>/route/%s" % api.route_id("0.0.0.0/0")
-
-
-def current(status="online"):
-    settings = api.desired_settings(params())[0]
-    return dict(settings, id="s1", status=status)
-
-
-def test_converged_running_server_needs_nothing():
-    routes = [{"network": "10.120.0.0/16", "nat": True}, {"network": "10.110.0.0/16", "nat": True},
-              {"network": "172.27.224.0/20", "virtual_network": True}]
-    assert plan(current(), routes, [{"id": "o1", "name": "refarch"}]) == []
-
-
-def test_changing_a_running_server_stops_it_first_and_starts_it_last():
-    routes = [{"network": "10.120.0.0/16", "nat": True}, {"network": "0.0.0.0/0", "nat": True}]
-    steps = plan(current(), routes, [{"id": "o1", "name": "refarch"}], search_domain="other.internal")
-    texts = [s[0] for s in steps]
-    assert texts[0] == "stop server management to change it" and texts[-1] == "start server management"
-    assert "update server management: search_domain" in texts
-    assert "remove route 0.0.0.0/0" in texts and "add route 10.110.0.0/16 (nat on)" in texts
-
-
-def test_routed_mode_switches_nat_off_on_existing_routes():
-    routes = [{"network": "10.120.0.0/16", "nat": True}, {"network": "10.110.0.0/16", "nat": False}]
-    steps = plan(current("offline"), routes, [{"id": "o1", "name": "refarch"}], nat=False)
-    assert [(s[0], s[1]) for s in steps] == [("set nat off on route 10.120.0.0/16", "PUT"),
-                                             ("start server management", "PUT")]
-    assert steps[0][3] == {"network": "10.120.0.0/16", "nat": False, "comment": "refarch"}
-
-
-def test_missing_organization_shows_its_name_in_check_mode():
-    steps = plan(orgs={})
-    assert ("attach organization refarch", "PUT", "/server/<new>/organization/<refarch>", None) in steps
+def test_an_unreachable_api_is_a_pritunl_error_without_status():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again before the request: nothing listens there
+    client = api.Client("http://127.0.0.1:%d" % port, TOKEN, SECRET, timeout=5)
+    with pytest.raises(api.PritunlError) as err:
+        client.request("GET", "/server")
+    assert err.value.status is None and "GET /server at http://127.0.0.1" in str(err.value)
+    assert isinstance(err.value, RuntimeError)  # engine.outcome reports it
