@@ -6,8 +6,9 @@
 
 Sections (tests/reliability/): the demo environments converged clean (the reference state),
 the security baseline over them, the bad-input matrix, foreign resources through converge and
-teardown, a converge through 20% injected faults compared with the clean state, and
-interruption trials (SIGKILL, rerun, count duplicates and orphans). Everything runs against
+teardown, a converge through 20% injected faults compared with the clean state, the whole
+estate built cold through AWS's documented behaviour (realistic proxy, with and without
+faults), and interruption trials (SIGKILL, rerun, count duplicates and orphans). Everything runs against
 one local emulator started here; logs go to build/reliability/.
 """
 
@@ -28,6 +29,7 @@ import checkov  # noqa: E402
 import faults  # noqa: E402
 import foreign  # noqa: E402
 import interrupt  # noqa: E402
+import realistic  # noqa: E402
 import state  # noqa: E402
 from harness import LOGS, ENVIRONMENTS, log_tail, new_emulator, run_playbook  # noqa: E402
 
@@ -123,6 +125,8 @@ def main(argv=None):
             ("foreign", lambda: section_foreign(emu, results)),
             ("faults", lambda: results.__setitem__("faults", run_faults(
                 emu, args.fault_rate, [args.seed + n for n in range(fault_runs)], (clean, seconds)))),
+            ("realistic", lambda: results.__setitem__("realistic", [
+                realistic.run(emu, rate=rate, seed=args.seed) for rate in (0.0, args.fault_rate)])),
             ("interruption", lambda: results.__setitem__("interruption", run_interruption(
                 emu, trials, site_trials, args.seed, (clean, seconds, results.get("destroy_seconds"))))),
         ]
@@ -179,7 +183,12 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
     fo = results.get("foreign", {})
     b = results.get("bad_inputs", {})
     base = results.get("baseline", {})
+    real = results.get("realistic", [])
     rows = [
+        ("realistic AWS: cold estate (0%% / %s faults)" % ("/".join("%d%%" % (r["rate"] * 100) for r in real[1:]) or "-"),
+         "; ".join("%s s, hits %s, re-run writes %d, dup %d, orphans %d" % (
+             sum(r["seconds"].values()) // 1, sum(r["realism_hits"].values()), r["rerun_writes"], r["duplicates"],
+             r["orphans"]) for r in real) or "-", "all ok", bool(real) and not any(r["problems"] for r in real)),
         ("interruption trials (vpc.yml + site.yml)", "%s (%d + %d), %s kills" % (
             i.get("trials", "-"), trials, site_trials, i.get("kills", "-")),
          ">= %d" % (trials + site_trials), i.get("trials") == trials + site_trials and not i.get("problems")),
@@ -210,7 +219,7 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
            "%-*s  %-40s  %-8s  %s" % (width, "measure", "figure", "target", "result"), "-" * (width + 64)]
     for name, figure, target, met in rows:
         out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target, "ok" if met else "MISSED"))
-    problems = (i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
+    problems = ([p for r in real for p in r["problems"]] + i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
                 ["orphan: %s" % o for o in fo.get("orphans", [])] + b.get("problems", []) + base.get("findings", []) +
                 errors)
     if results.get("seconds"):

@@ -116,10 +116,11 @@ def poll(condition, what, timeout=600, first_delay=0.2, max_delay=15.0, clock=ti
     """
     start = clock()
     deadline = start + timeout
+    delay = first_delay / 2
     while True:
         if condition():
             return
-        delay = min(max_delay, max(first_delay, (clock() - start) / 4.0))
+        delay = min(max_delay, max(first_delay, min(delay * 2, (clock() - start) / 4.0)))
         if clock() + delay > deadline:
             raise WaitTimeout("timed out after %ss waiting for %s" % (timeout, what))
         sleep(delay)
