@@ -182,37 +182,3 @@ def owner_filter(owner, key=None):
 
 TIER_TAG = "refarch:tier"
 ROUTE_TABLE_TAG = "refarch:route-table"
-
-
-def find_owned_vpc(ec2, owner):
-    """The VPC that vpc_tiers built for ``owner`` (tags owner + key ``vpc``), or None."""
-    vpcs = ec2.describe_vpcs(Filters=owner_filter(owner, "vpc"))["Vpcs"]
-    if len(vpcs) > 1:
-        raise ValueError("owner %r has %d VPCs tagged %s=vpc: %s" % (
-            owner, len(vpcs), KEY_TAG, ", ".join(v["VpcId"] for v in vpcs)))
-    return vpcs[0] if vpcs else None
-
-
-def owned_subnets_by_tier(ec2, owner, vpc_id):
-    """{tier: [subnet, ...]} for the owned subnets of a VPC (tag ``refarch:tier``)."""
-    paginator = ec2.get_paginator("describe_subnets")
-    result = {}
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
-    for page in paginator.paginate(Filters=filters):
-        for subnet in page["Subnets"]:
-            tier = tag_dict(subnet.get("Tags")).get(TIER_TAG)
-            if tier:
-                result.setdefault(tier, []).append(subnet)
-    for subnets in result.values():
-        subnets.sort(key=lambda s: s["AvailabilityZone"])
-    return result
-
-
-def owned_route_tables_for_tiers(ec2, owner, vpc_id, tiers):
-    """Owned route tables associated with the owned subnets of ``tiers`` (sorted, unique)."""
-    subnet_ids = set(s["SubnetId"] for tier, subnets in owned_subnets_by_tier(ec2, owner, vpc_id).items()
-                     if tier in tiers for s in subnets)
-    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
-    chosen = [t for t in tables if is_owned(t.get("Tags"), owner)
-              and any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", []))]
-    return sorted(chosen, key=lambda t: tag_dict(t.get("Tags")).get(KEY_TAG, t["RouteTableId"]))

@@ -11,8 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, owned_subnets_by_tier
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import owned_route_tables
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import owned_route_tables, owned_subnets_by_tier, routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import ExecutionFailed, execute
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import resolve
 
@@ -83,18 +83,11 @@ def ref_id(run, ref):
     return run.ids[ref] if ref in run.ids else ref
 
 
-def route_is(ec2, rtb, cidr, target_param, target_id):
-    """The route to ``cidr`` in ``rtb`` exists and goes to ``target_id`` (not someone else's)."""
-    table = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
-    return any(r.get("DestinationCidrBlock") == cidr and r.get(target_param) == target_id
-               for r in table.get("Routes", []))
-
-
 def create_route(run, a):
     """A retry that finds the route there counts as done only when it goes to OUR target."""
     ec2 = _client(run, a)
     target = ref_id(run, a["target"])
-    ec2.create_route(done_if=lambda: route_is(ec2, a["table"], a["destination"], a["param"], target),
+    ec2.create_route(done_if=lambda: routed_to(ec2, a["table"], a["destination"]) == target,
                      RouteTableId=a["table"], DestinationCidrBlock=a["destination"], **{a["param"]: target})
 
 

@@ -6,7 +6,7 @@
 - ``paginate``: every page of a Describe/List call;
 - ``find_vpc``: the VPC a module works in (given by id, or the one ``vpc_tiers`` built);
 - ``owned_route_tables``: the route tables of a VPC carrying our owner tag;
-- ``route_target``: what a route points at;
+- ``route_target``: what a route points at; ``routed_to``: what a table routes a CIDR to;
 - ``tag_changes``: the tags to set so a resource carries the ones we want.
 """
 
@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, owner_filter, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, TIER_TAG, owner_filter, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId", "NetworkInterfaceId",
@@ -51,6 +51,19 @@ def find_vpc(ec2, owner, vpc_id=None, field="vpc_id"):
     return vpcs[0] if vpcs else None
 
 
+def owned_subnets_by_tier(ec2, owner, vpc_id):
+    """{tier: [subnet, ...]} for the owned subnets of a VPC (tag ``refarch:tier``), by zone."""
+    result = {}
+    for subnet in paginate(ec2, "describe_subnets", "Subnets",
+                           Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)):
+        tier = tag_dict(subnet.get("Tags")).get(TIER_TAG)
+        if tier and tagged(subnet, owner):
+            result.setdefault(tier, []).append(subnet)
+    for subnets in result.values():
+        subnets.sort(key=lambda s: s["AvailabilityZone"])
+    return result
+
+
 def owned_route_tables(ec2, owner, vpc_id):
     """Every route table of the VPC carrying our owner tag."""
     filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
@@ -62,6 +75,16 @@ def route_target(route):
     for field in ROUTE_TARGETS:
         if route.get(field):
             return route[field]
+    return None
+
+
+def routed_to(ec2, table_id, destination):
+    """The id the route to ``destination`` in table ``table_id`` points at (None: no such route):
+    how a retried CreateRoute tells our earlier attempt from someone else's route."""
+    table = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
+    for route in table.get("Routes", []):
+        if route.get("DestinationCidrBlock") == destination:
+            return route_target(route)
     return None
 
 

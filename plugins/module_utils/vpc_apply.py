@@ -15,6 +15,7 @@ __metaclass__ = type
 import hashlib
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import poll
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried
 
@@ -124,16 +125,9 @@ def _wait_nat_deleted(run, a):
     return lambda: all(s == "deleted" for s in _nat_states(run, a["keys"]).values())
 
 
-def _route_is(run, table_id, destination, target):
-    """The route exists with this target (a retried CreateRoute's first attempt landed)."""
-    table = run.ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
-    return any(r.get("DestinationCidrBlock") == destination and
-               set(target.items()) <= set(r.items()) for r in table.get("Routes", []))
-
-
 def _create_route(run, a):
     target = _target_args(a["target"], run.ids)
-    run.ec2.create_route(done_if=lambda: _route_is(run, run.ids[a.key], a["destination"], target),
+    run.ec2.create_route(done_if=lambda: routed_to(run.ec2, run.ids[a.key], a["destination"]) in target.values(),
                          RouteTableId=run.ids[a.key], DestinationCidrBlock=a["destination"], **target)
 
 

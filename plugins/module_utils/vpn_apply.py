@@ -22,7 +22,7 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils.aws import is_owned, tag_spec
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, route_target
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import WaitTimeout, poll
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried
 from ansible_collections.refarch.network.plugins.module_utils.vpn_read import owned_instances
@@ -249,14 +249,6 @@ def _associate_profile(run, a):
 
 # -- routes and DNS -----------------------------------------------------------------------
 
-def _target_of(ec2, rtb, cidr):
-    """The ENI or peering connection ``cidr`` routes to in table ``rtb`` (None: no route)."""
-    for route in ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0].get("Routes", []):
-        if route.get("DestinationCidrBlock") == cidr:
-            return route_target(route)
-    return None
-
-
 def _route_args(run, a):
     return {"RouteTableId": a["table"], "DestinationCidrBlock": a["cidr"],
             a["field"]: a["target"] or run.ids[a["target_key"]]}
@@ -264,7 +256,7 @@ def _route_args(run, a):
 
 def _create_route(run, a):
     ec2, args = getattr(run, a["client"]), _route_args(run, a)
-    ec2.create_route(done_if=lambda: _target_of(ec2, a["table"], a["cidr"]) == args[a["field"]], **args)
+    ec2.create_route(done_if=lambda: routed_to(ec2, a["table"], a["cidr"]) == args[a["field"]], **args)
 
 
 def _replace_route(run, a):

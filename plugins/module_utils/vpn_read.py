@@ -18,10 +18,10 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    OWNER_TAG, error_code, owned_subnets_by_tier, owner_filter, tag_dict,
+    OWNER_TAG, error_code, owner_filter, tag_dict,
 )
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
-    find_vpc, owned_route_tables, paginate, tagged,
+    find_vpc, owned_route_tables, owned_subnets_by_tier, paginate, tagged,
 )
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
