@@ -151,21 +151,23 @@ def diff_present(plan, snap, options):
     check_immutable(plan, snap)
     tags = desired_tags(options["owner"], options["name"], plan, options["tags"])
     actions = []
+    igw = snap["igw"]
+    # the VPC and the gateway first, then one wait: both ids age while the VPC comes up
     if snap["vpc"] is None:
         actions.append(_action("create_vpc", "vpc", "create vpc %s" % plan["cidr"], cidr=plan["cidr"],
                                tags=tags["vpc"]))
-        actions.append(_action("wait_vpc", "vpc", "wait for vpc available"))
     else:
         actions += _tag_drift("vpc", snap["vpc"].get("Tags"), tags["vpc"])
+    if plan["internet_gateway"] and igw is None:
+        actions.append(_action("create_igw", "igw", "create internet gateway", tags=tags["igw"]))
+    if snap["vpc"] is None:
+        actions.append(_action("wait_vpc", "vpc", "wait for vpc available"))
     for attr, label in (("dns_support", "enableDnsSupport"), ("dns_hostnames", "enableDnsHostnames")):
         if snap[attr] is not True:
             actions.append(_action("set_vpc_attribute", "vpc", "set vpc %s true" % label, attribute=label))
 
     if plan["internet_gateway"]:
-        igw = snap["igw"]
-        if igw is None:
-            actions.append(_action("create_igw", "igw", "create internet gateway", tags=tags["igw"]))
-        else:
+        if igw is not None:
             actions += _tag_drift("igw", igw.get("Tags"), tags["igw"])
         attached = igw is not None and snap["vpc"] is not None and any(
             a.get("VpcId") == snap["vpc"]["VpcId"] for a in igw.get("Attachments", []))
@@ -190,11 +192,14 @@ def diff_present(plan, snap, options):
         else:
             actions += _tag_drift(key, have.get("Tags"), tags[key])
 
-    new_nats = []
+    # every address first: a NAT gateway's create names its new address, which AWS may not know
+    # for a moment, and one such wait then covers them all
     for key, nat in sorted(plan["nat_gateways"].items()):
         if nat["eip"] not in snap["eips"]:
             actions.append(_action("allocate_eip", nat["eip"], "allocate elastic ip %s" % nat["eip"],
                                    tags=tags[nat["eip"]]))
+    new_nats = []
+    for key, nat in sorted(plan["nat_gateways"].items()):
         have = snap["nat_gateways"].get(key)
         if have is None:
             new_nats.append(key)

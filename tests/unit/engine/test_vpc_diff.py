@@ -62,7 +62,10 @@ def ops(actions):
 def test_a_new_vpc_creates_everything_and_waits_after_all_creates():
     actions = diff_present(plan(), empty(), OPTIONS)
     order = ops(actions)
-    assert order[:2] == ["create_vpc", "wait_vpc"]
+    assert order[:3] == ["create_vpc", "create_igw", "wait_vpc"]
+    assert order.index("allocate_eip") < order.index("create_nat") and order.count("allocate_eip") == 2
+    assert max(i for i, op in enumerate(order) if op == "allocate_eip") < min(
+        i for i, op in enumerate(order) if op == "create_nat")
     assert order.count("create_subnet") == 6 and order.count("create_nat") == 2
     wait = order.index("wait_nat")
     assert max(i for i, op in enumerate(order) if op in ("create_nat", "allocate_eip", "create_subnet")) < wait
