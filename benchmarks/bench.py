@@ -128,6 +128,7 @@ class Workspace(object):
 AWS_WAITS = {"nat_gateway": 90.0, "vpc_endpoint": 60.0, "instance": 30.0, "transit_gateway": 90.0,
              "transit_gateway_attachment": 60.0}
 REALISTIC_SCALE = 3.0
+NOTFOUND_WINDOW = 1.5  # seconds a new id answers NotFound (AWS: "eventually"; issue 17 asks >= 1.5)
 
 
 class Session(object):
@@ -250,17 +251,20 @@ def realistic_cold(ws, playbook, inventories, scale, failures):
     """The cold build through AWS's documented behaviour: new ids NotFound for 1.5 s, and
     NAT gateways, endpoints, instances, transit gateways pending for AWS's typical time / scale.
 
-    Its floor is the longest chain of waits that cannot overlap: in vpc.yml + peering.yml a NAT
-    gateway (its routes need it available); every environment's NAT waits in parallel.
+    Its floor is the longest chain of waits that cannot overlap, the same in every environment
+    (they run in parallel): the new VPC becomes known, then the new subnet the NAT gateway is
+    created in, then the NAT gateway becomes available (its routes need it), then the peering
+    becomes known to the accepter: three NotFound windows and one NAT gateway.
     """
-    realism = Realism(notfound_window=1.5, pending_window=dict((k, v / scale) for k, v in AWS_WAITS.items()))
+    realism = Realism(notfound_window=NOTFOUND_WINDOW,
+                      pending_window=dict((k, v / scale) for k, v in AWS_WAITS.items()))
     label = "ours, 3 env(s), realistic AWS /%g" % scale
     try:
         measured = _sequence(ws, label, playbook, inventories, ("cold",), realism)["cold"]
     except RuntimeError as e:
         failures.append(str(e))
         measured = _sequence(ws, label, playbook, inventories, ("cold",), realism)["cold"]
-    return dict(measured, scale=scale, chain=AWS_WAITS["nat_gateway"] / scale)
+    return dict(measured, scale=scale, chain=round(3 * NOTFOUND_WINDOW + AWS_WAITS["nat_gateway"] / scale, 2))
 
 
 def summarise(samples):
@@ -449,8 +453,8 @@ def table(results):
                 ["%s, %s" % (phase, label)] + cols(ours) + cols(theirs) + [x_wall or "-", x_cpu or "-"]))
     real = results.get("realistic")
     if real:
-        lines.append("%-30s | %-20s %-20s %-9s %-4s | longest unavoidable wait chain %.1f s (a NAT gateway: AWS's "
-                     "~90 s / %g); x chain %s" % (
+        lines.append("%-30s | %-20s %-20s %-9s %-4s | longest unavoidable wait chain %.1f s (3 NotFound windows "
+                     "+ a NAT gateway: AWS's ~90 s / %g); x chain %s" % (
                          "cold, 3 envs, realistic AWS", fmt(real["wall"]), fmt(real["cpu"]),
                          "%d/%d" % (real["reads"], real["writes"]), real["invocations"], real["chain"], real["scale"],
                          ratio(real["wall"]["median"], real["chain"])))

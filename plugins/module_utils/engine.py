@@ -110,9 +110,10 @@ class Ids(object):
 def poll(condition, what, timeout=600, first_delay=0.2, max_delay=15.0, clock=time.monotonic, sleep=time.sleep):
     """Call ``condition()`` until it is true: the only wait loop of the collection.
 
-    The first check is immediate; then each pause is a quarter of the time waited so far
-    (at least ``first_delay``, at most ``max_delay``), so a wait ends at most ~25% after the
-    resource is ready, whether it takes a second or a NAT gateway's minutes.
+    The first check is immediate; then each pause doubles, up to an eighth of the time waited
+    so far (at least ``first_delay``, at most ``max_delay``), so a wait ends at most ~12% after
+    the resource is ready, whether it takes a second or a NAT gateway's minutes, for a few
+    dozen Describe calls.
     """
     start = clock()
     deadline = start + timeout
@@ -120,7 +121,7 @@ def poll(condition, what, timeout=600, first_delay=0.2, max_delay=15.0, clock=ti
     while True:
         if condition():
             return
-        delay = min(max_delay, max(first_delay, min(delay * 2, (clock() - start) / 4.0)))
+        delay = min(max_delay, max(first_delay, min(delay * 2, (clock() - start) / 8.0)))
         if clock() + delay > deadline:
             raise WaitTimeout("timed out after %ss waiting for %s" % (timeout, what))
         sleep(delay)

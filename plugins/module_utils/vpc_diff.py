@@ -152,7 +152,7 @@ def diff_present(plan, snap, options):
     tags = desired_tags(options["owner"], options["name"], plan, options["tags"])
     actions = []
     igw = snap["igw"]
-    # the VPC and the gateway first, then one wait: both ids age while the VPC comes up
+    # what needs nothing else first, then one wait: the new ids age while the VPC comes up
     if snap["vpc"] is None:
         actions.append(_action("create_vpc", "vpc", "create vpc %s" % plan["cidr"], cidr=plan["cidr"],
                                tags=tags["vpc"]))
@@ -160,6 +160,12 @@ def diff_present(plan, snap, options):
         actions += _tag_drift("vpc", snap["vpc"].get("Tags"), tags["vpc"])
     if plan["internet_gateway"] and igw is None:
         actions.append(_action("create_igw", "igw", "create internet gateway", tags=tags["igw"]))
+    # the NAT gateways' addresses too: a NAT's create names its address, which AWS may not
+    # know for a moment after allocating it
+    for key, nat in sorted(plan["nat_gateways"].items()):
+        if nat["eip"] not in snap["eips"]:
+            actions.append(_action("allocate_eip", nat["eip"], "allocate elastic ip %s" % nat["eip"],
+                                   tags=tags[nat["eip"]]))
     if snap["vpc"] is None:
         actions.append(_action("wait_vpc", "vpc", "wait for vpc available"))
     for attr, label in (("dns_support", "enableDnsSupport"), ("dns_hostnames", "enableDnsHostnames")):
@@ -174,6 +180,7 @@ def diff_present(plan, snap, options):
         if not attached:
             actions.append(_action("attach_igw", "igw", "attach internet gateway to vpc"))
 
+    later = []
     for key, subnet in sorted(plan["subnets"].items()):
         have = snap["subnets"].get(key)
         if have is None:
@@ -182,8 +189,9 @@ def diff_present(plan, snap, options):
         else:
             actions += _tag_drift(key, have.get("Tags"), tags[key])
         if (have or {}).get("MapPublicIpOnLaunch", False) != subnet["public"]:
-            actions.append(_action("map_public_ip", key, "set %s map_public_ip %s" % (key, subnet["public"]),
-                                   value=subnet["public"]))
+            # after every create: the new subnet has aged by then (AWS may not know it at once)
+            later.append(_action("map_public_ip", key, "set %s map_public_ip %s" % (key, subnet["public"]),
+                                 value=subnet["public"]))
 
     for key in sorted(plan["route_tables"]):
         have = snap["route_tables"].get(key)
@@ -192,12 +200,6 @@ def diff_present(plan, snap, options):
         else:
             actions += _tag_drift(key, have.get("Tags"), tags[key])
 
-    # every address first: a NAT gateway's create names its new address, which AWS may not know
-    # for a moment, and one such wait then covers them all
-    for key, nat in sorted(plan["nat_gateways"].items()):
-        if nat["eip"] not in snap["eips"]:
-            actions.append(_action("allocate_eip", nat["eip"], "allocate elastic ip %s" % nat["eip"],
-                                   tags=tags[nat["eip"]]))
     new_nats = []
     for key, nat in sorted(plan["nat_gateways"].items()):
         have = snap["nat_gateways"].get(key)
@@ -211,6 +213,7 @@ def diff_present(plan, snap, options):
                 raise InputError("nat_mode", "%s lives in %s, not in %s; delete it or restore its subnet"
                                  % (key, have["SubnetId"], nat["subnet"]))
             actions += _tag_drift(key, have.get("Tags"), tags[key])
+    actions += later
     if new_nats:
         actions.append(_action("wait_nat", "nat", "wait for nat gateways %s" % ", ".join(new_nats), keys=new_nats))
 

@@ -62,7 +62,7 @@ def ops(actions):
 def test_a_new_vpc_creates_everything_and_waits_after_all_creates():
     actions = diff_present(plan(), empty(), OPTIONS)
     order = ops(actions)
-    assert order[:3] == ["create_vpc", "create_igw", "wait_vpc"]
+    assert order[:5] == ["create_vpc", "create_igw", "allocate_eip", "allocate_eip", "wait_vpc"]
     assert order.index("allocate_eip") < order.index("create_nat") and order.count("allocate_eip") == 2
     assert max(i for i, op in enumerate(order) if op == "allocate_eip") < min(
         i for i, op in enumerate(order) if op == "create_nat")
