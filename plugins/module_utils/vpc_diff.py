@@ -17,6 +17,7 @@ import ipaddress
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import route_target, tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.engine import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, OWNER_TAG, ROUTE_TABLE_TAG, TIER_TAG, owned_tags, tag_dict,
 )
@@ -24,6 +25,27 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
 
 def _action(op, key, text, **params):
     return Action(op, key, text, **params)
+
+
+def plan_from_params(params):
+    tiers = [dict((k, v) for k, v in tier.items() if v is not None) for tier in params["tiers"] or []]
+    spec = dict(cidr=params["cidr"], azs=params["azs"], tiers=tiers, nat_mode=params["nat_mode"],
+                az_slots=params["az_slots"])
+    if params["required_prefix"] is not None:
+        spec["required_prefix"] = params["required_prefix"]
+    return plan_network(spec)
+
+
+def check_flow_logs(config):
+    if not config:
+        return None
+    if config["destination_type"] == "cloud-watch-logs":
+        for field in ("log_group_name", "iam_role_arn"):
+            if not config.get(field):
+                raise InputError("flow_logs." + field, "required when destination_type is cloud-watch-logs")
+    elif not config.get("destination_arn"):
+        raise InputError("flow_logs.destination_arn", "required when destination_type is s3")
+    return config
 
 
 def resource_names(name, plan):

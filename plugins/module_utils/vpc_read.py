@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, is_owned, owner_filter, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 LIVE_NAT_STATES = ("pending", "available")
 
@@ -70,3 +71,39 @@ def read_vpc(ec2, owner):
     snap["flow_logs"] = [f for f in ec2.describe_flow_logs(
         Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] if is_owned(f.get("Tags"), owner)]
     return snap
+
+
+def check_zones(ec2, azs, snap):
+    """Refuse zones the region does not offer.
+
+    Zones that already hold our subnets were accepted by AWS, so a re-run asks nothing.
+    """
+    known = set(s["AvailabilityZone"] for s in snap["subnets"].values())
+    if all(az in known for az in azs):
+        return
+    offered = set(z["ZoneName"] for z in ec2.describe_availability_zones(
+        Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"])
+    for i, az in enumerate(azs):
+        if az not in offered:
+            raise InputError("azs[%d]" % i, "%s is not offered in this region (it has %s)"
+                             % (az, ", ".join(sorted(offered))))
+
+
+def summarise(snap, ids=None):
+    """Result facts from a snapshot; ids fill in what check mode could not create."""
+    subnet_keys = dict((s["SubnetId"], k) for k, s in snap["subnets"].items())
+    eips = dict((e["AllocationId"], e.get("PublicIp")) for e in snap["eips"].values())
+    return dict(
+        vpc={"id": snap["vpc"]["VpcId"], "cidr": snap["vpc"]["CidrBlock"]} if snap["vpc"] else {},
+        subnets=dict((k, {"id": s["SubnetId"], "cidr": s["CidrBlock"], "az": s["AvailabilityZone"],
+                          "tier": dict((t["Key"], t["Value"]) for t in s.get("Tags", [])).get("refarch:tier")})
+                     for k, s in snap["subnets"].items()),
+        route_tables=dict((k, {"id": t["RouteTableId"],
+                               "subnets": sorted(subnet_keys[a["SubnetId"]] for a in t.get("Associations", [])
+                                                 if a.get("SubnetId") in subnet_keys)})
+                          for k, t in snap["route_tables"].items()),
+        nat_gateways=dict((k, {"id": n["NatGatewayId"], "az": None, "subnet": subnet_keys.get(n["SubnetId"]),
+                               "public_ip": next((eips.get(a.get("AllocationId")) for a in n.get("NatGatewayAddresses", [])), None)})
+                          for k, n in snap["nat_gateways"].items()),
+        internet_gateway={"id": snap["igw"]["InternetGatewayId"]} if snap["igw"] else {},
+    )

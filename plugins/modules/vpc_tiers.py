@@ -209,13 +209,11 @@ plan:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
-from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
-    after_model, before_model, diff_absent, diff_present, unplanned,
+    after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
 )
-from ansible_collections.refarch.network.plugins.module_utils.vpc_read import read_vpc
+from ansible_collections.refarch.network.plugins.module_utils.vpc_read import check_zones, read_vpc, summarise
 
 TIER_SPEC = dict(
     name=dict(type="str", required=True),
@@ -236,63 +234,6 @@ FLOW_LOG_SPEC = dict(
     destination_arn=dict(type="str"),
     traffic_type=dict(type="str", default="ALL", choices=["ACCEPT", "REJECT", "ALL"]),
 )
-
-
-def plan_from_params(params):
-    tiers = [dict((k, v) for k, v in tier.items() if v is not None) for tier in params["tiers"] or []]
-    spec = dict(cidr=params["cidr"], azs=params["azs"], tiers=tiers, nat_mode=params["nat_mode"],
-                az_slots=params["az_slots"])
-    if params["required_prefix"] is not None:
-        spec["required_prefix"] = params["required_prefix"]
-    return plan_network(spec)
-
-
-def check_flow_logs(config):
-    if not config:
-        return None
-    if config["destination_type"] == "cloud-watch-logs":
-        for field in ("log_group_name", "iam_role_arn"):
-            if not config.get(field):
-                raise InputError("flow_logs." + field, "required when destination_type is cloud-watch-logs")
-    elif not config.get("destination_arn"):
-        raise InputError("flow_logs.destination_arn", "required when destination_type is s3")
-    return config
-
-
-def check_zones(ec2, azs, snap):
-    """Refuse zones the region does not offer.
-
-    Zones that already hold our subnets were accepted by AWS, so a re-run asks nothing.
-    """
-    known = set(s["AvailabilityZone"] for s in snap["subnets"].values())
-    if all(az in known for az in azs):
-        return
-    offered = set(z["ZoneName"] for z in ec2.describe_availability_zones(
-        Filters=[{"Name": "zone-type", "Values": ["availability-zone"]}])["AvailabilityZones"])
-    for i, az in enumerate(azs):
-        if az not in offered:
-            raise InputError("azs[%d]" % i, "%s is not offered in this region (it has %s)"
-                             % (az, ", ".join(sorted(offered))))
-
-
-def summarise(snap, ids=None):
-    """Result facts from a snapshot; ids fill in what check mode could not create."""
-    subnet_keys = dict((s["SubnetId"], k) for k, s in snap["subnets"].items())
-    eips = dict((e["AllocationId"], e.get("PublicIp")) for e in snap["eips"].values())
-    return dict(
-        vpc={"id": snap["vpc"]["VpcId"], "cidr": snap["vpc"]["CidrBlock"]} if snap["vpc"] else {},
-        subnets=dict((k, {"id": s["SubnetId"], "cidr": s["CidrBlock"], "az": s["AvailabilityZone"],
-                          "tier": dict((t["Key"], t["Value"]) for t in s.get("Tags", [])).get("refarch:tier")})
-                     for k, s in snap["subnets"].items()),
-        route_tables=dict((k, {"id": t["RouteTableId"],
-                               "subnets": sorted(subnet_keys[a["SubnetId"]] for a in t.get("Associations", [])
-                                                 if a.get("SubnetId") in subnet_keys)})
-                          for k, t in snap["route_tables"].items()),
-        nat_gateways=dict((k, {"id": n["NatGatewayId"], "az": None, "subnet": subnet_keys.get(n["SubnetId"]),
-                               "public_ip": next((eips.get(a.get("AllocationId")) for a in n.get("NatGatewayAddresses", [])), None)})
-                          for k, n in snap["nat_gateways"].items()),
-        internet_gateway={"id": snap["igw"]["InternetGatewayId"]} if snap["igw"] else {},
-    )
 
 
 ARGUMENT_SPEC = dict(
