@@ -10,20 +10,15 @@ create AWS does not deduplicate (no ``ClientToken``, or a service that ignores i
 second resource. Both happen only when botocore retried the call, which it reports in
 ``ResponseMetadata.RetryAttempts`` on answers and on errors alike, so:
 
-- ``write`` turns an "already done" error of a retried call into success;
-- ``create_once`` removes, after a retried create, the other resources carrying the same
-  owner and key tags (created atomically by TagSpecifications, so the lost attempt's
-  resource is always findable).
+``engine.Run.call`` (every call of a module's run) turns an "already done" error of a
+retried call (``ALREADY_DONE``) into success, and after a retried create removes the twin
+carrying the same owner and key tags (created atomically by TagSpecifications, so the lost
+attempt's resource is always findable).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-try:
-    from botocore.exceptions import ClientError
-except ImportError:  # the module's SDK check reports it
-    pass
 
 # Error codes meaning "an earlier attempt of this very call already did it".
 ALREADY_DONE = {
@@ -74,34 +69,3 @@ ALREADY_DONE = {
 def retried(response):
     """True when botocore sent the call more than once (an earlier attempt may have landed)."""
     return (response or {}).get("ResponseMetadata", {}).get("RetryAttempts", 0) > 0
-
-
-def write(call, verify=None, **kwargs):
-    """``call(**kwargs)`` (a boto3 client method), where an "already done" error after a retry
-    is success.
-
-    ``verify`` (optional) confirms such an error really means our earlier attempt did the work
-    (e.g. the route exists *with our target*); when it returns False the error stands.
-    """
-    operation = call.__self__.meta.method_to_api_mapping[call.__name__]
-    try:
-        return call(**kwargs)
-    except ClientError as e:
-        code = e.response.get("Error", {}).get("Code", "")
-        if retried(e.response) and code in ALREADY_DONE.get(operation, ()) and (verify is None or verify()):
-            return {}
-        raise
-
-
-def create_once(response, new_id, find_ids, delete):
-    """After a create: when it was retried, delete the other resources that carry its key.
-
-    ``find_ids()`` lists the ids of live resources with the same owner and key tags;
-    ``delete(id)`` removes one. Returns the ids removed.
-    """
-    if not retried(response):
-        return []
-    extra = [i for i in find_ids() if i != new_id]
-    for other in extra:
-        delete(other)
-    return extra
