@@ -15,7 +15,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, mappings
 
 TYPES = {"interface": "Interface", "gateway": "Gateway"}
 ENDPOINT_KEYS = ("service", "name", "type", "subnet_tier", "security_groups", "private_dns", "policy",
@@ -47,16 +47,8 @@ def _policy(value, field):
 
 def plan_endpoints(endpoints, defaults, region):
     """Validate and normalise endpoints; ``defaults`` gives subnet_tier and security_groups."""
-    if not isinstance(endpoints, list):
-        raise InputError("endpoints", "expected a list of endpoints")
     planned, seen = [], {}
-    for i, item in enumerate(endpoints):
-        field = "endpoints[%d]" % i
-        if not isinstance(item, dict):
-            raise InputError(field, "expected a mapping with at least service")
-        unknown = sorted(k for k in item if k not in ENDPOINT_KEYS)
-        if unknown:
-            raise InputError("%s.%s" % (field, unknown[0]), "unknown endpoint option (known: %s)" % ", ".join(ENDPOINT_KEYS))
+    for i, field, item in mappings(endpoints, "endpoints", ENDPOINT_KEYS, "endpoints", "at least service"):
         service = item.get("service")
         if not isinstance(service, str) or not service.strip():
             raise InputError(field + ".service", "required: a service such as ec2, ecr.api or com.amazonaws.us-east-1.s3")

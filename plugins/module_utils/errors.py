@@ -15,3 +15,18 @@ class InputError(ValueError):
         self.field = field
         self.reason = reason
         super(InputError, self).__init__("%s: %s" % (field, reason))
+
+
+def mappings(items, field, known, what, needs):
+    """``(index, path, item)`` for each item of a list of mappings, refusing anything else: not a
+    list, an item that is not a mapping (``needs`` says what it must hold), an unknown key."""
+    if not isinstance(items, list):
+        raise InputError(field, "expected a list of %s" % what)
+    for i, item in enumerate(items):
+        path = "%s[%d]" % (field, i)
+        if not isinstance(item, dict):
+            raise InputError(path, "expected a mapping with %s" % needs)
+        unknown = sorted(k for k in item if k not in known)
+        if unknown:
+            raise InputError("%s.%s" % (path, unknown[0]), "unknown option (known: %s)" % ", ".join(known))
+        yield i, path, item

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, mappings
 
 KINDS = {"rds": "db", "docdb": "db", "elasticache": "cache"}
 GROUP_KEYS = ("name", "kind", "tier", "description", "tags")
@@ -21,16 +21,8 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,254}$")
 
 
 def plan_subnet_groups(groups, owner):
-    if not isinstance(groups, list):
-        raise InputError("groups", "expected a list of subnet groups")
     planned, seen = [], {}
-    for i, group in enumerate(groups):
-        field = "groups[%d]" % i
-        if not isinstance(group, dict):
-            raise InputError(field, "expected a mapping with name, kind and tier")
-        unknown = sorted(k for k in group if k not in GROUP_KEYS)
-        if unknown:
-            raise InputError("%s.%s" % (field, unknown[0]), "unknown option (known: %s)" % ", ".join(GROUP_KEYS))
+    for i, field, group in mappings(groups, "groups", GROUP_KEYS, "subnet groups", "name, kind and tier"):
         name = group.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name) or name == "default" or "--" in name \
                 or name.endswith("-"):

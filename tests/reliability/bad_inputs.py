@@ -12,6 +12,7 @@ reason, and the proxy must have seen no write request while it ran.
 import copy
 import json
 import os
+import importlib.util
 import re
 import shutil
 import sys
@@ -22,8 +23,17 @@ import yaml
 import state
 from harness import LOGS, ROOT, AwsProxy, run_playbook
 
-sys.path.insert(0, os.path.join(ROOT, "tests"))
-from conftest import run_module  # noqa: E402  (in-process module runs, as in the integration tests)
+
+
+def run_module(name, args, check_mode=False, diff=False):
+    """In-process module runs, as in the integration tests: tests/conftest.py's, loaded by path
+    (under pytest another directory's ``conftest`` may hold that name in sys.modules)."""
+    spec = importlib.util.spec_from_file_location("refarch_tests_conftest", os.path.join(ROOT, "tests", "conftest.py"))
+    if "refarch_tests_conftest" not in sys.modules:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["refarch_tests_conftest"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["refarch_tests_conftest"].run_module(name, args, check_mode=check_mode, diff=diff)
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bad_inputs.yml")
 
