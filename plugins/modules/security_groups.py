@@ -72,7 +72,7 @@ options:
           - Ingress rules. When omitted, ingress is not managed (nothing added or revoked).
         type: list
         elements: dict
-        suboptions:
+        suboptions: &rule_options
           proto:
             description: V(tcp) (default), V(udp), V(icmp), V(icmpv6), V(all) or a protocol number.
             type: str
@@ -114,42 +114,7 @@ options:
             managed (a new group keeps AWS's default allow-all egress rule).
         type: list
         elements: dict
-        suboptions:
-          proto:
-            description: V(tcp) (default), V(udp), V(icmp), V(icmpv6), V(all) or a protocol number.
-            type: str
-          ports:
-            description:
-              - A port, a range C(from-to), or a list of them. Required for tcp and udp.
-            type: raw
-          icmp_type:
-            description: ICMP type for icmp rules; -1 for all.
-            type: int
-          icmp_code:
-            description: ICMP code for icmp rules; -1 for all.
-            type: int
-          cidr:
-            description: IPv4 CIDR or list of them.
-            type: raw
-          cidr_ipv6:
-            description: IPv6 CIDR or list of them.
-            type: raw
-          group:
-            description:
-              - Logical name of a group of the set, V(self), V(default) (the VPC's default
-                group) or a C(sg-) ID; or a list of them.
-            type: raw
-          prefix_list:
-            description: Managed prefix list ID (C(pl-...)) or name, or a list of them.
-            type: raw
-          description:
-            description: Rule description.
-            type: str
-          allow_world:
-            description:
-              - Allow this rule to open an administrative or database port to the whole internet.
-            type: bool
-            default: false
+        suboptions: *rule_options
   purge_groups:
     description:
       - Delete owned groups of O(owner) in the VPC that are not in O(groups). Without it they
