@@ -176,7 +176,7 @@ class _Diff(object):
         if not self.plan["present"]:
             return self.removal("private")
         wanted = self.snap["vpcs"]
-        pairs = [(vid, reg) for vid, reg, _ in wanted]
+        pairs = [(vid, reg) for vid, reg, _unused in wanted]
         associated = set((v["VPCId"], v["VPCRegion"]) for v in (zone or {}).get("VPCs", []))
         registered = set((k[len(VPC_TAG_PREFIX):], v) for k, v in (zone or {}).get("Tags", {}).items()
                          if k.startswith(VPC_TAG_PREFIX))
@@ -231,7 +231,7 @@ def summarise(plan, snap, ids, name_servers):
     result = dict(private_zone=None, public_zone=None)
     if plan["present"] and plan["private"]:
         result["private_zone"] = dict(name=plan["private"], id=ids.get("zone/private"),
-                                      vpcs=[dict(vpc_id=v, region=r) for v, r, _ in snap["vpcs"]])
+                                      vpcs=[dict(vpc_id=v, region=r) for v, r, _unused in snap["vpcs"]])
     if plan["present"] and plan["public"]:
         zone = snap["zones"].get("public") or {}
         result["public_zone"] = dict(name=plan["public"], id=ids.get("zone/public"),

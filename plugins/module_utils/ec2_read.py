@@ -91,6 +91,6 @@ def routed_to(ec2, table_id, destination):
 def tag_changes(have_tags, want_tags):
     """{key: value} to set so that a resource tagged ``have_tags`` (boto3 list) carries
     ``want_tags`` (dict); tags we do not name are left alone."""
-    to_set, _ = compare_aws_tags(tag_dict(have_tags), dict((k, str(v)) for k, v in want_tags.items()),
-                                 purge_tags=False)
+    to_set, _unused = compare_aws_tags(tag_dict(have_tags), dict((k, str(v)) for k, v in want_tags.items()),
+                                       purge_tags=False)
     return to_set

@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import re
 import time
+from collections import namedtuple
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -140,12 +141,10 @@ def _named_in(text, names):
 def _param_values(value):
     if isinstance(value, dict):
         for item in value.values():
-            for leaf in _param_values(item):
-                yield leaf
+            yield from _param_values(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            for leaf in _param_values(item):
-                yield leaf
+            yield from _param_values(item)
     elif isinstance(value, str):
         yield value
 
@@ -175,31 +174,33 @@ def is_propagation(error, created, params):
 
 # -- lost replies of creates: find a twin by owner and key ----------------------------------
 
-# operation -> (response key, describe method, list key, id field, delete method, id param, filter arg)
+# How to find what an EC2 create made by its tags, and how to delete a twin of it (no delete:
+# a twin is left alone)
+Create = namedtuple("Create", "response_key describe list_key id_field delete id_param filter_arg")
 CREATES = {
-    "CreateVpc": ("Vpc", "describe_vpcs", "Vpcs", "VpcId", "delete_vpc", "VpcId", "Filters"),
-    "CreateInternetGateway": ("InternetGateway", "describe_internet_gateways", "InternetGateways",
-                              "InternetGatewayId", "delete_internet_gateway", "InternetGatewayId", "Filters"),
-    "CreateRouteTable": ("RouteTable", "describe_route_tables", "RouteTables", "RouteTableId",
-                         "delete_route_table", "RouteTableId", "Filters"),
-    "CreateSubnet": ("Subnet", "describe_subnets", "Subnets", "SubnetId", "delete_subnet", "SubnetId", "Filters"),
-    "AllocateAddress": (None, "describe_addresses", "Addresses", "AllocationId", "release_address",
-                        "AllocationId", "Filters"),
-    "CreateNatGateway": ("NatGateway", "describe_nat_gateways", "NatGateways", "NatGatewayId",
-                         "delete_nat_gateway", "NatGatewayId", "Filter"),
-    "CreateSecurityGroup": (None, "describe_security_groups", "SecurityGroups", "GroupId",
-                            "delete_security_group", "GroupId", "Filters"),
-    "CreateVpcEndpoint": ("VpcEndpoint", "describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId",
-                          None, None, "Filters"),
-    "CreateVpcPeeringConnection": ("VpcPeeringConnection", "describe_vpc_peering_connections",
-                                   "VpcPeeringConnections", "VpcPeeringConnectionId",
-                                   "delete_vpc_peering_connection", "VpcPeeringConnectionId", "Filters"),
-    "CreateTransitGateway": ("TransitGateway", "describe_transit_gateways", "TransitGateways",
-                             "TransitGatewayId", "delete_transit_gateway", "TransitGatewayId", "Filters"),
-    "CreateTransitGatewayRouteTable": ("TransitGatewayRouteTable", "describe_transit_gateway_route_tables",
-                                       "TransitGatewayRouteTables", "TransitGatewayRouteTableId",
-                                       "delete_transit_gateway_route_table", "TransitGatewayRouteTableId",
-                                       "Filters"),
+    "CreateVpc": Create("Vpc", "describe_vpcs", "Vpcs", "VpcId", "delete_vpc", "VpcId", "Filters"),
+    "CreateInternetGateway": Create("InternetGateway", "describe_internet_gateways", "InternetGateways",
+                                    "InternetGatewayId", "delete_internet_gateway", "InternetGatewayId", "Filters"),
+    "CreateRouteTable": Create("RouteTable", "describe_route_tables", "RouteTables", "RouteTableId",
+                               "delete_route_table", "RouteTableId", "Filters"),
+    "CreateSubnet": Create("Subnet", "describe_subnets", "Subnets", "SubnetId", "delete_subnet", "SubnetId", "Filters"),
+    "AllocateAddress": Create(None, "describe_addresses", "Addresses", "AllocationId", "release_address",
+                              "AllocationId", "Filters"),
+    "CreateNatGateway": Create("NatGateway", "describe_nat_gateways", "NatGateways", "NatGatewayId",
+                               "delete_nat_gateway", "NatGatewayId", "Filter"),
+    "CreateSecurityGroup": Create(None, "describe_security_groups", "SecurityGroups", "GroupId",
+                                  "delete_security_group", "GroupId", "Filters"),
+    "CreateVpcEndpoint": Create("VpcEndpoint", "describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId",
+                                None, None, "Filters"),
+    "CreateVpcPeeringConnection": Create("VpcPeeringConnection", "describe_vpc_peering_connections",
+                                         "VpcPeeringConnections", "VpcPeeringConnectionId",
+                                         "delete_vpc_peering_connection", "VpcPeeringConnectionId", "Filters"),
+    "CreateTransitGateway": Create("TransitGateway", "describe_transit_gateways", "TransitGateways",
+                                   "TransitGatewayId", "delete_transit_gateway", "TransitGatewayId", "Filters"),
+    "CreateTransitGatewayRouteTable": Create("TransitGatewayRouteTable", "describe_transit_gateway_route_tables",
+                                             "TransitGatewayRouteTables", "TransitGatewayRouteTableId",
+                                             "delete_transit_gateway_route_table", "TransitGatewayRouteTableId",
+                                             "Filters"),
 }
 GONE_STATES = ("deleted", "deleting", "failed", "rejected", "expired")
 
@@ -243,7 +244,7 @@ class Run(object):
     def __init__(self, clients=None, ids=None, owner=None, bound=PROPAGATION_BOUND, sleep=time.sleep,
                  clock=time.monotonic, creates=None, **data):
         self.ids = ids if ids is not None else Ids()
-        self.creates = dict(CREATES, **(creates or {}))
+        self.creates = dict(CREATES, **dict((k, Create(*v)) for k, v in (creates or {}).items()))
         self.owner = owner
         self.bound = bound
         self.sleep, self.clock = sleep, clock
@@ -288,9 +289,9 @@ class Run(object):
         owner, key = _owner_and_key(kwargs)
         if not owner:
             return []
-        _, describe, list_key, _, _, _, filter_arg = self.creates[operation]
+        spec = self.creates[operation]
         filters = [{"Name": "tag:" + OWNER_TAG, "Values": [owner]}, {"Name": "tag:" + KEY_TAG, "Values": [key]}]
-        found = getattr(method.__self__, describe)(**{filter_arg: filters})[list_key]
+        found = getattr(method.__self__, spec.describe)(**{spec.filter_arg: filters})[spec.list_key]
         # tags are checked here too: the emulator ignores tag filters on some calls
         return [r for r in found if tag_dict(r.get("Tags")).get(KEY_TAG) == key
                 and tag_dict(r.get("Tags")).get(OWNER_TAG) == owner and (not live or _state(r) not in GONE_STATES)]
@@ -317,22 +318,22 @@ class Run(object):
         found = self._listed(method, operation, kwargs, lambda found: len(found) == 1)
         if len(found) != 1:
             return None
-        response_key = self.creates[operation][0]
-        self.ids.made(found[0][self.creates[operation][3]])
-        return {response_key: found[0]} if response_key else dict(found[0])
+        spec = self.creates[operation]
+        self.ids.made(found[0][spec.id_field])
+        return {spec.response_key: found[0]} if spec.response_key else dict(found[0])
 
     def _remove_twins(self, method, operation, kwargs, answer):
         """A retried create that was not deduplicated: delete the other resources with its key
         (listed once ours is, so that an earlier twin is listed too)."""
-        response_key, _, _, id_field, delete, id_param, _ = self.creates[operation]
-        new_id = (answer.get(response_key) if response_key else answer).get(id_field)
-        if delete is None or not _owner_and_key(kwargs)[0]:
+        spec = self.creates[operation]
+        new_id = (answer.get(spec.response_key) if spec.response_key else answer).get(spec.id_field)
+        if spec.delete is None or not _owner_and_key(kwargs)[0]:
             return
         self.ids.made(new_id)
-        listed = self._listed(method, operation, kwargs, lambda found: any(r[id_field] == new_id for r in found))
+        listed = self._listed(method, operation, kwargs, lambda found: any(r[spec.id_field] == new_id for r in found))
         for twin in listed:
-            if twin[id_field] != new_id:
-                self.call(getattr(method.__self__, delete), **{id_param: twin[id_field]})
+            if twin[spec.id_field] != new_id:
+                self.call(getattr(method.__self__, spec.delete), **{spec.id_param: twin[spec.id_field]})
 
 
 # -- the executor -------------------------------------------------------------------------
@@ -379,7 +380,7 @@ def execute(module, actions, handlers, run, wait_timeout=900):
                     done.append(pair[0].text)
             return not remaining
         try:
-            poll(all_ready, ", ".join(a.text for a, _ in remaining), timeout=wait_timeout,
+            poll(all_ready, ", ".join(pair[0].text for pair in remaining), timeout=wait_timeout,
                  clock=run.clock, sleep=run.sleep)
         except WaitTimeout as e:
             raise ExecutionFailed(remaining[0][0], e, done)

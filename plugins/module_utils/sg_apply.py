@@ -27,8 +27,7 @@ CALLS = {
 # A group name is unique in its VPC, so a retried create never makes a twin: the engine's twin
 # removal (which finds resources by owner and key tags, in any VPC) is switched off; adopting
 # the group after InvalidGroup.Duplicate stays.
-_RESPONSE, _DESCRIBE, _LIST, _ID, _DELETE, _ID_PARAM, _FILTER = CREATES["CreateSecurityGroup"]
-RUN_CREATES = {"CreateSecurityGroup": (_RESPONSE, _DESCRIBE, _LIST, _ID, None, None, _FILTER)}
+RUN_CREATES = {"CreateSecurityGroup": CREATES["CreateSecurityGroup"]._replace(delete=None, id_param=None)}
 
 
 class _GroupIds(object):

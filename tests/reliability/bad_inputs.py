@@ -24,7 +24,6 @@ import state
 from harness import LOGS, ROOT, AwsProxy, run_playbook
 
 
-
 def run_module(name, args, check_mode=False, diff=False):
     """In-process module runs, as in the integration tests: tests/conftest.py's, loaded by path
     (under pytest another directory's ``conftest`` may hold that name in sys.modules)."""
@@ -34,6 +33,7 @@ def run_module(name, args, check_mode=False, diff=False):
         sys.modules["refarch_tests_conftest"] = module
         spec.loader.exec_module(module)
     return sys.modules["refarch_tests_conftest"].run_module(name, args, check_mode=check_mode, diff=diff)
+
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bad_inputs.yml")
 

@@ -62,7 +62,8 @@ def owned(vpc_id):
     return found
 
 
-def converge(module, url, runs=RUNS):
+def converge(module, url, runs=None):
+    runs = RUNS if runs is None else runs
     results = {}
     for name, args in runs:
         results[name] = module(name, dict(args, owner=OWNER, endpoint_url=url))

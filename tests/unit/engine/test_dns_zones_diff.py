@@ -51,12 +51,12 @@ def zone_records(zone, desired, extra=()):
 def built_snapshot(plan, vpcs=(("vpc-1", "us-east-1", None),)):
     """What the reader returns once ``plan`` has been converged."""
     snap = new_snapshot(vpcs)
-    vpc_tags = dict((VPC_TAG_PREFIX + v, r) for v, r, _ in vpcs)
+    vpc_tags = dict((VPC_TAG_PREFIX + v, r) for v, r, _unused in vpcs)
     snap["zones"] = {
         "public": {"Id": "/hostedzone/ZPUB", "Name": PUB, "NameServers": list(SERVERS), "VPCs": [],
                    "Tags": owned_tags(OWNER, "zone/public", PUB.rstrip("."), plan["tags"])},
         "private": {"Id": "/hostedzone/ZPRIV", "Name": PRIV, "NameServers": [],
-                    "VPCs": [{"VPCId": v, "VPCRegion": r} for v, r, _ in vpcs],
+                    "VPCs": [{"VPCId": v, "VPCRegion": r} for v, r, _unused in vpcs],
                     "Tags": dict(owned_tags(OWNER, "zone/private", PRIV.rstrip("."), plan["tags"]), **vpc_tags)}}
     snap["records"] = dict((kind, zone_records(zone, plan["desired"].get(kind, {})))
                            for kind, zone in (("public", PUB), ("private", PRIV)))
@@ -83,7 +83,7 @@ def test_new_environment_creates_zones_records_and_delegation_in_order():
     assert [(a.op, a.key) for a in actions] == [
         ("create_zone", "zone/public"), ("change_records", "records/public"), ("change_records", "delegation"),
         ("create_zone", "zone/private"), ("change_records", "records/private")]
-    create_public, records, delegate, create_private, _ = actions
+    create_public, records, delegate, create_private, _unused = actions
     # a new zone is tagged as part of its creation; the private one records its association
     assert create_public["tags"]["refarch:key"] == "zone/public" and create_public["vpc"] is None
     assert create_private["vpc"] == {"VPCRegion": "us-east-1", "VPCId": "vpc-1"}
@@ -110,7 +110,7 @@ def test_each_record_of_a_batch_is_one_action_and_the_first_submits_it():
     plan = plan_dns(params(records=[dict(zone="public", name=n, type="A", ttl=300, values=["203.0.113.1"])
                                     for n in ("a", "b", "c")]))
     snap = built_snapshot(plan_dns(params()))
-    actions, _, _, _ = diff_dns(plan, snap)
+    actions, _unused, _unused, _unused = diff_dns(plan, snap)
     assert [(a.op, a.text) for a in actions] == [
         ("change_records", "create record A a.prod.example.com. 203.0.113.1"),
         ("in_batch", "create record A b.prod.example.com. 203.0.113.1"),
@@ -125,7 +125,7 @@ def test_changed_records_and_peer_vpcs():
     snap = built_snapshot(plan_dns(params()))
     snap["vpcs"].append(("vpc-2", "us-east-1", None))
     snap["vpcs"].append(("vpc-9", "eu-west-1", "peer1"))
-    actions, before, after, _ = diff_dns(plan, snap)
+    actions, before, after, _unused = diff_dns(plan, snap)
     assert texts(actions) == [
         "update record A vpn.prod.example.com. 203.0.113.11",
         "tag zone production.internal.: refarch:vpc/vpc-2, refarch:vpc/vpc-9",
@@ -145,7 +145,7 @@ def test_only_associations_we_recorded_are_removed():
     snap["vpcs"] = [("vpc-1", "us-east-1", None)]
     # vpc-3's association was removed by someone else; vpc-4's was made by someone else
     snap["zones"]["private"]["VPCs"] = [{"VPCId": v, "VPCRegion": "us-east-1"} for v in ("vpc-1", "vpc-2", "vpc-4")]
-    actions, _, _, _ = diff_dns(plan, snap)
+    actions, _unused, _unused, _unused = diff_dns(plan, snap)
     assert texts(actions) == ["disassociate vpc-2 (us-east-1) from production.internal.",
                               "untag zone production.internal.: refarch:vpc/vpc-3"]
     assert actions[0]["untag"] == [VPC_TAG_PREFIX + "vpc-2"] and actions[1]["keys"] == [VPC_TAG_PREFIX + "vpc-3"]
@@ -154,12 +154,12 @@ def test_only_associations_we_recorded_are_removed():
 def test_tag_drift_and_an_untagged_zone_left_by_an_interrupted_run():
     plan = plan_dns(params(tags={"team": "net", "cost": 7}))
     snap = built_snapshot(plan_dns(params()))
-    actions, _, _, _ = diff_dns(plan, snap)
+    actions, _unused, _unused, _unused = diff_dns(plan, snap)
     assert texts(actions) == ["tag zone prod.example.com.: cost, team", "tag zone production.internal.: cost, team"]
     assert actions[0]["tags"] == {"team": "net", "cost": "7"}
     snap = built_snapshot(plan)
     snap["zones"]["public"]["Tags"] = {}
-    actions, _, _, _ = diff_dns(plan, snap)
+    actions, _unused, _unused, _unused = diff_dns(plan, snap)
     assert [(a.op, a.key) for a in actions] == [("tag_zone", "zone/public")]
     assert actions[0]["tags"]["refarch:owner"] == OWNER
     # numbers compare as the strings AWS stores: no perpetual diff
@@ -206,7 +206,7 @@ def test_foreign_records_in_our_zone_and_the_parent_are_left_alone():
 
 def test_absent_removes_in_reverse_and_is_idempotent():
     plan = plan_dns(params(state="absent"))
-    actions, _, _, _ = diff_dns(plan, built_snapshot(plan_dns(params())))
+    actions, _unused, _unused, _unused = diff_dns(plan, built_snapshot(plan_dns(params())))
     assert [(a.op, a.key) for a in actions] == [
         ("change_records", "delegation"), ("change_records", "records/public"), ("delete_zone", "zone/public"),
         ("change_records", "records/private"), ("delete_zone", "zone/private")]
@@ -232,7 +232,7 @@ def test_the_domain_owners_call_leaves_its_own_delegations_alone():
 
 def test_check_mode_plans_against_a_missing_parent_zone():
     plan = plan_dns(params())
-    actions, _, _, _ = diff_dns(plan, new_snapshot(parent=False))
+    actions, _unused, _unused, _unused = diff_dns(plan, new_snapshot(parent=False))
     assert [(a.op, a.text) for a in actions][2] == ("parent_missing", "delegate prod.example.com. in example.com.")
 
 

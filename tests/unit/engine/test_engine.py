@@ -148,26 +148,26 @@ def test_instance_profile_refused_while_new_is_retried():
     refused = error("InvalidParameterValue", "Value (refarch-vpn) for parameter iamInstanceProfile.name is invalid. "
                                              "Invalid IAM Instance Profile name")
     client = Scripted(run_instances=[refused, refused, {"Instances": [{"InstanceId": "i-1"}]}])
-    run, _ = new_run(client, created=["refarch-vpn"])
+    run, _unused = new_run(client, created=["refarch-vpn"])
     assert run.ec2.run_instances(IamInstanceProfile={"Name": "refarch-vpn"})["Instances"][0]["InstanceId"] == "i-1"
 
 
 def test_already_done_error_of_a_retried_write_is_success():
     client = Scripted(create_route=[error("RouteAlreadyExists", "exists", retries=1)])
-    run, _ = new_run(client)
+    run, _unused = new_run(client)
     assert run.ec2.create_route(RouteTableId="rtb-1") == {}
 
 
 def test_already_done_error_without_retry_stands():
     client = Scripted(create_route=[error("RouteAlreadyExists", "exists", retries=0)])
-    run, _ = new_run(client)
+    run, _unused = new_run(client)
     with pytest.raises(ClientError):
         run.ec2.create_route(RouteTableId="rtb-1")
 
 
 def test_already_done_is_checked_by_done_if():
     client = Scripted(create_route=[error("RouteAlreadyExists", "exists", retries=1)])
-    run, _ = new_run(client)
+    run, _unused = new_run(client)
     with pytest.raises(ClientError):
         run.ec2.create_route(done_if=lambda: False, RouteTableId="rtb-1")
 
@@ -177,7 +177,7 @@ def test_retried_create_refused_as_duplicate_adopts_the_resource_with_its_key():
             "Tags": [{"Key": "refarch:owner", "Value": "dev"}, {"Key": "refarch:key", "Value": "vpc"}]}
     client = Scripted(create_subnet=[error("InvalidSubnet.Conflict", "conflicts", retries=2)],
                       describe_subnets=[{"Subnets": [ours]}])
-    run, _ = new_run(client)
+    run, _unused = new_run(client)
     assert run.ec2.create_subnet(CidrBlock="10.0.0.0/24", TagSpecifications=TAGS) == {"Subnet": ours}
 
 
@@ -188,7 +188,7 @@ def test_retried_create_that_made_a_twin_deletes_the_twin():
         {"VpcId": "vpc-new", "State": "available", "Tags": tags},
         {"VpcId": "vpc-twin", "State": "available", "Tags": tags},
         {"VpcId": "vpc-other", "State": "available", "Tags": tags[:1]}]}])
-    run, _ = new_run(client)
+    run, _unused = new_run(client)
     run.ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=TAGS)
     assert [c for c in client.calls if c[0] == "delete_vpc"] == [("delete_vpc", {"VpcId": "vpc-twin"})]
 
@@ -250,7 +250,9 @@ def test_failure_reports_the_actions_done_and_the_one_that_failed():
 
 
 def test_input_errors_name_the_field():
-    ok, result = outcome("vpc_tiers", lambda: (_ for _ in ()).throw(InputError("tiers[0].name", "duplicate")))
+    def refuse():
+        raise InputError("tiers[0].name", "duplicate")
+    ok, result = outcome("vpc_tiers", refuse)
     assert ok is False
     assert result == {"msg": "Invalid input: tiers[0].name: duplicate", "field": "tiers[0].name",
                       "reason": "duplicate"}

@@ -21,7 +21,8 @@ GROUPS = [
 IDS = {"default": "sg-0d", "eks_cluster": "sg-0e", "public_lb": "sg-0f"}
 
 
-def plan(groups=GROUPS):
+def plan(groups=None):
+    groups = GROUPS if groups is None else groups
     return plan_groups([dict(g) for g in groups], OWNER)
 
 
@@ -29,8 +30,9 @@ def perms(rules):
     return [ip_permission(p, d, IDS) for p, d in sorted((rules or {}).items(), key=str)]
 
 
-def built(planned, options=OPTIONS):
+def built(planned, options=None):
     """The snapshot the reader returns once ``planned`` has been converged (all rules ours)."""
+    options = OPTIONS if options is None else options
     snap = empty()
     snap["default"] = {"GroupId": IDS["default"], "GroupName": "default", "IpPermissions": [],
                        "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}
@@ -81,7 +83,7 @@ def test_converged_snapshot_gives_no_actions():
 
 def test_empty_egress_revokes_the_default_rule_of_a_new_group():
     planned = plan([{"name": "db", "ingress": [{"ports": 5432, "group": "self"}], "egress": []}])
-    actions, _ = diff_present(planned, empty(), OPTIONS)
+    actions, _unused = diff_present(planned, empty(), OPTIONS)
     assert texts(actions)[-1] == "revoke sg/db egress all to 0.0.0.0/0"
 
 
@@ -100,14 +102,14 @@ def test_drift_is_corrected_and_foreign_rules_survive():
     snap["owned"]["eks_cluster"]["Tags"] = [t for t in snap["owned"]["eks_cluster"]["Tags"] if t["Key"] != "Name"]
     snap["default"]["IpPermissions"].append({"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
                                              "IpRanges": [{"CidrIp": "10.8.0.0/16"}]})
-    actions, _ = diff_present(planned, snap, OPTIONS)
+    actions, _unused = diff_present(planned, snap, OPTIONS)
     assert texts(actions) == ["tag sg/eks_cluster Name=prod-eks_cluster",
                               "redescribe sg/public_lb ingress tcp 443 from 0.0.0.0/0 (https)",
                               "revoke sg/public_lb ingress tcp 80 from 0.0.0.0/0"]
     assert actions[0]["tags"] == {"Name": "prod-eks_cluster"}
 
     asked = plan([dict(GROUPS[0], purge_rules=True)] + GROUPS[1:])
-    actions, _ = diff_present(asked, snap, OPTIONS)
+    actions, _unused = diff_present(asked, snap, OPTIONS)
     assert "revoke sg/default ingress tcp 5432 from 10.8.0.0/16" in texts(actions)
 
 

@@ -17,7 +17,8 @@ SUBNETS = {"aurora": [{"SubnetId": "subnet-a2", "AvailabilityZone": "us-east-1b"
            "cache": [{"SubnetId": "subnet-c1", "AvailabilityZone": "us-east-1a"}]}
 
 
-def planned(groups=GROUPS):
+def planned(groups=None):
+    groups = GROUPS if groups is None else groups
     return with_subnets(plan_subnet_groups([dict(g) for g in groups], OWNER), SUBNETS)
 
 
@@ -63,7 +64,7 @@ def test_changed_subnets_or_description_modify_in_place():
     snap = built(groups)
     snap["db"][0]["prod-aurora"]["Subnets"] = [{"SubnetIdentifier": "subnet-a1"}]
     snap["cache"][0]["prod-cache"]["CacheSubnetGroupDescription"] = "old words"
-    actions, _ = diff_subnet_groups(groups, snap, OPTIONS)
+    actions, _unused = diff_subnet_groups(groups, snap, OPTIONS)
     assert [(a.op, a.text) for a in actions] == [
         ("modify_group", "modify rds subnet group prod-aurora subnets subnet-a1 -> subnet-a1, subnet-a2"),
         ("modify_group", "modify elasticache subnet group prod-cache subnets subnet-c1 -> subnet-c1")]
@@ -93,7 +94,7 @@ def test_unplanned_groups_are_deleted_only_with_purge():
     snap = built(groups)
     assert diff_subnet_groups(groups[:1], snap, OPTIONS) == (
         [], [("cache", "prod-cache"), ("db", "prod-documentdb")])
-    actions, _ = diff_subnet_groups([], snap, dict(OPTIONS, purge=True))
+    actions, _unused = diff_subnet_groups([], snap, dict(OPTIONS, purge=True))
     assert [(a.op, a.key, a.text) for a in actions] == [
         ("delete_group", "subnet-group/cache/prod-cache", "delete cache subnet group prod-cache"),
         ("delete_group", "subnet-group/db/prod-aurora", "delete db subnet group prod-aurora"),

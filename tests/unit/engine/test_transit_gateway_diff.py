@@ -13,7 +13,8 @@ CIDRS = {"hub": "10.120.0.0/16", "dev": "10.110.0.0/16", "prod": "10.130.0.0/16"
 HUB_AND_SPOKES = [dict(owner="hub", peers=["dev", "prod"]), dict(owner="dev", peers=["hub"]), dict(owner="prod", peers=["hub"])]
 
 
-def want(attachments=HUB_AND_SPOKES, state="present", **extra):
+def want(attachments=None, state="present", **extra):
+    attachments = HUB_AND_SPOKES if attachments is None else attachments
     params = dict(owner="hub", name=None, tags={}, amazon_side_asn=None, state=state,
                   attachments=[dict(dict(subnet_tier="private", route_tiers=["private"], vpc_id=None), **a) for a in attachments])
     params.update(extra)
@@ -190,7 +191,7 @@ def test_absent_removes_routes_links_attachments_tables_then_the_gateway():
 
 
 def test_placeholders_become_the_ids_the_run_made():
-    actions, _, after = diff_present(want(), new_snapshot())
+    actions, _unused, after = diff_present(want(), new_snapshot())
     made = placeholders({"tgw": "tgw-9", "tgw-attach/dev": "tgw-attach-9", "tgw-rtb/dev": "tgw-rtb-9"})
     assert made == {"tgw-new": "tgw-9", "tgw-attach-new-dev": "tgw-attach-9"}
     assert resolve(actions[-1].text, made) == "create route prod rtb/private 10.120.0.0/16 -> tgw-9"

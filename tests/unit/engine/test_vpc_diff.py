@@ -16,7 +16,8 @@ TIERS = [{"name": "public", "route": "internet", "prefix": 20},
 OPTIONS = dict(owner="dev", name="dev", tags={}, lockdown_default_sg=True, purge=False, flow_logs=None)
 
 
-def plan(nat_mode="per_az", azs=AZS):
+def plan(nat_mode="per_az", azs=None):
+    azs = AZS if azs is None else azs
     return plan_network(dict(cidr="10.0.0.0/16", azs=list(azs), tiers=[dict(t) for t in TIERS], nat_mode=nat_mode))
 
 
@@ -26,8 +27,9 @@ def empty():
             "nat_gateways": {}, "nat_ids_any_state": set(), "eips": {}, "default_sg": None, "flow_logs": []}
 
 
-def built(p, options=OPTIONS):
+def built(p, options=None):
     """The snapshot the reader returns once ``p`` has been converged."""
+    options = OPTIONS if options is None else options
     tags = desired_tags(options["owner"], options["name"], p, options["tags"])
     snap = empty()
     snap.update(vpc={"VpcId": "vpc-1", "CidrBlock": p["cidr"], "Tags": tag_list(tags["vpc"])},
@@ -82,8 +84,8 @@ def test_a_converged_vpc_needs_nothing():
 def test_tag_drift_retags_only_the_drifted_resource():
     p = plan()
     snap = built(p)
-    snap["subnets"]["subnet/private/us-east-1a"]["Tags"] = [t for t in snap["subnets"]["subnet/private/us-east-1a"]["Tags"]
-                                                           if t["Key"] != "Name"]
+    subnet = snap["subnets"]["subnet/private/us-east-1a"]
+    subnet["Tags"] = [t for t in subnet["Tags"] if t["Key"] != "Name"]
     actions = diff_present(p, snap, OPTIONS)
     assert [(a.op, a.key) for a in actions] == [("tag", "subnet/private/us-east-1a")]
     assert list(actions[0]["tags"]) == ["Name"]

@@ -25,11 +25,14 @@ REFS = {
 }
 
 
-def plan(endpoints=ENDPOINTS, defaults=DEFAULTS):
+def plan(endpoints=None, defaults=None):
+    defaults = DEFAULTS if defaults is None else defaults
+    endpoints = ENDPOINTS if endpoints is None else endpoints
     return plan_endpoints([dict(e) for e in endpoints], defaults, "us-east-1")
 
 
-def resolved(endpoints=ENDPOINTS):
+def resolved(endpoints=None):
+    endpoints = ENDPOINTS if endpoints is None else endpoints
     return resolve(plan(endpoints), REFS, OWNER)
 
 
@@ -62,7 +65,7 @@ def test_new_endpoints_are_created_then_waited_for_together():
     assert sts["private_dns"] is True and s3["private_dns"] is False and sts["policy"] == POLICY
     assert gateway["route_tables"] == ["rtb-p"] and gateway["subnets"] is None
     assert sts["tags"] == {"Name": "prod-sts", "refarch:owner": OWNER, "refarch:key": "vpce/sts"}
-    no_wait, _ = diff_endpoints(resolved(), {}, dict(OPTIONS, wait=False))
+    no_wait, _unused = diff_endpoints(resolved(), {}, dict(OPTIONS, wait=False))
     assert not any(a.is_wait for a in no_wait)
 
 
@@ -76,7 +79,7 @@ def test_drift_is_one_modify_per_endpoint_with_a_line_per_property():
     owned = built(endpoints)
     owned["sts"].update(PrivateDnsEnabled=False, PolicyDocument=None, Groups=[{"GroupId": "sg-0d"}],
                         SubnetIds=["subnet-e1", "subnet-x"])
-    actions, _ = diff_endpoints(endpoints, owned, OPTIONS)
+    actions, _unused = diff_endpoints(endpoints, owned, OPTIONS)
     assert [(a.op, a.key) for a in actions] == [("modify_endpoint", "vpce/sts")]
     assert texts(actions) == ["modify vpce/sts SubnetIds subnet-e1,subnet-x -> subnet-e1,subnet-e2",
                               "modify vpce/sts SecurityGroupIds sg-0d -> sg-0d,sg-0e",
@@ -100,7 +103,7 @@ def test_unplanned_endpoints_are_deleted_only_with_purge_then_waited_for():
     owned = built(endpoints)
     fewer = endpoints[:1]
     assert diff_endpoints(fewer, owned, OPTIONS) == ([], ["s3", "s3-gateway"])
-    actions, _ = diff_endpoints(fewer, owned, dict(OPTIONS, purge=True))
+    actions, _unused = diff_endpoints(fewer, owned, dict(OPTIONS, purge=True))
     assert [(a.op, a.key) for a in actions] == [("delete_endpoint", "vpce/s3"), ("delete_endpoint", "vpce/s3-gateway"),
                                                 ("wait_deleted", "vpce")]
     assert texts(actions) == ["delete endpoint vpce/s3 vpce-s3", "delete endpoint vpce/s3-gateway vpce-s3-gateway"]
@@ -128,7 +131,7 @@ def test_before_the_vpc_exists_everything_is_named_by_plan():
     assert planned[0]["subnets"] == {"subnet/endpoints/* (planned)"}
     assert planned[0]["groups"] == {"sg/default (planned)", "sg/eks_cluster (planned)"}
     assert planned[2]["route_tables"] == {"rtb of tier private (planned)"}
-    actions, _ = diff_endpoints(planned, {}, OPTIONS)
+    actions, _unused = diff_endpoints(planned, {}, OPTIONS)
     assert [a.op for a in actions] == ["create_endpoint"] * 3 + ["wait_available"]
     assert summary(planned[0], None)["security_groups"] == ["sg/default (planned)", "sg/eks_cluster (planned)"]
 
@@ -136,7 +139,7 @@ def test_before_the_vpc_exists_everything_is_named_by_plan():
 def test_unknown_services_are_all_listed_before_anything_is_created():
     planned = resolved([{"service": "sts"}, {"service": "nope"}, {"service": "sts", "type": "Gateway",
                                                                   "route_table_tiers": ["private"]}])
-    actions, _ = diff_endpoints(planned, {}, OPTIONS)
+    actions, _unused = diff_endpoints(planned, {}, OPTIONS)
     offered = {"com.amazonaws.us-east-1.sts": {"Interface"}}
     with pytest.raises(InputError) as err:
         unknown_services(planned, actions, offered)

@@ -95,7 +95,7 @@ def test_a_new_peering_is_created_accepted_waited_for_then_routed():
 
 
 def test_across_accounts_the_accepter_side_is_tagged_too():
-    actions, _, _ = diff_present(plan_peering(params(tags={"team": "net"})), new_snapshot(PROD_ACCOUNT))
+    actions, _unused, _unused = diff_present(plan_peering(params(tags={"team": "net"})), new_snapshot(PROD_ACCOUNT))
     tag = [a for a in actions if a.op == "tag_peering"]
     assert [a.text for a in tag] == ["tag peering pcx-new as production (Name, refarch:key, refarch:owner, team)"]
     assert tag[0]["tags"]["refarch:owner"] == "production"
@@ -116,7 +116,7 @@ def test_changes_to_an_existing_peering_name_its_id():
     snap = built_snapshot(PROD_ACCOUNT)
     snap["accepter_tags"] = tags(refarch_owner="production", refarch_key=KEY)  # Name lost
     snap["requester"]["chosen"] = {"rtb-mp"}  # the reader's answer to requester_tiers=[public]
-    actions, _, _ = diff_present(plan_peering(params(requester_tiers=["public"], allow_dns_resolution=False)), snap)
+    actions, _unused, _unused = diff_present(plan_peering(params(requester_tiers=["public"], allow_dns_resolution=False)), snap)
     assert [a.text for a in actions] == [
         "tag peering pcx-1 as production (Name)",
         "set AllowDnsResolutionFromRemoteVpc=false on the requester side of pcx-1",
@@ -204,7 +204,7 @@ def test_absent_removes_our_routes_then_the_connections_and_nothing_more():
 def test_the_snapshot_is_not_changed_and_placeholders_resolve():
     snap = new_snapshot(PROD_ACCOUNT)
     kept = copy.deepcopy(snap)
-    actions, _, after = diff_present(plan_peering(params()), snap)
+    actions, _unused, after = diff_present(plan_peering(params()), snap)
     assert snap == kept
     made = {NEW_ID: "pcx-9"}
     assert resolve(actions[2].text, made) == "accept peering pcx-9 as production"
