@@ -215,3 +215,25 @@ def metadata_ok(instance):
     opts = instance.get("MetadataOptions") or {}
     return opts.get("HttpTokens") == "required" and opts.get("HttpPutResponseHopLimit") == 1 \
         and opts.get("HttpEndpoint", "enabled") == "enabled"
+
+
+# the module's options (plugins/modules/vpn_instance.py documents them)
+UBUNTU = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"
+PEER_SPEC = dict(owner=dict(type="str"), vpc_id=dict(type="str"), assume_role_arn=dict(type="str"), region=dict(type="str"))
+ARGUMENT_SPEC = dict(
+    owner=dict(type="str", required=True), key=dict(type="str", default="instance/vpn", no_log=False),
+    name=dict(type="str"), tags=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    vpc_id=dict(type="str"), subnet_id=dict(type="str"), subnet_tier=dict(type="str", default="public"),
+    availability_zone=dict(type="str"), image_id=dict(type="str"), image_ssm_parameter=dict(type="str", default=UBUNTU),
+    instance_type=dict(type="str", default="t3.medium"), root_volume_size=dict(type="int", default=20),
+    kms_key_id=dict(type="str", no_log=False), user_data=dict(type="str"), key_name=dict(type="str", no_log=False),
+    replace=dict(type="bool", default=False), vpn_port=dict(type="int", default=1194),
+    vpn_protocol=dict(type="str", default="udp", choices=["udp", "tcp"]),
+    admin_cidrs=dict(type="list", elements="str", default=[]), ssh_cidrs=dict(type="list", elements="str", default=[]),
+    allow_world_console=dict(type="bool", default=False),
+    mode=dict(type="str", default="nat", choices=["nat", "routed"]), client_cidr=dict(type="str"),
+    peers=dict(type="list", elements="dict", default=[], options=PEER_SPEC),
+    dns_zone=dict(type="str"), dns_record=dict(type="str", default="vpn"), dns_ttl=dict(type="int", default=300),
+    wait_timeout=dict(type="int", default=600),
+)

@@ -252,29 +252,10 @@ from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome, read_back
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.vpn import ARGUMENT_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, result_of
 from ansible_collections.refarch.network.plugins.module_utils.vpn_read import core_ids, read_core, read_vpn
-
-UBUNTU = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"
-PEER_SPEC = dict(owner=dict(type="str"), vpc_id=dict(type="str"), assume_role_arn=dict(type="str"), region=dict(type="str"))
-ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True), key=dict(type="str", default="instance/vpn", no_log=False),
-    name=dict(type="str"), tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    vpc_id=dict(type="str"), subnet_id=dict(type="str"), subnet_tier=dict(type="str", default="public"),
-    availability_zone=dict(type="str"), image_id=dict(type="str"), image_ssm_parameter=dict(type="str", default=UBUNTU),
-    instance_type=dict(type="str", default="t3.medium"), root_volume_size=dict(type="int", default=20),
-    kms_key_id=dict(type="str", no_log=False), user_data=dict(type="str"), key_name=dict(type="str", no_log=False),
-    replace=dict(type="bool", default=False), vpn_port=dict(type="int", default=1194),
-    vpn_protocol=dict(type="str", default="udp", choices=["udp", "tcp"]),
-    admin_cidrs=dict(type="list", elements="str", default=[]), ssh_cidrs=dict(type="list", elements="str", default=[]),
-    allow_world_console=dict(type="bool", default=False),
-    mode=dict(type="str", default="nat", choices=["nat", "routed"]), client_cidr=dict(type="str"),
-    peers=dict(type="list", elements="dict", default=[], options=PEER_SPEC),
-    dns_zone=dict(type="str"), dns_record=dict(type="str", default="vpn"), dns_ttl=dict(type="int", default=300),
-    wait_timeout=dict(type="int", default=600),
-)
 
 
 def converge(module):
