@@ -50,14 +50,14 @@ def _stopped_only_at_cache_groups(log_name):
                                   for line in failures)
 
 
-def build(endpoint, tag):
+def build(endpoint, tag, emulator_url):
     """accounts, site, EKS IRSA (plugins rendered) for the three environments, then the single VPC."""
     seconds = {}
     seconds["accounts"] = _play("accounts.yml", endpoint, "%s-accounts.log" % tag)
     seconds["site"] = _play("site.yml", endpoint, "%s-site.log" % tag)
     # the clusters are not ours (eksctl makes them): their records go straight to the emulator
     subprocess.run([sys.executable, os.path.join(ROOT, "tools", "eks_demo_clusters.py")] + list(ENVIRONMENTS),
-                   env=playbook_env(endpoint), check=True, cwd=ROOT, capture_output=True)
+                   env=playbook_env(emulator_url), check=True, cwd=ROOT, capture_output=True)
     seconds["eks_plugins"] = _play("eks_plugins.yml", endpoint, "%s-eks.log" % tag,
                                    extra_vars={"eks_plugins_mode": "render"})
     seconds["single_vpc"] = _play("site.yml", endpoint, "%s-single.log" % tag, inventories=SINGLE)
@@ -70,7 +70,7 @@ def run(emu, rate=0.0, seed=10, realism=None):
     tag = "realistic-faults%d" % int(rate * 100) if rate else "realistic"
     emu.reset()
     with AwsProxy(emu.port, fault_rate=rate, seed=seed, realism=realism) as proxy:
-        seconds = build(proxy.url, tag)
+        seconds = build(proxy.url, tag, emu.url)
         hits = dict(proxy.realism_hits)
         faults = sum(1 for _a, _w, f in proxy.requests if f and f != "refused")
     problems = []
