@@ -26,10 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aws_realism import Realism, Realist, ec2_error, parse_call
 
 READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup", "Check")
-# drop: the request never reaches the emulator; lost_reply: it is carried out, the answer is lost
+# drop: the request never reaches the emulator; lost_reply: it is carried out, the answer is lost;
+# html500: a server error page that is not the service's answer (a load balancer's, or the
+# emulator's own when it trips), which botocore cannot parse (not drawn unless asked for)
 FAULTS = ("throttle", "500", "503", "drop", "lost_reply")
+HTML_500 = b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
 REST_JSON = ("eks",)  # REST services whose errors are JSON although the request may have no body
-FAULT_STATUS = {"throttle": 400, "500": 500, "503": 503}
+FAULT_STATUS = {"throttle": 400, "500": 500, "503": 503, "html500": 500}
 FAULT_CODE = {"throttle": "Throttling", "500": "InternalError", "503": "ServiceUnavailable"}
 REFUSED = "refused"  # recorded in place of a fault when realism answered instead of the emulator
 MOTO_API = ("GET /moto-api", "POST /moto-api")
@@ -37,6 +40,8 @@ MOTO_API = ("GET /moto-api", "POST /moto-api")
 
 def fault_body(fault, headers, body):
     """An error body in the wire format the client expects, so botocore parses and retries it."""
+    if fault == "html500":
+        return HTML_500, "text/html; charset=utf-8"
     code = FAULT_CODE[fault]
     rest_json = any("/%s/aws4_request" % service in (headers.get("Authorization") or "") for service in REST_JSON)
     if rest_json or headers.get("X-Amz-Target") or "json" in (headers.get("Content-Type") or ""):

@@ -39,6 +39,30 @@ ASSUME_ROLE_SPEC = dict(
 )
 
 
+# A server error page that is not the service's answer (an HTML 500 from a load balancer, or
+# from the emulator when it trips over itself) cannot be parsed, and botocore then fails the
+# call at once instead of retrying it like any 5xx. It is read as the service's InternalError.
+ERROR_PAGE_AS = {
+    "ec2": b"<Response><Errors><Error><Code>InternalError</Code><Message>%s</Message></Error></Errors>"
+           b"<RequestID>error-page</RequestID></Response>",
+    "query": b"<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>%s</Message></Error>"
+             b"<RequestId>error-page</RequestId></ErrorResponse>",
+    "json": b'{"__type": "InternalFailure", "message": "%s"}',
+}
+ERROR_PAGE_AS["rest-xml"] = ERROR_PAGE_AS["query"]
+ERROR_PAGE_AS["rest-json"] = ERROR_PAGE_AS["json"]
+
+
+def read_error_pages(operation_model=None, response_dict=None, **kwargs):
+    """A ``before-parse`` handler: an HTML 5xx page becomes the protocol's InternalError, which
+    botocore retries (a retry is counted in RetryAttempts, so lost-reply handling applies)."""
+    body = response_dict.get("body") or b""
+    if response_dict.get("status_code", 0) >= 500 and isinstance(body, bytes) and b"<html" in body[:300].lower():
+        shape = ERROR_PAGE_AS.get(operation_model.service_model.resolved_protocol)
+        if shape:
+            response_dict["body"] = shape % b"the server answered with an error page"
+
+
 # One boto3 session per profile for the whole process: clients made from one session share
 # botocore's loader, so a second client of a service (the peer account's EC2, say) does not
 # parse the service model again (about 0.15 s of CPU each; amazon.aws makes a session per client).
@@ -108,13 +132,15 @@ class Connection:
             config = config.merge(extra if isinstance(extra, botocore.config.Config) else botocore.config.Config(**extra))
         params.update(credentials)
         try:
-            return _session(profile).client(service, config=config, region_name=region or default_region,
-                                            endpoint_url=endpoint, **params)
+            client = _session(profile).client(service, config=config, region_name=region or default_region,
+                                              endpoint_url=endpoint, **params)
         except NoRegionError:
             raise InputError("region", "%s needs a region and none was found in the module's options, "
                                        "the environment or the AWS config" % self.module._name)
         except (ValueError, BotoCoreError) as e:
             raise RuntimeError("Couldn't connect to AWS: %s" % e)
+        client.meta.events.register("before-parse", read_error_pages)
+        return client
 
     def _assumed_credentials(self):
         if self._credentials is None:
