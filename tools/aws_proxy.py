@@ -82,9 +82,11 @@ class AwsProxy(object):
     """``realism``: a ``Realism`` (tools/aws_realism.py) to reproduce AWS behaviour, None (default) for none.
     ``realism_hits`` counts what realism did: refusals by kind, items hidden or shown pending, delays."""
 
-    def __init__(self, upstream_port, fault_rate=0.0, faults=FAULTS, seed=None, realism=None):
+    def __init__(self, upstream_port, fault_rate=0.0, faults=FAULTS, seed=None, realism=None, lose_first=()):
         self.upstream_port = upstream_port
         self.fault_rate = fault_rate
+        # actions whose first call is carried out and its reply lost (botocore retries it)
+        self.to_lose = list(lose_first)
         self.faults = tuple(faults)
         self.random = random.Random(seed)
         self.lock = threading.Lock()
@@ -163,6 +165,10 @@ class AwsProxy(object):
         return Handler
 
     def _draw_fault(self, action):
+        with self.lock:
+            if action in self.to_lose:
+                self.to_lose.remove(action)
+                return "lost_reply"
         if not self.fault_rate or action.startswith(MOTO_API):
             return None
         with self.lock:

@@ -31,7 +31,7 @@ import foreign  # noqa: E402
 import interrupt  # noqa: E402
 import realistic  # noqa: E402
 import state  # noqa: E402
-from harness import LOGS, ENVIRONMENTS, log_tail, new_emulator, run_playbook  # noqa: E402
+from harness import LOGS, ENVIRONMENTS, changed_count, log_tail, new_emulator, run_playbook  # noqa: E402
 
 
 def log(text):
@@ -44,16 +44,6 @@ def converge(emu, playbook, name, extra_vars=None, inventories=None):
     if rc:
         raise RuntimeError("%s failed (rc=%s), see build/reliability/%s:\n%s" % (playbook, rc, name, log_tail(name)))
     return seconds
-
-
-def changed_count(name):
-    """Sum of changed=N over the PLAY RECAP of a log."""
-    total = 0
-    with open(os.path.join(LOGS, name)) as f:
-        for line in f:
-            if " changed=" in line and "ok=" in line:
-                total += int(line.split(" changed=")[1].split()[0])
-    return total
 
 
 def section_baseline(emu, results, quick):

@@ -63,6 +63,16 @@ def run_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None
     return rc, time.monotonic() - started
 
 
+def changed_count(log_name):
+    """Sum of changed=N over the PLAY RECAP of a log in LOGS."""
+    total = 0
+    with open(os.path.join(LOGS, log_name)) as f:
+        for line in f:
+            if " changed=" in line and "ok=" in line:
+                total += int(line.split(" changed=")[1].split()[0])
+    return total
+
+
 def inventories_with_roles(endpoint, work):
     """Copies of the demo inventories with each environment's role already resolved
     (refarch_role_arn), so short runs skip the account lookup; returns -i arguments."""

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 import state
-from harness import LOGS, ROOT, AwsProxy, log_tail, playbook_env, run_playbook
+from harness import LOGS, ROOT, AwsProxy, changed_count, log_tail, playbook_env, run_playbook
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from aws_realism import Realism  # noqa: E402  (tools/ is not a package)
@@ -25,15 +25,6 @@ from aws_realism import Realism  # noqa: E402  (tools/ is not a package)
 SINGLE = ["-i", os.path.join(ROOT, "inventories", "single_vpc", "production"),
           "-i", os.path.join(ROOT, "inventories", "single_vpc", "staging")]
 ENVIRONMENTS = ("management", "development", "production")
-
-
-def _changed(log_name):
-    total = 0
-    with open(os.path.join(LOGS, log_name)) as f:
-        for line in f:
-            if " changed=" in line and "ok=" in line:
-                total += int(line.split(" changed=")[1].split()[0])
-    return total
 
 
 def _play(playbook, endpoint, log_name, inventories=None, extra_vars=None):
@@ -80,7 +71,7 @@ def run(emu, rate=0.0, seed=10, realism=None):
         _play("site.yml", plain.url, "%s-rerun.log" % tag)
         _play("site.yml", plain.url, "%s-rerun-single.log" % tag, inventories=SINGLE)
         writes = plain.writes()
-    changed = _changed("%s-rerun.log" % tag) + _changed("%s-rerun-single.log" % tag)
+    changed = changed_count("%s-rerun.log" % tag) + changed_count("%s-rerun-single.log" % tag)
     if writes or changed:
         problems.append("re-run after the realistic build: changed=%d, writes %s" % (changed, writes[:10]))
     built = state.snapshot(emu.url)

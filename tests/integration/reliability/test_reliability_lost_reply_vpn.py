@@ -30,21 +30,6 @@ class WriteFaultProxy(AwsProxy):
         return AwsProxy._draw_fault(self, action) if is_write(action) else None
 
 
-class LosingFirst(AwsProxy):
-    """Loses the reply of the first call of each named action (botocore retries it)."""
-
-    def __init__(self, port, actions, **kwargs):
-        super(LosingFirst, self).__init__(port, **kwargs)
-        self.to_lose = list(actions)
-
-    def _draw_fault(self, action):
-        with self.lock:
-            if action in self.to_lose:
-                self.to_lose.remove(action)
-                return "lost_reply"
-        return AwsProxy._draw_fault(self, action)
-
-
 def args(url, **extra):
     base = dict(owner=OWNER, image_ssm_parameter=AL2023, user_data=USER_DATA, admin_cidrs=["203.0.113.0/24"],
                 mode="routed", client_cidr="172.27.224.0/20", dns_zone=ZONE, region="us-east-1",
@@ -135,7 +120,7 @@ def test_realistic_aws_build_replace_and_teardown(module, aws, fault_rate, lose,
     re-runs change nothing, teardown leaves nothing."""
     net = build_vpc(OWNER, "10.120.0.0/16")
     zone_id = boto3.client("route53").create_hosted_zone(Name=ZONE, CallerReference="z")["HostedZone"]["Id"]
-    with LosingFirst(aws.port, lose, fault_rate=fault_rate, seed=7, realism=realism) as realistic:
+    with AwsProxy(aws.port, lose_first=lose, fault_rate=fault_rate, seed=7, realism=realism) as realistic:
         first = module("vpn_instance", args(realistic.url))
         assert not first.failed, (first.get("msg"), first.get("actions_done"))
         hits = dict(realistic.realism_hits)

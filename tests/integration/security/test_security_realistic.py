@@ -29,21 +29,6 @@ RUNS = [("security_groups", dict(groups=GROUPS)), ("vpc_endpoints", ENDPOINTS),
         ("service_subnet_groups", dict(groups=SUBNET_GROUPS))]
 
 
-class LosingReplies(AwsProxy):
-    """Carries out the first call of each named action and loses its reply (botocore retries)."""
-
-    def __init__(self, port, actions, **kwargs):
-        super(LosingReplies, self).__init__(port, **kwargs)
-        self.to_lose = list(actions)
-
-    def _draw_fault(self, action):
-        with self.lock:
-            if action in self.to_lose:
-                self.to_lose.remove(action)
-                return "lost_reply"
-        return super(LosingReplies, self)._draw_fault(action)
-
-
 def owned(vpc_id):
     """Counter of (kind, refarch:key) over live owned groups, endpoints and subnet groups."""
     ec2 = boto3.client("ec2")
@@ -94,7 +79,7 @@ def test_lost_replies_of_creates_neither_duplicate_nor_fail(seed_vpc, module, aw
     which is removed; in realistic mode both are found although new ids are hidden a moment."""
     lose = ["CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupEgress", "CreateVpcEndpoint",
             "CreateDBSubnetGroup", "CreateCacheSubnetGroup"]
-    with LosingReplies(aws.port, lose, realism=realism) as proxy:
+    with AwsProxy(aws.port, lose_first=lose, realism=realism) as proxy:
         converge(module, proxy.url)
         lost = [a for a, w, f in proxy.requests if f == "lost_reply"]
     assert sorted(lost) == sorted(lose)
@@ -109,7 +94,7 @@ def test_lost_replies_during_teardown(seed_vpc, module, aws):
     # the emulator has no DeleteCacheSubnetGroup: DB subnet groups only
     converge(module, aws.url, RUNS[:2] + [("service_subnet_groups", dict(groups=SUBNET_GROUPS[:2]))])
     lose = ["DeleteVpcEndpoints", "DeleteDBSubnetGroup", "RevokeSecurityGroupIngress", "DeleteSecurityGroup"]
-    with LosingReplies(aws.port, lose) as proxy:
+    with AwsProxy(aws.port, lose_first=lose) as proxy:
         for name, args in [RUNS[1], (RUNS[2][0], {}), RUNS[0]]:
             gone = module(name, dict(args, owner=OWNER, state="absent", endpoint_url=proxy.url))
             assert not gone.failed and gone["changed"], (name, gone.get("msg"), gone.get("actions_done"))
