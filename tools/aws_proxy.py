@@ -78,6 +78,11 @@ def is_write(action):
     return not action.startswith(READ_PREFIXES) and action not in ("AssumeRole", "GetCallerIdentity")
 
 
+# The run lock (plugins/module_utils/lock.py) keeps its state in SSM parameters: writes, but
+# bookkeeping of the run rather than changes to the estate.
+LOCK_ACTIONS = ("PutParameter", "DeleteParameter")
+
+
 class AwsProxy(object):
     """``realism``: a ``Realism`` (tools/aws_realism.py) to reproduce AWS behaviour, None (default) for none.
     ``realism_hits`` counts what realism did: refusals by kind, items hidden or shown pending, delays."""
@@ -193,6 +198,10 @@ class AwsProxy(object):
     def writes(self):
         with self.lock:
             return [a for a, w, f in self.requests if w and f in (None, "lost_reply")]
+
+    def estate_writes(self):
+        """Writes but the run lock's bookkeeping (its SSM parameters): what changed the estate."""
+        return [a for a in self.writes() if a not in LOCK_ACTIONS]
 
     def reads(self):
         with self.lock:

@@ -17,6 +17,12 @@ description:
     C(aws_account_id)), C(refarch_role_arn) is not defined yet (by the inventory or an earlier
     play of the run), and C(refarch_account_pending) (an account a check-mode run has not
     created) is not true.
+  - An environment a host of the play refers to (C(peers), C(dns_parent_zone.environment)) but
+    that is not in the play is returned too, flagged C(optional), so a run naming one environment
+    reaches the other end of its links through that account's role, as when both inventories are
+    given. Its account is C(environment_accounts[<name>]) of the referring host when given
+    (C(aws_account_name), C(aws_account_id), C(aws_account_role)), else the account named like the
+    environment. References are resolved only for hosts that name an account themselves.
 options:
   _input:
     description: C(hostvars).
@@ -44,26 +50,52 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - "C({host: {name, role_name, id}}) for each host to resolve: the account's name (the host's
-      name when only an id is given), the role to assume there and the account id (or None)."
+    - "C({host: {name, role_name, id, optional}}) for each host to resolve: the account's name
+      (the host's name when only an id is given), the role to assume there, the account id (or
+      None), and whether it is only referred to (not in the play)."
   type: dict
 """
+
+
+def _names_account(data):
+    return "aws_account_name" in data or "aws_account_id" in data
+
+
+def _request(name, data, default_role, reference=False):
+    account_id = data.get("aws_account_id")
+    return {
+        "name": data.get("aws_account_name", name),
+        "role_name": data.get("aws_account_role", default_role),
+        "id": str(account_id) if account_id is not None else None,
+        "optional": reference,
+    }
+
+
+def referred_environments(data):
+    """The environments a host's inventory links to: its peers and its DNS parent."""
+    names = [p for p in data.get("peers") or [] if isinstance(p, str)]
+    parent = data.get("dns_parent_zone")
+    if isinstance(parent, dict) and isinstance(parent.get("environment"), str):
+        names.append(parent["environment"])
+    return names
 
 
 def account_requests(hostvars, hosts, default_role):
     requests = {}
     for host in hosts:
         data = hostvars[host]
-        if not ("aws_account_name" in data or "aws_account_id" in data):
+        if not _names_account(data):
             continue
+        for name in referred_environments(data):
+            if name in hosts or name in requests:
+                continue
+            if "refarch_environment_roles" in data and name in data["refarch_environment_roles"]:
+                continue   # resolved by an earlier play of this run
+            known = hostvars[name] if name in hostvars else (data.get("environment_accounts") or {}).get(name, {})
+            requests[name] = _request(name, known, default_role, reference=True)
         if "refarch_role_arn" in data or data.get("refarch_account_pending", False):
             continue
-        account_id = data.get("aws_account_id")
-        requests[host] = {
-            "name": data.get("aws_account_name", host),
-            "role_name": data.get("aws_account_role", default_role),
-            "id": str(account_id) if account_id is not None else None,
-        }
+        requests[host] = _request(host, data, default_role)
     return requests
 
 

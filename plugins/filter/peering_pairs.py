@@ -16,6 +16,11 @@ description:
     returns the links O(host) converges, and messages for links that cannot be made in this run.
   - A link needs both environments to list each other in C(peers). The environment whose name
     sorts first requests it, so with several inventories combined each link is converged once.
+  - A peer that is not in the run but whose account is known (C(refarch_environment_roles), set by
+    the C(refarch.network.account_context) role) gives a link the host converges alone
+    (C(converger), C(absent_side)) - the existing connection is kept with the tiers the other
+    side's VPC records, or made from that record, or removed on destroy; without a record it is
+    reported deferred.
   - Invalid data (an environment peering with itself, overlapping CIDRs, the two ends choosing
     different C(connectivity)) raises an error naming the field.
 options:
@@ -46,20 +51,21 @@ RETURN = r"""
 _value:
   description:
     - C(pairs) - the links O(host) requests (requester, accepter, owners, tiers of each side,
-      allow_dns_resolution, connectivity, accepter_role_arn, accepter_region, key);
+      allow_dns_resolution, connectivity, requester_role_arn, requester_region, accepter_role_arn,
+      accepter_region, key, and for a link to a peer not in the run converger and absent_side);
       C(skipped) - messages for links whose peer is not in the run or does not consent.
   type: dict
 """
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.refarch.network.plugins.module_utils.peering_plan import inventory_environments, pairs_for
+from ansible_collections.refarch.network.plugins.module_utils.peering_plan import absent_peers, inventory_environments, pairs_for
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
 def peering_pairs(hostvars, host, present):
     try:
-        return pairs_for(inventory_environments(hostvars, present), host)
+        return pairs_for(inventory_environments(hostvars, present), host, absent=absent_peers(hostvars, present))
     except InputError as e:
         raise AnsibleFilterError("Invalid peering data: %s" % e)
 

@@ -103,6 +103,8 @@ def resolve_accounts(requests, listed):
             partition = "aws"
         else:
             found = by_name.get(name, [])
+            if not found and req.get("optional"):
+                continue   # the caller reports it missing (an environment only referred to)
             if not found:
                 known = ", ".join(sorted(by_name)) or "none"
                 raise InputError(field + ".name", "no account named %r in the organization (known accounts: %s);"

@@ -24,6 +24,7 @@ except ImportError:  # handled by AnsibleAWSModule's own SDK check
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import check_own_tags, check_user_tags
 
 # botocore retries throttling, 5xx and dropped connections itself; standard mode backs off
 # with jitter. Ten attempts keep a 20% fault rate from failing a call (0.2**10).
@@ -31,6 +32,9 @@ RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 10}}
 
 OWNER_TAG = "refarch:owner"
 KEY_TAG = "refarch:key"
+# The module whose key space a resource belongs to: a module's purge and its unplanned report
+# never see a resource another module stamped (the VPN's group and address, for instance).
+MODULE_TAG = "refarch:module"
 
 ASSUME_ROLE_SPEC = dict(
     assume_role_arn=dict(type="str"),
@@ -182,13 +186,15 @@ def tag_list(tags):
 
 
 def owned_tags(owner, key, name=None, extra=None):
-    """The tags every created resource carries: user tags, Name, owner and logical key."""
-    tags = dict(extra or {})
+    """The tags every created resource carries: user tags, Name, owner and logical key.
+    InputError (before any write) for user tags AWS or the ownership scheme refuses: refarch:
+    or aws: keys, too many, too long; and for an empty owner or a Name too long."""
+    tags = dict(check_user_tags(extra, "tags"))
     if name:
         tags["Name"] = name
     tags[OWNER_TAG] = owner
     tags[KEY_TAG] = key
-    return tags
+    return check_own_tags(tags)
 
 
 def tag_spec(resource_type, tags):

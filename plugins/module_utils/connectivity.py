@@ -95,4 +95,10 @@ def delete_route(run, a):
     _client(run, a).delete_route(RouteTableId=a["table"], DestinationCidrBlock=a["destination"])
 
 
-ROUTE_HANDLERS = {"create_route": create_route, "delete_route": delete_route}
+def replace_route(run, a):
+    """A route left pointing at a connection deleted out of band now goes to OUR target."""
+    _client(run, a).replace_route(RouteTableId=a["table"], DestinationCidrBlock=a["destination"],
+                                  **{a["param"]: ref_id(run, a["target"])})
+
+
+ROUTE_HANDLERS = {"create_route": create_route, "delete_route": delete_route, "replace_route": replace_route}

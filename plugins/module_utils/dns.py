@@ -62,13 +62,19 @@ def check_owner(owner):
     return owner
 
 
-def record_name(name, zone):
-    """Absolute name of a record given relative (``vpn``, ``@``) or absolute within ``zone``."""
+def record_name(name, zone, field="name"):
+    """Absolute name of a record given relative (``vpn``, ``@``) or absolute within ``zone``.
+
+    A name ending with a dot is absolute: outside ``zone`` it is refused (InputError naming
+    ``field``), never made relative to the zone (``db.other.com.`` is not ``db.other.com.<zone>``)."""
     if name in ("@", ""):
         return zone
     absolute = fqdn(name)
     if absolute == zone or absolute.endswith("." + zone):
         return absolute
+    if name.strip().endswith("."):
+        raise InputError(field, "%r is an absolute name outside the zone %s; give it relative to the zone "
+                                "or as a name ending in .%s" % (name, zone, zone))
     return fqdn(name.rstrip(".") + "." + zone)
 
 
@@ -128,7 +134,7 @@ def check_records(records, zones):
         rtype = (record.get("type") or "").upper()
         if rtype not in RECORD_TYPES:
             raise InputError(field + ".type", "%r is not one of %s" % (record.get("type"), ", ".join(RECORD_TYPES)))
-        name = record_name(record.get("name") or "", zone)
+        name = record_name(record.get("name") or "", zone, field + ".name")
         if name.startswith(REGISTRY_PREFIX):
             raise InputError(field + ".name", "names starting %s are the ownership registry" % REGISTRY_PREFIX)
         if rtype == "NS" and name == zone:

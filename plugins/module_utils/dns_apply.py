@@ -137,10 +137,19 @@ def _disassociate(run, a):
     _tag(run, zid, remove=a["untag"])
 
 
+def _upserts(changes):
+    return [dict(change, Action="UPSERT") if change["Action"] == "CREATE" else change for change in changes]
+
+
 def _change_records(run, a):
     """Submit a change batch. A batch rejected as stale (a retried request whose first attempt
     was applied, or a concurrent edit) is planned again from a fresh read: nothing left to do
-    means it was applied; a fresh plan is submitted once."""
+    means it was applied; a fresh plan is submitted once.
+
+    A CREATE refused as "already exists" whose record the fresh read does not list (the
+    emulator matches a CREATE identical to one it once applied against every record sorting
+    after its name, so a delegation deleted and made again is refused while a later name
+    exists) is submitted again as an UPSERT: a record a read has just shown absent."""
     client, zid, zone, delegated = _client(run, a), run.ids[a["zone"]], a["name"], a["delegated"]
     desired = a["desired"]
     if a.get("servers_of"):  # the delegation of a zone made in this run
@@ -166,7 +175,10 @@ def _change_records(run, a):
         except ClientError as e:
             if error_code(e) != "InvalidChangeBatch" or attempt == 2:
                 raise
+            exists = "already exists" in (e.response.get("Error", {}).get("Message") or "")
         changes = replan()
+        if exists:
+            changes = _upserts(changes)
 
 
 def _in_batch(run, a):

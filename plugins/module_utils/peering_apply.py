@@ -69,7 +69,15 @@ def _accept(run, a):
 
 
 def _tag(run, a):
-    run.peer_ec2.create_tags(Resources=[run.ids[a.key]], Tags=tag_list(a["tags"]))
+    getattr(run, a["client"]).create_tags(Resources=[run.ids[a.key]], Tags=tag_list(a["tags"]))
+
+
+def _tag_vpc(run, a):
+    getattr(run, a["client"]).create_tags(Resources=[a["vpc"]], Tags=tag_list(a["tags"]))
+
+
+def _untag_vpc(run, a):
+    getattr(run, a["client"]).delete_tags(Resources=[a["vpc"]], Tags=[{"Key": a["tag"]}])
 
 
 def _set_dns(run, a):
@@ -83,4 +91,4 @@ def _delete(run, a):
 
 
 HANDLERS = dict(ROUTE_HANDLERS, create_peering=_create, wait_peering=_wait, accept_peering=_accept,
-                tag_peering=_tag, set_dns=_set_dns, delete_peering=_delete)
+                tag_peering=_tag, tag_vpc=_tag_vpc, untag_vpc=_untag_vpc, set_dns=_set_dns, delete_peering=_delete)

@@ -34,6 +34,10 @@ LIVE_CIDR_STATES = ("associated", "associating")
 ROLES = ("requester", "accepter")
 OPTIONS = dict(requester="RequesterPeeringConnectionOptions", accepter="AccepterPeeringConnectionOptions")
 CLIENTS = dict(requester="ec2", accepter="peer_ec2")
+# Each side records its consent on its own VPC: ``refarch:peering/<other owner>`` =
+# ``tiers=private,persistence dns=true``. A run of one environment alone reads the other side's
+# record to converge (or recreate) the link exactly as when both inventories are given.
+CONSENT_TAG = "refarch:peering/%s"
 
 
 # -- routes (shared with transit_gateway) ---------------------------------------------------
@@ -49,18 +53,19 @@ def table_names(tables):
     return dict((t["RouteTableId"], tag_dict(t.get("Tags")).get(KEY_TAG, t["RouteTableId"])) for t in tables)
 
 
-def plan_routes(tables, chosen_ids, destinations, target_key, target_id):
+def plan_routes(tables, chosen_ids, destinations, target_key, target_id, stale=()):
     """Route changes in ``tables`` (RouteTables from DescribeRouteTables, all owned).
 
     Desired: a route to every CIDR of ``destinations`` via ``target_id`` in each table of
     ``chosen_ids``. A route is ours when ``route[target_key] == target_id``; ours in other
     tables or to other CIDRs are removed, every other route is left alone. ``target_id``
-    None means the target does not exist yet (nothing can be ours).
+    None means the target does not exist yet (nothing can be ours). A route to a wanted CIDR
+    whose target is in ``stale`` (a connection deleted out of band) is replaced, not refused.
 
-    Returns ``(adds, deletes, conflicts)``: lists of ``(route_table_id, cidr)`` and of
-    ``(route_table_id, cidr, foreign_target)`` for a destination another target holds.
+    Returns ``(adds, deletes, conflicts, replaces)``: lists of ``(route_table_id, cidr)`` and
+    of ``(route_table_id, cidr, other_target)`` for a destination another target holds.
     """
-    adds, deletes, conflicts = [], [], []
+    adds, deletes, conflicts, replaces = [], [], [], []
     for table in sorted(tables, key=lambda t: t["RouteTableId"]):
         rtb = table["RouteTableId"]
         chosen = rtb in chosen_ids
@@ -68,7 +73,8 @@ def plan_routes(tables, chosen_ids, destinations, target_key, target_id):
                        if r.get("DestinationCidrBlock"))
         for cidr, route in sorted(by_cidr.items()):
             ours = target_id is not None and route.get(target_key) == target_id
-            if ours and not (chosen and cidr in destinations):
+            dangling = route.get(target_key) in stale   # its connection is gone
+            if (ours or dangling) and not (chosen and cidr in destinations):
                 deletes.append((rtb, cidr))
         if not chosen:
             continue
@@ -76,14 +82,17 @@ def plan_routes(tables, chosen_ids, destinations, target_key, target_id):
             route = by_cidr.get(cidr)
             if route is None:
                 adds.append((rtb, cidr))
+            elif route.get(target_key) in stale:
+                replaces.append((rtb, cidr, route[target_key]))
             elif target_id is None or route.get(target_key) != target_id:
                 conflicts.append((rtb, cidr, route_target(route) or "unknown"))
-    return adds, deletes, conflicts
+    return adds, deletes, conflicts, replaces
 
 
-def routes_view(tables, chosen_ids, destinations, target_key, target_id, names):
+def routes_view(tables, chosen_ids, destinations, target_key, target_id, names, stale=()):
     """{table name: sorted CIDRs via the target}: the before/after shown by --diff."""
-    adds, deletes, _kept = plan_routes(tables, chosen_ids, destinations, target_key, target_id)
+    adds, deletes, _kept, replaces = plan_routes(tables, chosen_ids, destinations, target_key, target_id, stale)
+    adds = adds + [(rtb, cidr) for rtb, cidr, _old in replaces]
     before, after = {}, {}
     for table in tables:
         rtb = table["RouteTableId"]
@@ -97,11 +106,11 @@ def routes_view(tables, chosen_ids, destinations, target_key, target_id, names):
     return before, after
 
 
-def route_plan(tables, chosen, destinations, target_key, target_id):
-    """adds/deletes/conflicts and the before/after views of one VPC's routes to one target."""
-    adds, deletes, conflicts = plan_routes(tables, chosen, destinations, target_key, target_id)
-    before, after = routes_view(tables, chosen, destinations, target_key, target_id, table_names(tables))
-    return dict(adds=adds, deletes=deletes, conflicts=conflicts, before=before, after=after)
+def route_plan(tables, chosen, destinations, target_key, target_id, stale=()):
+    """adds/deletes/conflicts/replaces and the before/after views of one VPC's routes to one target."""
+    adds, deletes, conflicts, replaces = plan_routes(tables, chosen, destinations, target_key, target_id, stale)
+    before, after = routes_view(tables, chosen, destinations, target_key, target_id, table_names(tables), stale)
+    return dict(adds=adds, deletes=deletes, conflicts=conflicts, replaces=replaces, before=before, after=after)
 
 
 def route_actions(owner, tables, plan, target_text, target, param, client="ec2", deletes_only=False):
@@ -111,6 +120,10 @@ def route_actions(owner, tables, plan, target_text, target, param, client="ec2",
                       table=rtb, destination=cidr, client=client)
                for rtb, cidr in plan["deletes"]]
     if not deletes_only:
+        actions += [Action("replace_route", names[rtb], "replace route %s %s %s -> %s (was %s, deleted)" % (
+                           owner, names[rtb], cidr, target_text, old), table=rtb, destination=cidr, param=param,
+                           target=target, client=client)
+                    for rtb, cidr, old in plan.get("replaces", [])]
         actions += [Action("create_route", names[rtb], "create route %s %s %s -> %s" % (owner, names[rtb], cidr, target_text),
                            table=rtb, destination=cidr, param=param, target=target, client=client)
                     for rtb, cidr in plan["adds"]]
@@ -139,9 +152,79 @@ def plan_peering(params):
     key = peering_key(params["requester_owner"], params["accepter_owner"])
     name = params["name"] or "%s--%s" % (params["requester_owner"], params["accepter_owner"])
     owners = dict(requester=params["requester_owner"], accepter=params["accepter_owner"])
-    return dict(key=key, owners=owners, dns=bool(params["allow_dns_resolution"]),
-                tiers=dict(requester=params["requester_tiers"], accepter=params["accepter_tiers"]),
+    absent = params.get("absent_side")
+    tiers = dict((role, None if role == absent else params["%s_tiers" % role]) for role in ROLES)
+    dns = bool(params["allow_dns_resolution"])
+    return dict(key=key, owners=owners, absent_side=absent, tiers=tiers, dns=None if absent else dns,
+                consent=dict((role, None if role == absent else consent_value(tiers[role], dns)) for role in ROLES),
                 tags=dict((role, owned_tags(owner, key, name, params["tags"])) for role, owner in owners.items()))
+
+
+def consent_value(tiers, dns):
+    return "tiers=%s dns=%s" % (",".join(tiers), str(dns).lower())
+
+
+def parse_consent(value):
+    """(tiers, dns) from a consent tag's value; None when there is none or it is unreadable."""
+    fields = dict(word.split("=", 1) for word in (value or "").split() if "=" in word)
+    if "tiers" not in fields or fields.get("dns") not in ("true", "false"):
+        return None
+    return [t for t in fields["tiers"].split(",") if t], fields["dns"] == "true"
+
+
+def consent_of(want, vpc, role):
+    """What the VPC of ``role`` records of its consent to this link, or None."""
+    other = want["owners"]["accepter" if role == "requester" else "requester"]
+    return tag_dict((vpc or {}).get("Tags")).get(CONSENT_TAG % other)
+
+
+def complete(want, vpcs):
+    """``want`` with the absent side's tiers and DNS wish from the consent its VPC records
+    (``vpcs``: {role: Vpc or None}); unchanged when that side is in the run or recorded none."""
+    absent = want["absent_side"]
+    recorded = parse_consent(consent_of(want, vpcs.get(absent), absent)) if absent else None
+    if not recorded:
+        return want
+    tiers, dns = recorded
+    present = "accepter" if absent == "requester" else "requester"
+    ours = parse_consent(want["consent"][present])
+    return dict(want, tiers=dict(want["tiers"], **{absent: tiers}), dns=ours[1] and dns)
+
+
+def deferral(want, snap):
+    """Why a run of one environment alone leaves the link as it is (None: it converges it).
+    The absent side's consent, tiers and DNS wish are only known from its VPC's record."""
+    absent = want["absent_side"]
+    if not absent:
+        return None
+    missing = [snap[role]["owner"] for role in ROLES if snap[role]["vpc"] is None]
+    if missing:
+        return "%s: deferred, no VPC for %s" % (want["key"], ", ".join(missing))
+    if want["tiers"][absent] is None:
+        return "%s: deferred, %s is not in this run and its VPC records no consent to this link (tag %s); " \
+               "a run with both inventories makes it" % (
+                   want["key"], want["owners"][absent], CONSENT_TAG % want["owners"][
+                       "accepter" if absent == "requester" else "requester"])
+    return None
+
+
+def consent_actions(want, snap, present=True):
+    """Record (or, on removal, erase) each side's consent on its own VPC; never the absent side's."""
+    actions = []
+    for role in ROLES:
+        vpc = snap[role]["vpc"]
+        if role == want["absent_side"] or vpc is None:
+            continue
+        other = want["owners"]["accepter" if role == "requester" else "requester"]
+        have, tag = consent_of(want, vpc, role), CONSENT_TAG % other
+        if present and have != want["consent"][role]:
+            actions.append(Action("tag_vpc", want["key"], "record on %s (%s): peering with %s, %s" % (
+                vpc["VpcId"], snap[role]["owner"], other, want["consent"][role]), client=CLIENTS[role],
+                vpc=vpc["VpcId"], tags={tag: want["consent"][role]}))
+        elif not present and have is not None:
+            actions.append(Action("untag_vpc", want["key"], "erase on %s (%s) the consent to peer with %s" % (
+                vpc["VpcId"], snap[role]["owner"], other), client=CLIENTS[role], vpc=vpc["VpcId"], tag=tag))
+    return actions
 
 
 def dns_of(conn):
@@ -170,7 +253,8 @@ def _side_plan(side, other, pcx_id, present):
     if side["vpc"] is None:
         return dict(adds=[], deletes=[], conflicts=[], before={}, after={})
     destinations = vpc_cidrs(other["vpc"]) if (present and other["vpc"]) else []
-    return route_plan(side["tables"], side["chosen"] if present else set(), destinations, TARGET, pcx_id)
+    return route_plan(side["tables"], side["chosen"] if present else set(), destinations, TARGET, pcx_id,
+                      side.get("stale", ()))
 
 
 def _plans(snap, pcx_id, present):
@@ -240,20 +324,27 @@ def diff_present(want, snap, planned=False):
     if status != "active":
         actions.append(Action("wait_peering", key, "wait for peering %s to be active" % pcx, client="ec2",
                               statuses=["active"]))
+    if conn:
+        missing = tag_changes(conn.get("Tags") or [], want["tags"]["requester"])
+        if missing:
+            actions.append(Action("tag_peering", key, "tag peering %s as %s (%s)" % (pcx, req["owner"], ", ".join(sorted(missing))),
+                                  tags=missing, client="ec2"))
     if distinct_views(snap):
         missing = tag_changes(snap.get("accepter_tags") or [], want["tags"]["accepter"])
         if missing:
             actions.append(Action("tag_peering", key, "tag peering %s as %s (%s)" % (pcx, acc["owner"], ", ".join(sorted(missing))),
-                                  tags=missing))
+                                  tags=missing, client="peer_ec2"))
     have = dns_of(conn)
     for role in ROLES:
-        if have[role] != want["dns"]:
+        if want["dns"] is not None and have[role] != want["dns"]:
             actions.append(Action("set_dns", key, "set %s=%s on the %s side of %s" % (
                 DNS_OPTION, str(want["dns"]).lower(), role, pcx), client=CLIENTS[role], option=OPTIONS[role],
                 value=want["dns"]))
+    actions += consent_actions(want, snap)
     for role in ROLES:
         actions += route_actions(snap[role]["owner"], snap[role]["tables"], plans[role], pcx, key, TARGET, CLIENTS[role])
-    return actions, view(snap, plans, "before"), view(snap, plans, "after", pcx, dict(requester=want["dns"], accepter=want["dns"]))
+    dns = have if want["dns"] is None else dict(requester=want["dns"], accepter=want["dns"])
+    return actions, view(snap, plans, "before"), view(snap, plans, "after", pcx, dns)
 
 
 def diff_absent(want, snap):
@@ -263,8 +354,9 @@ def diff_absent(want, snap):
     plans = _plans(snap, pcx_id, False)
     actions = []
     for role in ROLES:
-        actions += route_actions(snap[role]["owner"], snap[role]["tables"], plans[role], pcx_id, want["key"], TARGET,
-                                 CLIENTS[role], deletes_only=True)
+        actions += route_actions(snap[role]["owner"], snap[role]["tables"], plans[role], pcx_id or "a deleted peering",
+                                 want["key"], TARGET, CLIENTS[role], deletes_only=True)
+    actions += consent_actions(want, snap, present=False)
     for c in ([conn] if conn else []) + snap["duplicates"]:
         actions.append(Action("delete_peering", want["key"], "delete peering %s %s" % (want["key"], c["VpcPeeringConnectionId"]),
                               pcx=c["VpcPeeringConnectionId"]))

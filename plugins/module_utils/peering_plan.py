@@ -58,6 +58,28 @@ def inventory_environments(hostvars, present):
     return environments
 
 
+def absent_peers(hostvars, present):
+    """{name: {owner, role_arn, region, account_missing}} for the peers the hosts in
+    ``present`` name that are not in the run: the other end of a link a run of one environment
+    still manages. The role is the one account_context resolved by name
+    (``refarch_environment_roles``); owner and region come from the peer's own inventory when
+    loaded, else ``environment_accounts[<peer>]``, else its name and the referring region."""
+    absent = {}
+    for name in sorted(present):
+        data = hostvars[name]
+        roles = data.get("refarch_environment_roles") or {}
+        accounts = data.get("environment_accounts") or {}
+        multi_account = "aws_account_name" in data or "aws_account_id" in data
+        for peer in data.get("peers") or []:
+            if peer in present or peer in absent or not isinstance(peer, str):
+                continue
+            known = hostvars[peer] if peer in hostvars else accounts.get(peer) or {}
+            absent[peer] = dict(owner=known.get("owner") or peer, role_arn=roles.get(peer) or None,
+                                region=known.get("aws_region") or data.get("aws_region") or None,
+                                account_missing=multi_account and not roles.get(peer))
+    return absent
+
+
 def _env(name, data):
     """One environment's connectivity intent, validated; ``data`` is its host vars."""
     field = "%s.peers" % name
@@ -76,6 +98,10 @@ def _env(name, data):
     cidr = data.get("vpc_cidr")
     if cidr is not None:
         parse_cidr(cidr, "%s.vpc_cidr" % name)
+    for flag in ("peering_dns_resolution", "transit_gateway_hub"):
+        if data.get(flag) is not None and not isinstance(data[flag], bool):
+            raise InputError("%s.%s" % (name, flag), "expected true or false (unquoted), got %r"
+                             % (data[flag],))
     return dict(
         name=name,
         owner=data.get("owner") or name,
@@ -91,7 +117,25 @@ def _env(name, data):
     )
 
 
-def plan_pairs(environments, present=None):
+def _alone_pair(env, peer, other):
+    """The link between ``env`` (in the run) and ``peer`` (not in it): ``env`` converges the
+    existing link, the absent side's tiers and DNS option are those the link records."""
+    first, second = sorted([env["name"], peer])
+    sides = {env["name"]: dict(owner=env["owner"], tiers=env["tiers"], role_arn=env["role_arn"], region=env["region"]),
+             peer: dict(owner=other["owner"], tiers=None, role_arn=other["role_arn"], region=other["region"])}
+    return dict(
+        requester=first, accepter=second, converger=env["name"],
+        absent_side="requester" if first == peer else "accepter",
+        requester_owner=sides[first]["owner"], accepter_owner=sides[second]["owner"],
+        requester_tiers=sides[first]["tiers"], accepter_tiers=sides[second]["tiers"],
+        allow_dns_resolution=env["dns"], connectivity=env["connectivity"],
+        requester_role_arn=sides[first]["role_arn"] or "", requester_region=sides[first]["region"],
+        accepter_role_arn=sides[second]["role_arn"] or "", accepter_region=sides[second]["region"],
+        key=peering_key(first, second),
+    )
+
+
+def plan_pairs(environments, present=None, absent=None):
     """Links between environments, each once, from their inventory data.
 
     ``environments``: {name: host vars (peers, peering_tiers, peering_dns_resolution,
@@ -99,6 +143,10 @@ def plan_pairs(environments, present=None):
     this run (default: all). A link needs both sides to list each other (each environment
     consents); the side whose name sorts first is the requester, so exactly one host
     converges it. Returns ``{"pairs": [...], "skipped": [messages]}``; pairs are sorted.
+
+    ``absent``: peers not in the run that can still be reached (``absent_peers``); a link to
+    one is converged by the side in the run (``converger``, ``absent_side``): its existing
+    connection is kept or removed, never created, since the absent side's consent is unknown.
     """
     present = set(environments if present is None else present)
     envs = dict((name, _env(name, data)) for name, data in sorted(environments.items()) if name in present)
@@ -107,8 +155,16 @@ def plan_pairs(environments, present=None):
         env = envs[name]
         for peer in env["peers"]:
             if peer not in envs:
-                skipped.append("%s <-> %s: %s is not in this run (add its inventory with -i)" % (
-                    min(name, peer), max(name, peer), peer))
+                other = (absent or {}).get(peer)
+                if other is None or other["account_missing"]:
+                    skipped.append("%s <-> %s: %s is not in this run (add its inventory with -i)%s" % (
+                        min(name, peer), max(name, peer), peer,
+                        "; no account named %s was found" % peer if other else ""))
+                elif env["connectivity"] == "peering":
+                    pairs.append(_alone_pair(env, peer, other))
+                else:
+                    skipped.append("%s <-> %s: deferred, a transit gateway link is converged with both "
+                                   "inventories" % (min(name, peer), max(name, peer)))
                 continue
             other = envs[peer]
             if name not in other["peers"]:
@@ -128,16 +184,18 @@ def plan_pairs(environments, present=None):
                 requester_tiers=env["tiers"], accepter_tiers=other["tiers"],
                 allow_dns_resolution=env["dns"] and other["dns"],
                 connectivity=env["connectivity"],
+                requester_role_arn=env["role_arn"] or "", requester_region=env["region"],
                 accepter_role_arn=other["role_arn"] or "", accepter_region=other["region"],
                 key=peering_key(name, peer),
             ))
     return dict(pairs=pairs, skipped=sorted(set(skipped)))
 
 
-def pairs_for(environments, host, present=None):
-    """The pairs ``host`` converges (it is their requester) and the skip messages it reports."""
-    plan = plan_pairs(environments, present)
-    mine = [p for p in plan["pairs"] if p["requester"] == host]
+def pairs_for(environments, host, present=None, absent=None):
+    """The pairs ``host`` converges (it is their requester, or the only side in the run) and
+    the skip messages it reports."""
+    plan = plan_pairs(environments, present, absent)
+    mine = [p for p in plan["pairs"] if p.get("converger", p["requester"]) == host]
     skipped = [m for m in plan["skipped"] if host in m.split(":")[0].split(" <-> ")]
     return dict(pairs=mine, skipped=skipped)
 

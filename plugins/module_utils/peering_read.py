@@ -15,11 +15,10 @@ __metaclass__ = type
 from ansible_collections.refarch.network.plugins.module_utils.aws import owner_filter
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import read_vpc_routing
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate, tagged
-from ansible_collections.refarch.network.plugins.module_utils.peering_diff import LIVE, distinct_views
+from ansible_collections.refarch.network.plugins.module_utils.peering_diff import LIVE, TARGET, complete, distinct_views
 
 
-def read_side(ec2, role, owner, vpc_id, tiers):
-    vpc = find_vpc(ec2, owner, vpc_id, field="%s_owner" % role)
+def read_side(ec2, role, owner, vpc, tiers):
     side = dict(role=role, owner=owner, region=ec2.meta.region_name, vpc=vpc, tables=[], chosen=set())
     if vpc:
         routing = read_vpc_routing(ec2, owner, vpc["VpcId"], tiers)
@@ -37,14 +36,35 @@ def find_connections(ec2, owner, key):
 
 
 def read_peering(req_ec2, acc_ec2, want, present, vpc_ids):
-    """The snapshot of both sides; ``vpc_ids``: {role: VPC id given by the user, or None}."""
+    """``(want, snap)``: the snapshot of both sides (``vpc_ids``: {role: VPC id given by the
+    user, or None}), and ``want`` completed with the consent the VPC of a side that is not in
+    this run records (its tiers and DNS wish)."""
     clients = dict(requester=req_ec2, accepter=acc_ec2)
-    snap = dict((role, read_side(clients[role], role, want["owners"][role], vpc_ids[role],
-                                 want["tiers"][role] if present else []))
+    vpcs = dict((role, find_vpc(clients[role], want["owners"][role], vpc_ids[role], field="%s_owner" % role))
+                for role in ("requester", "accepter"))
+    want = complete(want, vpcs)
+    snap = dict((role, read_side(clients[role], role, want["owners"][role], vpcs[role],
+                                 (want["tiers"][role] or []) if present else []))
                 for role in ("requester", "accepter"))
     found = find_connections(req_ec2, want["owners"]["requester"], want["key"])
     snap.update(connection=found[0] if found else None, duplicates=found[1:], accepter_tags=None)
+    live = set(c["VpcPeeringConnectionId"] for c in found)
+    for role in ("requester", "accepter"):
+        snap[role]["stale"] = dead_connections(clients[role], snap[role]["tables"], live)
     if snap["connection"] and snap["requester"]["vpc"] and snap["accepter"]["vpc"] and distinct_views(snap):
         pcx = snap["connection"]["VpcPeeringConnectionId"]
         snap["accepter_tags"] = acc_ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [pcx]}])["Tags"]
-    return snap
+    return want, snap
+
+
+def dead_connections(ec2, tables, live):
+    """Peering connections that routes of ``tables`` point at and that are gone (deleted out of
+    band, failed, or no longer listed): their routes are dangling. One call, only when a route
+    points at a connection other than ours."""
+    others = sorted(set(r[TARGET] for t in tables for r in t.get("Routes", []) if r.get(TARGET) and r[TARGET] not in live))
+    if not others:
+        return set()
+    found = paginate(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections",
+                     Filters=[{"Name": "vpc-peering-connection-id", "Values": others}])
+    alive = set(c["VpcPeeringConnectionId"] for c in found if c["Status"]["Code"] in LIVE)
+    return set(others) - alive

@@ -30,6 +30,18 @@ TIER_KEYS = ("name", "route", "prefix", "block", "route_table", "az_count",
              "kubernetes_role", "map_public_ip", "tags")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
+# AWS's tag limits (EC2, Route 53, IAM, RDS and ElastiCache alike): 50 tags on a resource, keys of
+# at most 128 characters, values of at most 256, and keys starting "aws:" are AWS's own.
+MAX_TAGS = 50
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+# Tags the collection puts on a resource itself: Name, refarch:owner, refarch:key, refarch:module,
+# refarch:tier, refarch:route-table and a subnet's kubernetes.io/role/<role>. Users cannot set
+# refarch: keys (they decide what a run may change or delete), and their tags leave room for ours.
+OWN_TAGS = ("Name", "refarch:owner", "refarch:key", "refarch:module", "refarch:tier", "refarch:route-table",
+            "kubernetes.io/role/*")
+USER_TAG_LIMIT = MAX_TAGS - len(OWN_TAGS)
+
 
 def parse_cidr(value, field):
     """A strict IPv4 network, or InputError naming the field."""
@@ -55,6 +67,51 @@ def shift_second_octet(cidr, offset, field="cidr"):
         raise InputError(field, "second octet %d + offset %d leaves 0..255" % (int(octets[1]), offset))
     octets[1] = str(second)
     return "%s/%d" % (".".join(octets), net.prefixlen)
+
+
+def check_user_tags(tags, field):
+    """User tags (a mapping, None for none) as AWS accepts them next to ours, or InputError."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise InputError(field, "expected a mapping of tag names to values")
+    if len(tags) > USER_TAG_LIMIT:
+        raise InputError(field, "%d tags: AWS allows %d on a resource and the collection adds up to %d of its own "
+                         "(%s), so at most %d" % (len(tags), MAX_TAGS, len(OWN_TAGS), ", ".join(OWN_TAGS),
+                                                  USER_TAG_LIMIT))
+    for key in sorted(tags, key=str):
+        text = str(key)
+        if not text.strip():
+            raise InputError(field, "a tag key cannot be empty")
+        if text.lower().startswith("aws:"):
+            raise InputError("%s.%s" % (field, text), "tag keys starting with 'aws:' are reserved by AWS")
+        if text.startswith("refarch:"):
+            raise InputError("%s.%s" % (field, text), "refarch: tags are the collection's ownership tags; "
+                                                      "they cannot be set")
+        check_tag(text, tags[key], "%s.%s" % (field, text))
+    return tags
+
+
+def check_tag(key, value, field):
+    """One tag within AWS's lengths (the key at most 128 characters, the value at most 256)."""
+    if len(str(key)) > MAX_TAG_KEY:
+        raise InputError(field, "the tag key has %d characters; AWS allows %d" % (len(str(key)), MAX_TAG_KEY))
+    if value is not None and len(str(value)) > MAX_TAG_VALUE:
+        raise InputError(field, "the tag value has %d characters; AWS allows %d" % (len(str(value)), MAX_TAG_VALUE))
+
+
+def check_own_tags(tags, fields=None):
+    """The tags a resource is created with: refarch:owner not empty, every value within AWS's
+    lengths (a Name or owner too long is refused). ``fields`` names the option behind a tag
+    (default: owner for refarch:owner, name for Name, tags for the rest). Returns ``tags``."""
+    fields = dict({"refarch:owner": "owner", "Name": "name"}, **(fields or {}))
+    if "refarch:owner" in tags and not str(tags["refarch:owner"] or "").strip():
+        raise InputError(fields["refarch:owner"], "required: the owner names the environment (the refarch:owner tag)")
+    if len(tags) > MAX_TAGS:
+        raise InputError("tags", "%d tags on one resource; AWS allows %d" % (len(tags), MAX_TAGS))
+    for key, value in tags.items():
+        check_tag(key, value, fields.get(key, "tags"))
+    return tags
 
 
 def _check_name(value, field):
@@ -214,9 +271,7 @@ def _normalise_tier(tier, index, base, azs, az_slots):
     role = tier.get("kubernetes_role")
     if role is not None and role not in KUBERNETES_ROLES:
         raise InputError(field + ".kubernetes_role", "%r is not one of %s" % (role, ", ".join(KUBERNETES_ROLES)))
-    tags = tier.get("tags") or {}
-    if not isinstance(tags, dict):
-        raise InputError(field + ".tags", "expected a mapping of tag names to values")
+    tags = check_user_tags(tier.get("tags"), field + ".tags")
     map_public = tier.get("map_public_ip", route == "internet")
     if not isinstance(map_public, bool):
         raise InputError(field + ".map_public_ip", "expected true or false, got %r" % (map_public,))

@@ -13,13 +13,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, MODULE_TAG, OWNER_TAG, owned_tags, tag_dict)
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.engine import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions)
-from ansible_collections.refarch.network.plugins.module_utils.sg_read import names_by_id
+from ansible_collections.refarch.network.plugins.module_utils.sg_read import MODULE, names_by_id
 
 DIRECTIONS = (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress"))
 
@@ -36,55 +37,121 @@ def _delete(name, group):
 
 
 def wanted_tags(group, options):
-    return owned_tags(options["owner"], "sg/" + group["name"], group["group_name"],
+    tags = owned_tags(options["owner"], "sg/" + group["name"], group["group_name"],
                       dict(options["tags"], **group["tags"]))
+    tags[MODULE_TAG] = MODULE   # our key space: vpn_instance's sg/vpn shares owner and prefix
+    return tags
+
+
+def _holder(group, owner):
+    tags = tag_dict(group.get("Tags"))
+    if tags.get(OWNER_TAG) == owner:
+        return "belongs to %s of %s as %s" % (tags.get(MODULE_TAG) or MODULE, owner, tags.get(KEY_TAG))
+    return "is not owned by %s" % owner
+
+
+def _refuse_clash(group, snap, owner):
+    """A planned group may take neither another module's key nor an AWS name in use."""
+    other = snap.get("others", {}).get(group["name"])
+    if other is not None:
+        raise InputError("groups[%d].name" % group["index"], "sg/%s is the key of group %s (%s), which %s; "
+                         "choose another name" % (group["name"], other["GroupId"], other["GroupName"],
+                                                  _holder(other, owner)))
+    other = snap["by_name"].get(group["group_name"])
+    if other is not None:
+        raise InputError(group["field"] + ".group_name", "a group named %s (%s) already exists in the VPC "
+                         "and %s; it is never modified" % (group["group_name"], other["GroupId"], _holder(other, owner)))
+
+
+def _create(group, options):
+    return Action("create_group", "sg/" + group["name"], "create security group sg/%s (%s)"
+                  % (group["name"], group["group_name"]), group_name=group["group_name"],
+                  description=group["description"], tags=wanted_tags(group, options))
+
+
+def _tag(group, current, options):
+    missing = tag_changes(current.get("Tags"), wanted_tags(group, options))
+    if not missing:
+        return []
+    return [Action("tag", "sg/" + group["name"], "tag sg/%s %s" % (
+        group["name"], ", ".join("%s=%s" % kv for kv in sorted(missing.items()))), tags=missing)]
+
+
+def _purgeable(group, current, snap, direction, actual):
+    """The rules purge may revoke: None (every rule) for the adopted default group and for a
+    group with purge_rules: true; otherwise only the rules we authorized."""
+    if group["adopted"] or group["purge_unmanaged"]:
+        return None
+    if current is None:
+        return set(actual)
+    return snap["rule_owners"][current["GroupId"]][direction]
+
+
+def _rule_actions(group, current, snap, id_to_name):
+    rules = []
+    for direction, attr in DIRECTIONS:
+        if current is not None:
+            actual = flatten_ip_permissions(current.get(attr), id_to_name)
+        else:   # AWS gives a new group one egress rule: allow all to 0.0.0.0/0
+            actual = {ALL_EGRESS: None} if direction == "egress" else {}
+        ours = _purgeable(group, current, snap, direction, actual)
+        add, remove, redescribe = diff_rules(group[direction], actual, group["purge"], ours)
+        rules += _rules("authorize", group["name"], direction, add)
+        rules += _rules("redescribe", group["name"], direction, redescribe) + _rules("revoke", group["name"], direction, remove)
+    return rules
 
 
 def diff_present(planned, snap, options):
     """(actions, unplanned names) turning the snapshot into the planned groups.
 
     ``options``: owner, tags (for every group), purge_groups. A planned group whose AWS name
-    is held by a group we do not own is refused; purge revokes only rules we authorized
-    (every rule, for the adopted default group with purge_rules).
+    is held by a group we do not own, or whose key another module owns, is refused; purge
+    revokes only rules we authorized (every rule, for a group with purge_rules: true).
     """
     owned, default = snap["owned"], snap["default"]
     id_to_name = names_by_id(snap)
     creates, tags, rules = [], [], []
     for group in planned:
-        name = group["name"]
-        current = default if group["adopted"] else owned.get(name)
+        current = default if group["adopted"] else owned.get(group["name"])
         if current is None:
-            other = snap["by_name"].get(group["group_name"])
-            if other is not None:
-                raise InputError(group["field"] + ".group_name", "a group named %s (%s) already exists in the VPC "
-                                 "and is not owned by %s; it is never modified"
-                                 % (group["group_name"], other["GroupId"], options["owner"]))
-            creates.append(Action("create_group", "sg/" + name, "create security group sg/%s (%s)"
-                                  % (name, group["group_name"]), group_name=group["group_name"],
-                                  description=group["description"], tags=wanted_tags(group, options)))
+            _refuse_clash(group, snap, options["owner"])
+            creates.append(_create(group, options))
         elif not group["adopted"]:
-            missing = tag_changes(current.get("Tags"), wanted_tags(group, options))
-            if missing:
-                tags.append(Action("tag", "sg/" + name, "tag sg/%s %s" % (
-                    name, ", ".join("%s=%s" % kv for kv in sorted(missing.items()))), tags=missing))
-        for direction, attr in DIRECTIONS:
-            if current is not None:
-                actual = flatten_ip_permissions(current.get(attr), id_to_name)
-            else:   # AWS gives a new group one egress rule: allow all to 0.0.0.0/0
-                actual = {ALL_EGRESS: None} if direction == "egress" else {}
-            if group["adopted"]:
-                ours = None  # the default group: purge only when the data asks for it
-            elif current is None:
-                ours = set(actual)
-            else:
-                ours = snap["rule_owners"][current["GroupId"]][direction]
-            add, remove, redescribe = diff_rules(group[direction], actual, group["purge"], ours)
-            rules += _rules("authorize", name, direction, add) + _rules("redescribe", name, direction, redescribe)
-            rules += _rules("revoke", name, direction, remove)
+            tags += _tag(group, current, options)
+        rules += _rule_actions(group, current, snap, id_to_name)
     planned_names = set(g["name"] for g in planned)
     leftover = sorted(n for n in owned if n not in planned_names)
     deletes = [_delete(n, owned[n]) for n in leftover] if options["purge_groups"] else []
     return creates + tags + rules + deletes, leftover
+
+
+def unmanaged_rules(planned, snap):
+    """[(group, direction, perm, description)]: rules of our planned, owned groups, in the
+    directions the data manages, that are neither in the data nor added by us (added by hand).
+    The same in check mode and a real run: a pure function of the snapshot read before."""
+    id_to_name = names_by_id(snap)
+    found = []
+    for group in planned:
+        current = None if group["adopted"] else snap["owned"].get(group["name"])
+        for direction, attr in DIRECTIONS:
+            if current is None or group[direction] is None:
+                continue
+            ours = snap["rule_owners"][current["GroupId"]][direction]
+            theirs = dict((p, d) for p, d in flatten_ip_permissions(current.get(attr), id_to_name).items() if p not in ours)
+            found += [(group, direction, p, d) for p, d in diff_rules(group[direction], theirs, True)[1]]
+    return found
+
+
+def unmanaged_report(found):
+    """(result lines, warnings) for ``unmanaged_rules``."""
+    lines, warnings = [], []
+    for group, direction, perm, description in found:
+        rule = describe_perm(direction, perm, description)
+        fate = "revoked (purge_rules: true)" if group["purge_unmanaged"] else "kept; purge_rules: true on the group revokes it"
+        lines.append("sg/%s %s" % (group["name"], rule))
+        warnings.append("security group sg/%s (%s) holds a rule that is not in groups and that security_groups "
+                        "did not add: %s; %s" % (group["name"], group["group_name"], rule, fate))
+    return lines, warnings
 
 
 def diff_absent(planned, snap):

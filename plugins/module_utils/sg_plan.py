@@ -17,9 +17,10 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.refarch.network.plugins.module_utils.addresses import world_open
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.plan import check_user_tags
 
-WORLD = ("0.0.0.0/0", "::/0")
 # Ports that must never face the whole internet by accident (admin, databases, caches,
 # storage, search, cluster control planes).
 SENSITIVE_PORTS = {
@@ -147,26 +148,64 @@ def rule_permissions(rule, field, group_name, group_names):
     return perms
 
 
-def world_exposure(perm):
-    """The sensitive port a permission opens to the world, or None."""
-    proto, low, high, kind, value = perm
-    if kind not in ("cidr", "cidr6") or value not in WORLD:
-        return None
-    if proto == "-1":
-        return min(SENSITIVE_PORTS)
-    if proto not in PORTED:
-        return None
-    for port in sorted(SENSITIVE_PORTS):
-        if low <= port <= high:
-            return port
-    return None
+def sensitive_ports(perm):
+    """The (transport, port) pairs of sensitive ports a CIDR permission opens, port order."""
+    proto, low, high, kind, _value = perm
+    if kind not in ("cidr", "cidr6") or proto not in PORTED + ("-1",):
+        return []
+    transports = PORTED if proto == "-1" else (proto,)
+    return [(t, port) for port in sorted(SENSITIVE_PORTS) for t in transports
+            if proto == "-1" or low <= port <= high]
+
+
+def exposures(rules):
+    """[((transport, port), [rule index, ...], [CIDR, ...])] in port order: the address set each
+    sensitive port is opened to by ``rules`` ([(index, perms)])."""
+    opened = {}
+    for j, perms in rules:
+        for perm in perms:
+            for key in sensitive_ports(perm):
+                indexes, cidrs = opened.setdefault(key, (set(), set()))
+                indexes.add(j)
+                cidrs.add(perm[4])
+    return [(key, sorted(opened[key][0]), sorted(opened[key][1], key=_network_order))
+            for key in sorted(opened, key=lambda k: (k[1], k[0]))]
+
+
+def _network_order(cidr):
+    net = ipaddress.ip_network(cidr)
+    return net.version, net
+
+
+def _world_text(key, cidrs, share):
+    shown = ", ".join(cidrs[:4]) + (" and %d more" % (len(cidrs) - 4) if len(cidrs) > 4 else "")
+    return "port %d/%s (%s) to %s (%s)" % (key[1], key[0], SENSITIVE_PORTS[key[1]], shown, share)
+
+
+def check_world(name, field, rules):
+    """Refuse ingress opening a sensitive port to the world. ``rules``: [(index, perms)] of the
+    rules without allow_world. The unit is the group: each rule alone is judged first (and
+    named), then the union of all rules opening the same port (0.0.0.0/0 cut into pieces)."""
+    for j, perms in rules:
+        for key, _indexes, cidrs in exposures([(j, perms)]):
+            share = world_open(cidrs)
+            if share:
+                raise InputError("%s[%d]" % (field, j), "group %s ingress rule %d opens %s; set allow_world: true "
+                                 "on that rule if this is intended" % (name, j, _world_text(key, cidrs, share)))
+    for key, indexes, cidrs in exposures(rules):
+        share = world_open(cidrs)
+        if share:
+            which = ", ".join(str(j) for j in indexes)
+            raise InputError(field, "group %s ingress rules %s together open %s; set allow_world: true on each "
+                             "of them if this is intended" % (name, which, _world_text(key, cidrs, share)))
 
 
 def plan_groups(groups, owner):
     """Validate the groups and return them normalised, in input order.
 
-    Each: name, group_name, description, adopted, purge, ingress/egress ({perm: description}
-    or None when that direction is not managed), tags.
+    Each: name, field, index, group_name, description, adopted, purge, purge_unmanaged (rules
+    added by hand go too), ingress/egress ({perm: description} or None when that direction is
+    not managed), tags.
     """
     if not isinstance(groups, list):
         raise InputError("groups", "expected a list of groups")
@@ -195,15 +234,14 @@ def plan_groups(groups, owner):
         adopted = name == DEFAULT_GROUP
         if adopted and group.get("group_name") not in (None, DEFAULT_GROUP):
             raise InputError(field + ".group_name", "the VPC's default group is always named 'default'")
-        tags = group.get("tags") or {}
-        if not isinstance(tags, dict):
-            raise InputError(field + ".tags", "expected a mapping of tag names to values")
+        tags = check_user_tags(group.get("tags"), field + ".tags")
         purge = group.get("purge_rules")
-        purge = (not adopted) if purge is None else purge
-        if not isinstance(purge, bool):
+        if purge is not None and not isinstance(purge, bool):
             raise InputError(field + ".purge_rules", "expected true or false, got %r" % (purge,))
         planned = {
-            "name": name, "field": field, "adopted": adopted, "purge": purge, "tags": tags,
+            "name": name, "field": field, "index": i, "adopted": adopted, "tags": tags,
+            # unset: an owned group loses only the stale rules we added; true: every rule not in the data
+            "purge": (not adopted) if purge is None else purge, "purge_unmanaged": purge is True,
             "group_name": DEFAULT_GROUP if adopted else group.get("group_name") or "%s-%s" % (owner, name),
             "description": group.get("description") or "%s security group of %s" % (name, owner),
         }
@@ -214,18 +252,14 @@ def plan_groups(groups, owner):
                 continue
             if not isinstance(rules, list):
                 raise InputError("%s.%s" % (field, direction), "expected a list of rules")
-            perms = {}
+            perms, guarded = {}, []
             for j, rule in enumerate(rules):
-                rule_field = "%s.%s[%d]" % (field, direction, j)
-                new = rule_permissions(rule, rule_field, name, known)
-                if direction == "ingress" and not (isinstance(rule, dict) and rule.get("allow_world") is True):
-                    for perm in new:
-                        port = world_exposure(perm)
-                        if port is not None:
-                            raise InputError(rule_field, "group %s ingress rule %d opens port %d (%s) to %s; set "
-                                                         "allow_world: true on that rule if this is intended"
-                                             % (name, j, port, SENSITIVE_PORTS[port], perm[4]))
+                new = rule_permissions(rule, "%s.%s[%d]" % (field, direction, j), name, known)
+                if not (isinstance(rule, dict) and rule.get("allow_world") is True):
+                    guarded.append((j, new))
                 perms.update(new)
+            if direction == "ingress":
+                check_world(name, "%s.ingress" % field, guarded)
             planned[direction] = perms
         result.append(planned)
     return result

@@ -4,19 +4,24 @@
 """Read layer of security_groups: the groups of one VPC and which of their rules are ours.
 
 A snapshot is a dict: ``owned`` (our groups by logical name), ``default`` (the VPC's default
-group), ``by_name`` (every group by AWS name, to refuse a clash with someone else's group) and
-``rule_owners`` ({group id: {direction: set of perms we authorized}}).
+group), ``by_name`` (every group by AWS name, to refuse a clash with someone else's group),
+``others`` (groups of the owner in the ``sg/`` key space that another module stamped, such as
+vpn_instance's ``sg/vpn``: never ours to tag, purge or delete) and ``rule_owners`` ({group id:
+{direction: set of perms we authorized}}).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, is_owned, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, MODULE_TAG, is_owned, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, prefix_list_names, resolve_prefix_lists, rule_perm)
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED
+
+# The refarch:module value of our groups; a group without the tag predates it and is ours.
+MODULE = "security_groups"
 
 
 def in_vpc(vpc_id):
@@ -25,7 +30,7 @@ def in_vpc(vpc_id):
 
 def empty():
     """The snapshot of a VPC that holds nothing of ours (or of no VPC at all)."""
-    return {"owned": {}, "default": None, "by_name": {}, "rule_owners": {}}
+    return {"owned": {}, "default": None, "by_name": {}, "others": {}, "rule_owners": {}}
 
 
 def planned_vpc():
@@ -55,11 +60,13 @@ def _groups(ec2, vpc_id, owner):
     snap = empty()
     for group in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc(vpc_id)):
         snap["by_name"][group["GroupName"]] = group
-        key = tag_dict(group.get("Tags")).get(KEY_TAG, "")
+        tags = tag_dict(group.get("Tags"))
+        key = tags.get(KEY_TAG, "")
         if group["GroupName"] == DEFAULT_GROUP:
             snap["default"] = group
         elif is_owned(group.get("Tags"), owner) and key.startswith("sg/"):
-            snap["owned"][key[3:]] = group
+            space = "owned" if tags.get(MODULE_TAG) in (None, "", MODULE) else "others"
+            snap[space][key[3:]] = group
     return snap
 
 

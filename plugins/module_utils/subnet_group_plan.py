@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, mappings
+from ansible_collections.refarch.network.plugins.module_utils.plan import check_user_tags
 
 KINDS = {"rds": "db", "docdb": "db", "elasticache": "cache"}
 GROUP_KEYS = ("name", "kind", "tier", "description", "tags")
@@ -39,9 +40,7 @@ def plan_subnet_groups(groups, owner):
         tier = group.get("tier")
         if not isinstance(tier, str) or not tier:
             raise InputError(field + ".tier", "required: the tier whose subnets the group spans")
-        tags = group.get("tags") or {}
-        if not isinstance(tags, dict):
-            raise InputError(field + ".tags", "expected a mapping of tag names to values")
+        tags = check_user_tags(group.get("tags"), field + ".tags")
         planned.append({"name": name, "field": field, "kind": kind, "family": KINDS[kind], "tier": tier,
                         "tags": tags, "key": "subnet-group/%s/%s" % (KINDS[kind], name),
                         "description": group.get("description") or "%s %s subnets of %s" % (kind, tier, owner)})

@@ -18,6 +18,9 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import tag_lis
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import poll
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried
+from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import FLOW_LOG_FIELDS
+
+DEAD_NAT_STATES = ("deleting", "deleted", "failed")
 
 
 def client_token(owner, key, *parts):
@@ -99,21 +102,38 @@ def _allocate_eip(run, a):
 
 def _create_nat(run, a):
     # AWS answers a retry with the same token with the same NAT; a service that ignores the
-    # token refuses the retry (the EIP is taken by the first one) and the engine adopts it
-    answer = run.ec2.create_nat_gateway(SubnetId=run.ids[a["subnet"]], AllocationId=run.ids[a["eip"]],
-                                        ClientToken=client_token(run.owner, a.key, run.ids[a["subnet"]]),
-                                        TagSpecifications=tag_spec("natgateway", a["tags"]))
-    run.ids[a.key] = answer["NatGateway"]["NatGatewayId"]
+    # token refuses the retry (the EIP is taken by the first one) and the engine adopts it.
+    # A NAT deleted since answers its token too: asked again, the token names the dead one.
+    salt = ()
+    for _attempt in range(4):
+        answer = run.ec2.create_nat_gateway(SubnetId=run.ids[a["subnet"]], AllocationId=run.ids[a["eip"]],
+                                            ClientToken=client_token(run.owner, a.key, run.ids[a["subnet"]], *salt),
+                                            TagSpecifications=tag_spec("natgateway", a["tags"]))
+        nat = answer["NatGateway"]
+        if nat.get("State") not in DEAD_NAT_STATES:
+            break
+        salt = (nat["NatGatewayId"],)
+    else:
+        raise RuntimeError("CreateNatGateway keeps answering deleted NAT gateways for the token of %s" % a.key)
+    run.ids[a.key] = nat["NatGatewayId"]
 
 
-def _nat_states(run, keys):
-    found = run.ec2.describe_nat_gateways(NatGatewayIds=[run.ids[k] for k in keys])["NatGateways"]
+def _free_eip(run, a):
+    """The address of a NAT gateway deleted out of band, unless already free (AWS frees it
+    when the NAT is deleted; the emulator keeps it associated)."""
+    found = run.ec2.describe_addresses(AllocationIds=[run.ids[a.key]])["Addresses"]
+    if found and found[0].get("AssociationId") == a["association_id"]:
+        run.ec2.disassociate_address(AssociationId=a["association_id"])
+
+
+def _nat_states(run, nat_ids):
+    found = run.ec2.describe_nat_gateways(NatGatewayIds=list(nat_ids))["NatGateways"]
     return dict((n["NatGatewayId"], n["State"]) for n in found)
 
 
 def _wait_nat(run, a):
     def ready():
-        states = _nat_states(run, a["keys"])
+        states = _nat_states(run, [run.ids[k] for k in a["keys"]])
         failed = [i for i, s in states.items() if s == "failed"]
         if failed:
             raise RuntimeError("nat gateway %s failed to start" % ", ".join(failed))
@@ -122,7 +142,8 @@ def _wait_nat(run, a):
 
 
 def _wait_nat_deleted(run, a):
-    return lambda: all(s == "deleted" for s in _nat_states(run, a["keys"]).values())
+    nat_ids = a.get("nat_ids") or [run.ids[k] for k in a["keys"]]
+    return lambda: all(s == "deleted" for s in _nat_states(run, nat_ids).values())
 
 
 def _create_route(run, a):
@@ -173,14 +194,10 @@ def _revoke_default_sg(run, a):
 
 
 def _create_flow_log(run, a):
-    config = a["config"]
-    kwargs = dict(ResourceIds=[run.ids["vpc"]], ResourceType="VPC", TrafficType=config["traffic_type"],
-                  LogDestinationType=config["destination_type"],
-                  TagSpecifications=tag_spec("vpc-flow-log", a["tags"]))
-    if config["destination_type"] == "cloud-watch-logs":
-        kwargs.update(LogGroupName=config["log_group_name"], DeliverLogsPermissionArn=config["iam_role_arn"])
-    else:
-        kwargs.update(LogDestination=config["destination_arn"])
+    # the config holds only the options of its destination type (vpc_diff.check_flow_logs);
+    # DescribeFlowLogs names its fields as CreateFlowLogs' parameters
+    kwargs = dict((field, a["config"][opt]) for opt, field in FLOW_LOG_FIELDS if opt in a["config"])
+    kwargs.update(ResourceIds=[run.ids["vpc"]], ResourceType="VPC", TagSpecifications=tag_spec("vpc-flow-log", a["tags"]))
     result = run.ec2.create_flow_logs(**kwargs)
     lost = [u for u in result.get("Unsuccessful", []) if u["Error"]["Code"] == "FlowLogAlreadyExists"]
     if result.get("Unsuccessful") and not (lost and retried(result)):
@@ -189,6 +206,12 @@ def _create_flow_log(run, a):
 
 def _delete_flow_log(run, a):
     run.ec2.delete_flow_logs(FlowLogIds=[a["flow_log_id"]])
+
+
+def _replace_flow_log(run, a):
+    """Delete, then create: AWS refuses a second flow log of a VPC to the same destination."""
+    _delete_flow_log(run, a)
+    _create_flow_log(run, a)
 
 
 def _disassociate(run, a):
@@ -231,7 +254,8 @@ HANDLERS = {
     "wait_nat_deleted": _wait_nat_deleted, "create_route": _create_route, "replace_route": _replace_route,
     "delete_route": _delete_route, "associate": _associate, "replace_association": _replace_association,
     "revoke_default_sg": _revoke_default_sg, "create_flow_log": _create_flow_log,
-    "delete_flow_log": _delete_flow_log, "disassociate": _disassociate, "delete_nat": _delete_nat,
+    "delete_flow_log": _delete_flow_log, "replace_flow_log": _replace_flow_log, "free_eip": _free_eip,
+    "disassociate": _disassociate, "delete_nat": _delete_nat,
     "release_eip": _release_eip, "delete_subnet": _delete_subnet, "delete_route_table": _delete_route_table,
     "detach_igw": _detach_igw, "delete_igw": _delete_igw, "delete_vpc": _delete_vpc,
 }

@@ -5,7 +5,9 @@
 
 Pure: no AWS calls. Actions name resources by logical key; the apply layer resolves keys
 to ids. A route is ours only when its target is one of our gateways; anything else in an
-owned route table belongs to someone else and is never touched.
+owned route table belongs to someone else and is left alone, except a route to a destination
+the plan routes there: converge points it back at our gateway (a hand-made change undone),
+as the last actions of the run.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +29,44 @@ def _action(op, key, text, **params):
     return Action(op, key, text, **params)
 
 
+# the module's options (plugins/modules/vpc_tiers.py documents them)
+TIER_SPEC = dict(
+    name=dict(type="str", required=True),
+    route=dict(type="str", required=True, choices=["internet", "nat", "none"]),
+    prefix=dict(type="int", required=True),
+    block=dict(type="str"),
+    az_count=dict(type="int"),
+    route_table=dict(type="str"),
+    kubernetes_role=dict(type="str", choices=["elb", "internal-elb"]),
+    map_public_ip=dict(type="bool"),
+    tags=dict(type="dict"),
+)
+FLOW_LOG_SPEC = dict(
+    destination_type=dict(type="str", default="cloud-watch-logs", choices=["cloud-watch-logs", "s3"]),
+    log_group_name=dict(type="str"),
+    iam_role_arn=dict(type="str"),
+    destination_arn=dict(type="str"),
+    traffic_type=dict(type="str", default="ALL", choices=["ACCEPT", "REJECT", "ALL"]),
+    log_format=dict(type="str"),
+    max_aggregation_interval=dict(type="int", choices=[60, 600]),
+)
+ARGUMENT_SPEC = dict(
+    owner=dict(type="str", required=True),
+    name=dict(type="str"),
+    cidr=dict(type="str"),
+    azs=dict(type="list", elements="str"),
+    az_slots=dict(type="int", default=4),
+    tiers=dict(type="list", elements="dict", options=TIER_SPEC),
+    nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
+    required_prefix=dict(type="int"),
+    lockdown_default_sg=dict(type="bool", default=True),
+    flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
+    purge=dict(type="bool", default=False),
+    tags=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
+
+
 def plan_from_params(params):
     tiers = [dict((k, v) for k, v in tier.items() if v is not None) for tier in params["tiers"] or []]
     spec = dict(cidr=params["cidr"], azs=params["azs"], tiers=tiers, nat_mode=params["nat_mode"],
@@ -36,16 +76,41 @@ def plan_from_params(params):
     return plan_network(spec)
 
 
+# flow log option -> DescribeFlowLogs field: the settings a flow log is compared on (AWS
+# cannot modify a flow log, so a difference replaces it)
+FLOW_LOG_FIELDS = (("traffic_type", "TrafficType"), ("destination_type", "LogDestinationType"),
+                   ("log_group_name", "LogGroupName"), ("iam_role_arn", "DeliverLogsPermissionArn"),
+                   ("destination_arn", "LogDestination"), ("log_format", "LogFormat"),
+                   ("max_aggregation_interval", "MaxAggregationInterval"))
+DESTINATION_OPTIONS = {"cloud-watch-logs": ("log_group_name", "iam_role_arn"), "s3": ("destination_arn",)}
+
+
 def check_flow_logs(config):
+    """The flow log wanted, with only the options that apply to its destination type (the
+    others are not sent, so not compared), or None when ``flow_logs`` is omitted."""
     if not config:
         return None
-    if config["destination_type"] == "cloud-watch-logs":
-        for field in ("log_group_name", "iam_role_arn"):
-            if not config.get(field):
-                raise InputError("flow_logs." + field, "required when destination_type is cloud-watch-logs")
-    elif not config.get("destination_arn"):
-        raise InputError("flow_logs.destination_arn", "required when destination_type is s3")
-    return config
+    kind = config["destination_type"]
+    for field in DESTINATION_OPTIONS[kind]:
+        if not config.get(field):
+            raise InputError("flow_logs." + field, "required when destination_type is %s" % kind)
+    used = ("traffic_type", "destination_type", "log_format", "max_aggregation_interval") + DESTINATION_OPTIONS[kind]
+    return dict((k, config[k]) for k in used if config.get(k) is not None)
+
+
+def flow_log_drift(flow, wanted):
+    """[(option, have, want)] for each wanted setting the flow log ``flow`` does not have."""
+    fields = dict(FLOW_LOG_FIELDS)
+    return [(opt, flow.get(fields[opt]), want) for opt, want in sorted(wanted.items()) if flow.get(fields[opt]) != want]
+
+
+def flow_log_view(flow, wanted=None):
+    """The settings of a flow log the diff compares (all but the format when none is wanted)."""
+    if wanted is None:
+        kind = flow.get("LogDestinationType")
+        wanted = dict.fromkeys(("traffic_type", "destination_type") + DESTINATION_OPTIONS.get(kind, ()))
+    fields = dict(FLOW_LOG_FIELDS)
+    return dict((opt, flow.get(fields[opt])) for opt in wanted)
 
 
 def resource_names(name, plan):
@@ -74,7 +139,12 @@ def desired_tags(owner, name, plan, user_tags):
     return tags
 
 
-def after_model(plan, options):
+def after_model(plan, options, snap):
+    wanted = options["flow_logs"]
+    if wanted:
+        flow_logs = [dict(wanted)]
+    else:  # omitted: ours are kept unless purged
+        flow_logs = [] if options["purge"] else [flow_log_view(f) for f in snap["flow_logs"]]
     return {
         "vpc": {"cidr": plan["cidr"], "dns_support": True, "dns_hostnames": True},
         "internet_gateway": plan["internet_gateway"],
@@ -84,7 +154,7 @@ def after_model(plan, options):
         "route_tables": dict((k, {"routes": dict(t["routes"]), "subnets": list(t["subnets"])})
                              for k, t in plan["route_tables"].items()),
         "default_security_group_rules": 0 if options["lockdown_default_sg"] else "unmanaged",
-        "flow_logs": bool(options["flow_logs"]),
+        "flow_logs": flow_logs,
     }
 
 
@@ -136,7 +206,7 @@ def before_model(snap, options):
         "route_tables": tables,
         "default_security_group_rules": _rule_count(snap["default_sg"]) if options["lockdown_default_sg"]
         else "unmanaged",
-        "flow_logs": bool(snap["flow_logs"]),
+        "flow_logs": [flow_log_view(f, options.get("flow_logs")) for f in snap["flow_logs"]],
     }
 
 
@@ -222,24 +292,15 @@ def diff_present(plan, snap, options):
         else:
             actions += _tag_drift(key, have.get("Tags"), tags[key])
 
-    new_nats = []
-    for key, nat in sorted(plan["nat_gateways"].items()):
-        have = snap["nat_gateways"].get(key)
-        if have is None:
-            new_nats.append(key)
-            actions.append(_action("create_nat", key, "create nat gateway %s in %s" % (key, nat["subnet"]),
-                                   subnet=nat["subnet"], eip=nat["eip"], tags=tags[key]))
-        else:
-            subnet = snap["subnets"].get(nat["subnet"])
-            if subnet is None or have["SubnetId"] != subnet["SubnetId"]:
-                raise InputError("nat_mode", "%s lives in %s, not in %s; delete it or restore its subnet"
-                                 % (key, have["SubnetId"], nat["subnet"]))
-            actions += _tag_drift(key, have.get("Tags"), tags[key])
+    new_nats = sorted(k for k in plan["nat_gateways"] if k not in snap["nat_gateways"])
+    actions += _free_addresses(plan, snap, new_nats)
+    actions += _nat_actions(plan, snap, tags)
     actions += later
     if new_nats:
         actions.append(_action("wait_nat", "nat", "wait for nat gateways %s" % ", ".join(new_nats), keys=new_nats))
 
-    actions += _route_actions(plan, snap)
+    routes, repairs = _route_actions(plan, snap)
+    actions += routes
     actions += _association_actions(plan, snap)
     if options["lockdown_default_sg"]:
         group = snap["default_sg"]
@@ -249,12 +310,62 @@ def diff_present(plan, snap, options):
                                    egress=(group or {}).get("IpPermissionsEgress", []) if group else None))
     actions += _flow_log_actions(snap, options, tags["vpc"])
     if options["purge"]:
-        actions += _purge_actions(plan, snap)
+        actions += _purge_actions(plan, snap, options)
+    # last: AWS refusing a repair (a route someone else made) stops nothing else of the run
+    return actions + repairs
+
+
+def _nat_actions(plan, snap, tags):
+    """A NAT gateway for each planned one that is not live (never made, or deleted out of band
+    or failed: its routes are then repaired after the wait for the new one)."""
+    actions = []
+    for key, nat in sorted(plan["nat_gateways"].items()):
+        have = snap["nat_gateways"].get(key)
+        if have is None:
+            actions.append(_action("create_nat", key, "create nat gateway %s in %s" % (key, nat["subnet"]),
+                                   subnet=nat["subnet"], eip=nat["eip"], tags=tags[key]))
+            continue
+        subnet = snap["subnets"].get(nat["subnet"])
+        if subnet is None or have["SubnetId"] != subnet["SubnetId"]:
+            raise InputError("nat_mode", "%s lives in %s, not in %s; delete it or restore its subnet"
+                             % (key, have["SubnetId"], nat["subnet"]))
+        actions += _tag_drift(key, have.get("Tags"), tags[key])
+    return actions
+
+
+def _holder(address, dead_nats):
+    """The dead NAT gateway of ours whose interface still holds ``address``, or None."""
+    eni = address.get("NetworkInterfaceId")
+    for nat in dead_nats:
+        if eni and any(a.get("NetworkInterfaceId") == eni for a in nat.get("NatGatewayAddresses", [])):
+            return nat
+    return None
+
+
+def _free_addresses(plan, snap, new_nats):
+    """The address of a NAT gateway to make again, still held by the one deleted out of band:
+    AWS frees it once that one is deleted (waited for when still deleting), the emulator never."""
+    holders = []
+    for key in new_nats:
+        address = snap["eips"].get(plan["nat_gateways"][key]["eip"])
+        nat = _holder(address, snap["dead_nats"]) if address and address.get("AssociationId") else None
+        if nat is not None:
+            holders.append((plan["nat_gateways"][key]["eip"], nat))
+    deleting = sorted(n["NatGatewayId"] for _key, n in holders if n["State"] == "deleting")
+    actions = []
+    if deleting:
+        actions.append(_action("wait_nat_deleted", "nat", "wait for nat gateways %s (deleted out of band) to be deleted"
+                               % ", ".join(deleting), keys=[], nat_ids=deleting))
+    for key, nat in holders:
+        actions.append(_action("free_eip", key, "disassociate elastic ip %s from deleted nat gateway %s"
+                               % (key, nat["NatGatewayId"]), association_id=snap["eips"][key]["AssociationId"]))
     return actions
 
 
 def _route_actions(plan, snap):
-    actions = []
+    """(actions, repairs): creates, replaces and deletes of our routes, and the replaces of
+    routes the plan wants that someone pointed at a target we do not own."""
+    actions, repairs = [], []
     targets = _target_keys(snap)
     for key, table in sorted(plan["route_tables"].items()):
         have = snap["route_tables"].get(key)
@@ -266,9 +377,8 @@ def _route_actions(plan, snap):
                 actions.append(_action("create_route", key, "route %s %s -> %s" % (key, dest, target),
                                        destination=dest, target=target))
             elif not _is_our_route(route, snap):
-                raise InputError("tiers", "route table %s already routes %s to %s, which we do not own; "
-                                          "remove that route or change the tier's route policy"
-                                 % (key, dest, route_target(route)))
+                repairs.append(_action("replace_route", key, "replace route %s %s -> %s (was %s, not ours)"
+                                       % (key, dest, target, route_target(route)), destination=dest, target=target))
             elif targets.get(route_target(route)) != target or route.get("State") == "blackhole":
                 actions.append(_action("replace_route", key, "route %s %s -> %s (was %s)"
                                        % (key, dest, target, targets.get(route_target(route), "blackhole")),
@@ -276,7 +386,7 @@ def _route_actions(plan, snap):
         for dest, route in sorted(existing.items()):
             if dest not in table["routes"] and _is_our_route(route, snap):
                 actions.append(_action("delete_route", key, "delete route %s %s" % (key, dest), destination=dest))
-    return actions
+    return actions, repairs
 
 
 def _association_actions(plan, snap):
@@ -300,24 +410,38 @@ def _association_actions(plan, snap):
     return actions
 
 
+def _delete_flow_logs(flows, why=""):
+    return [_action("delete_flow_log", "flowlog", "delete flow log %s%s" % (f["FlowLogId"], why),
+                    flow_log_id=f["FlowLogId"]) for f in flows]
+
+
 def _flow_log_actions(snap, options, vpc_tags):
+    """One owned flow log with the wanted settings: kept if one has them, else the first is
+    replaced (deleted, then created: AWS cannot modify one, and refuses a second with the same
+    destination). Omitted ``flow_logs``: nothing here (reported as unplanned, purge deletes)."""
     wanted = options["flow_logs"]
-    actions = []
-    if wanted and not snap["flow_logs"]:
-        actions.append(_action("create_flow_log", "flowlog", "create vpc flow log to %s" % wanted["destination_type"],
-                               config=wanted, tags=dict(vpc_tags, **{KEY_TAG: "flowlog"})))
     if not wanted:
-        for flow in snap["flow_logs"]:
-            actions.append(_action("delete_flow_log", "flowlog", "delete flow log %s" % flow["FlowLogId"],
-                                   flow_log_id=flow["FlowLogId"]))
-    return actions
+        return []
+    flows = snap["flow_logs"]
+    tags = dict(vpc_tags, **{KEY_TAG: "flowlog"})
+    keep = [f for f in flows if not flow_log_drift(f, wanted)][:1]
+    if keep:
+        return _delete_flow_logs([f for f in flows if f is not keep[0]], " (a second one of ours)")
+    if not flows:
+        return [_action("create_flow_log", "flowlog", "create vpc flow log to %s" % wanted["destination_type"],
+                        config=wanted, tags=tags)]
+    drift = ", ".join("%s %s -> %s" % d for d in flow_log_drift(flows[0], wanted))
+    return _delete_flow_logs(flows[1:], " (a second one of ours)") + [_action(
+        "replace_flow_log", "flowlog", "replace vpc flow log %s: %s" % (flows[0]["FlowLogId"], drift),
+        flow_log_id=flows[0]["FlowLogId"], config=wanted, tags=tags)]
 
 
-def _purge_actions(plan, snap):
+def _purge_actions(plan, snap, options):
     """Owned resources no longer in the plan (only with purge: true), in dependency order:
-    NAT gateways (and their deletion waited for, since their EIPs and subnets are held until
-    then), subnets (which takes their route-table associations), route tables, EIPs."""
-    actions = []
+    flow logs (when ``flow_logs`` is omitted), NAT gateways (and their deletion waited for,
+    since their EIPs and subnets are held until then), subnets (which takes their route-table
+    associations), route tables, EIPs."""
+    actions = [] if options["flow_logs"] else _delete_flow_logs(snap["flow_logs"])
     nat_keys = sorted(k for k in snap["nat_gateways"] if k not in plan["nat_gateways"])
     for key in nat_keys:
         actions.append(_action("delete_nat", key, "delete nat gateway %s" % key))
@@ -341,11 +465,14 @@ def _purge_actions(plan, snap):
     return actions
 
 
-def unplanned(plan, snap):
-    """Owned resources the plan no longer names (reported when purge is off)."""
+def unplanned(plan, snap, options):
+    """Owned resources the plan no longer names (reported when purge is off): flow logs are
+    when ``flow_logs`` is omitted."""
     keys = [k for k in snap["subnets"] if k not in plan["subnets"]]
     keys += [k for k in snap["route_tables"] if k not in plan["route_tables"]]
     keys += [k for k in snap["nat_gateways"] if k not in plan["nat_gateways"]]
+    if snap["flow_logs"] and not options["flow_logs"]:
+        keys.append("flowlog")
     return sorted(keys)
 
 
@@ -355,9 +482,7 @@ def diff_absent(snap):
     Returns (actions, kept) where kept explains what stays and why.
     """
     actions, kept = [], []
-    for flow in snap["flow_logs"]:
-        actions.append(_action("delete_flow_log", "flowlog", "delete flow log %s" % flow["FlowLogId"],
-                               flow_log_id=flow["FlowLogId"]))
+    actions += _delete_flow_logs(snap["flow_logs"])
     foreign_subnet_ids = set(s["SubnetId"] for s in snap["foreign_subnets"])
     keep_tables = {}
     for key, table in sorted(snap["route_tables"].items()):

@@ -7,15 +7,40 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, is_owned, owner_filter, tag_dict
+import re
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, MODULE_TAG, OWNER_TAG, owner_filter, tag_dict,
+)
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 LIVE_NAT_STATES = ("pending", "available")
+MODULE = "vpc_tiers"
+# vpc_tiers' key space: the keys it gives what it creates, by kind. An owned resource with any
+# other key (the VPN's eip/vpn, say) or stamped by another module is not vpc_tiers': it is never
+# read as ours, so never repaired, reported as unplanned, purged or torn down.
+KEY_SPACE = {
+    "vpc": re.compile(r"^vpc$"),
+    "igw": re.compile(r"^igw$"),
+    "subnet": re.compile(r"^subnet/[^/]+/[^/]+$"),
+    "route_table": re.compile(r"^rtb/[^/]+(/[^/]+)?$"),
+    "nat": re.compile(r"^nat/[^/]+$"),
+    "eip": re.compile(r"^eip/nat/[^/]+$"),
+    "flow_log": re.compile(r"^flowlog$"),
+}
 
 
 def _key(resource):
     return tag_dict(resource.get("Tags")).get(KEY_TAG)
+
+
+def ours(resource, owner, kind):
+    """The resource carries our owner tag and a ``kind`` key of vpc_tiers' key space, and no
+    other module's stamp (untagged by module: made before modules stamped, judged by key)."""
+    tags = tag_dict(resource.get("Tags"))
+    return tags.get(OWNER_TAG) == owner and tags.get(MODULE_TAG, MODULE) == MODULE and \
+        bool(KEY_SPACE[kind].match(tags.get(KEY_TAG) or ""))
 
 
 def read_vpc(ec2, owner):
@@ -28,15 +53,15 @@ def read_vpc(ec2, owner):
         "vpc": None, "dns_support": None, "dns_hostnames": None,
         "subnets": {}, "foreign_subnets": [], "route_tables": {}, "foreign_route_tables": [],
         "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
-        "eips": {}, "default_sg": None, "flow_logs": [],
+        "dead_nats": [], "eips": {}, "default_sg": None, "flow_logs": [],
     }
     vpc = find_vpc(ec2, owner, field="owner")
     # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
     for address in ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"]:
-        key = _key(address)
-        if key:
-            snap["eips"][key] = address
-    igws = ec2.describe_internet_gateways(Filters=owner_filter(owner, "igw"))["InternetGateways"]
+        if ours(address, owner, "eip"):
+            snap["eips"][_key(address)] = address
+    igws = [g for g in ec2.describe_internet_gateways(Filters=owner_filter(owner, "igw"))["InternetGateways"]
+            if ours(g, owner, "igw")]
     if igws:
         snap["igw"] = igws[0]
     if vpc is None:
@@ -49,27 +74,29 @@ def read_vpc(ec2, owner):
     snap["dns_hostnames"] = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")[
         "EnableDnsHostnames"]["Value"]
     for subnet in paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc):
-        if is_owned(subnet.get("Tags"), owner) and _key(subnet):
+        if ours(subnet, owner, "subnet"):
             snap["subnets"][_key(subnet)] = subnet
         else:
             snap["foreign_subnets"].append(subnet)
     for table in paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc):
         if any(a.get("Main") for a in table.get("Associations", [])):
             snap["main_route_table"] = table
-        if is_owned(table.get("Tags"), owner) and _key(table):
+        if ours(table, owner, "route_table"):
             snap["route_tables"][_key(table)] = table
         elif not any(a.get("Main") for a in table.get("Associations", [])):
             snap["foreign_route_tables"].append(table)
     for nat in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc):
-        if not is_owned(nat.get("Tags"), owner):
+        if not ours(nat, owner, "nat"):
             continue
         snap["nat_ids_any_state"].add(nat["NatGatewayId"])
-        if nat["State"] in LIVE_NAT_STATES and _key(nat):
+        if nat["State"] in LIVE_NAT_STATES:
             snap["nat_gateways"][_key(nat)] = nat
+        else:  # deleted out of band or failed: it may still hold its address while deleting
+            snap["dead_nats"].append(nat)
     groups = ec2.describe_security_groups(Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}])
     snap["default_sg"] = (groups["SecurityGroups"] or [None])[0]
     snap["flow_logs"] = [f for f in ec2.describe_flow_logs(
-        Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] if is_owned(f.get("Tags"), owner)]
+        Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] if ours(f, owner, "flow_log")]
     return snap
 
 

@@ -14,7 +14,10 @@ __metaclass__ = type
 import hashlib
 import ipaddress
 import json
+import re
 
+from ansible_collections.refarch.network.plugins.module_utils.addresses import world_open
+from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
 
@@ -23,6 +26,10 @@ CONSOLE_PORT = 443
 SSH_PORT = 22
 USER_DATA_TAG = "refarch:user-data"
 LIVE_STATES = ("pending", "running", "stopping", "stopped")
+# EC2 instance types are <family>.<size>: t3.medium, m7i-flex.2xlarge, c6gn.16xlarge, u-6tb1.metal.
+INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal(-[0-9]+xl)?)$")
+# gp3 root volumes: 1 GiB to 16 TiB
+MAX_VOLUME_GIB = 16384
 
 # The actions of the AWS managed policy AmazonSSMManagedInstanceCore, inline: the emulator
 # only knows managed policies when started with a special flag, and an inline copy keeps
@@ -66,14 +73,18 @@ def iam_name(owner, suffix="vpn"):
     return ("refarch-%s-%s" % (owner, suffix))[:64]
 
 
+MODULE = "vpn_instance"  # its refarch:module tag: other modules' purges never see what it made
+
+
 def names(params):
     """Logical keys and names of everything one VPN server owns: the last segment of ``key``
-    names the others (``sg/vpn``, ``eip/vpn``, IAM ``refarch-<owner>-vpn``)."""
+    names the others (``sg/vpn``, ``eip/vpn``, IAM ``refarch-<owner>-vpn``); ``module`` is the
+    value of the ``refarch:module`` tag on all of it."""
     owner, key = params["owner"], params["key"]
     base = key.split("/")[-1]
     return dict(owner=owner, base=base, instance=key, sg="sg/" + base, eip="eip/" + base, eni="eni/" + base,
                 profile="profile/" + base, iam=iam_name(owner, base), name=params.get("name") or "%s-%s" % (owner, base),
-                dns_owner="%s-%s" % (owner, base))
+                dns_owner="%s-%s" % (owner, base), module=MODULE)
 
 
 def no_vpc(owner):
@@ -81,19 +92,44 @@ def no_vpc(owner):
 
 
 def _cidrs(values, field, allow_world):
-    result = []
-    for index, value in enumerate(values or []):
-        net = parse_cidr(value, "%s[%d]" % (field, index))
-        if net.prefixlen == 0 and not allow_world:
-            raise InputError("%s[%d]" % (field, index),
-                             "%s opens the port to the whole internet; set allow_world_console: true "
-                             "if that is really wanted" % value)
-        result.append(str(net))
+    """The CIDRs of one port, refused when they face the world: each entry alone (named by its
+    index), then the whole list (0.0.0.0/0 cut into pieces, see addresses.WORLD_SHARE)."""
+    result = [str(parse_cidr(value, "%s[%d]" % (field, index))) for index, value in enumerate(values or [])]
+    judged = [] if allow_world else [("%s[%d]" % (field, i), [cidr]) for i, cidr in enumerate(result)]
+    for where, cidrs in judged + ([(field, result)] if judged else []):
+        share = world_open(cidrs)
+        if share:
+            raise InputError(where, "%s would open the port to the whole internet (%s); set allow_world_console: true "
+                                    "if that is really wanted" % (", ".join(cidrs), share))
     return result
+
+
+def check_launch(params):
+    """The launch options that need no AWS call: the instance type's shape, the root volume's
+    size, and the DNS record's name within the zone (an absolute name outside it is refused)."""
+    if "instance_type" in params and not INSTANCE_TYPE_RE.match(params["instance_type"] or ""):
+        raise InputError("instance_type", "%r is not an EC2 instance type (family.size, such as t3.medium)"
+                         % (params["instance_type"],))
+    if "root_volume_size" in params and not 1 <= params["root_volume_size"] <= MAX_VOLUME_GIB:
+        raise InputError("root_volume_size", "%s GiB is out of range 1..%d" % (params["root_volume_size"], MAX_VOLUME_GIB))
+    if params.get("dns_zone"):
+        dns.record_name(params["dns_record"], dns.check_zone_name(params["dns_zone"], "dns_zone"), "dns_record")
+
+
+def check_root_volume(size, image):
+    """RunInstances refuses a root volume smaller than the image's snapshot: say so before any
+    write. ``image`` is the DescribeImages entry."""
+    device = image.get("RootDeviceName")
+    for mapping in image.get("BlockDeviceMappings") or []:
+        needed = (mapping.get("Ebs") or {}).get("VolumeSize")
+        if mapping.get("DeviceName") == device and needed and size < needed:
+            raise InputError("root_volume_size", "%s GiB is smaller than the root volume of image %s (%s GiB)"
+                             % (size, image.get("ImageId"), needed))
 
 
 def validate(params):
     """Check the options that need no AWS call; return the normalized desired settings."""
+    check_launch(params)
     port = params["vpn_port"]
     if not 1 <= port <= 65535:
         raise InputError("vpn_port", "%s is not a port number (1-65535)" % port)

@@ -21,7 +21,7 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import is_owned, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import is_owned, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import WaitTimeout, poll
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried
@@ -101,6 +101,19 @@ def _delete_role_policy(run, a):
 
 def _delete_role(run, a):
     run.iam.delete_role(RoleName=a["name"])
+
+
+def _tag_role(run, a):
+    run.iam.tag_role(RoleName=a["name"], Tags=tag_list(a["tags"]))
+
+
+def _tag_profile(run, a):
+    run.iam.tag_instance_profile(InstanceProfileName=a["name"], Tags=tag_list(a["tags"]))
+
+
+def _tag(run, a):
+    """Tags of the instance, its interface, the group or the address (by logical key)."""
+    run.ec2.create_tags(Resources=[run.ids[a.key]], Tags=tag_list(a["tags"]))
 
 
 # -- security group and Elastic IP --------------------------------------------------------
@@ -290,7 +303,8 @@ def _change_records(run, a):
 HANDLERS = {
     "create_role": _create_role, "put_role_policy": _put_role_policy, "create_profile": _create_profile,
     "add_role": _add_role, "remove_role": _remove_role, "delete_profile": _delete_profile,
-    "delete_role_policy": _delete_role_policy, "delete_role": _delete_role,
+    "delete_role_policy": _delete_role_policy, "delete_role": _delete_role, "tag_role": _tag_role,
+    "tag_profile": _tag_profile, "tag": _tag,
     "create_sg": _create_sg, "revoke": _revoke, "authorize": _authorize, "delete_sg": _delete_sg,
     "allocate_eip": _allocate_eip, "associate_eip": _associate_eip, "disassociate_eip": _disassociate_eip,
     "release_eip": _release_eip,

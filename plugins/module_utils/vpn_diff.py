@@ -17,7 +17,8 @@ import json
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import is_owned, owned_tags, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import MODULE_TAG, is_owned, owned_tags, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.engine import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
@@ -30,9 +31,21 @@ def _eni(instance):
 
 
 def _tags(params, names, key, extra=None):
+    """What everything the VPN server owns carries: owner, key, Name, the user's tags and the
+    module's stamp (``refarch:module``), which keeps it out of other modules' key spaces."""
     tags = owned_tags(names["owner"], key, names["name"], params["tags"])
+    tags[MODULE_TAG] = names["module"]
     tags.update(extra or {})
     return tags
+
+
+def _retag(op, key, what, have_tags, want_tags, **params):
+    """A ``tag`` action when a resource lacks some of ``want_tags`` (made before the module
+    stamped its resources, or the user's tags changed); tags we do not name stay."""
+    missing = tag_changes(have_tags, want_tags)
+    if not missing:
+        return []
+    return [Action(op, key, "tag %s %s" % (what, ", ".join(sorted(missing))), tags=missing, **params)]
 
 
 def check_ownership(snap, names):
@@ -89,6 +102,9 @@ def diff_present(params, desired, snap):
     if snap["eip"] is None:
         out["actions"].append(Action("allocate_eip", names["eip"], "allocate elastic IP %s" % names["eip"],
                                      tags=_tags(params, names, names["eip"])))
+    else:
+        out["actions"] += _retag("tag", names["eip"], names["eip"], snap["eip"].get("Tags"),
+                                 _tags(params, names, names["eip"]))
     if launch:
         _launch(params, names, snap, drift, out)
     else:
@@ -104,16 +120,22 @@ def _iam(params, names, snap, out):
     name, role, profile = names["iam"], snap["role"], snap["profile"]
     out["before"]["iam"] = dict(role=bool(role), policy=bool(snap["role_policy"]), profile=bool(profile))
     out["after"]["iam"] = dict(role=True, policy=True, profile=True)
-    tags = tag_list(_tags(params, names, "iam/" + names["base"]))
+    want = _tags(params, names, "iam/" + names["base"])
+    tags = tag_list(want)
     add = out["actions"].append
     if role is None:
         add(Action("create_role", names["iam"], "create IAM role %s" % name, name=name, tags=tags,
                    description="SSM Session Manager for the %s VPN server" % names["owner"]))
+    else:
+        out["actions"] += _retag("tag_role", name, "IAM role " + name, role.get("Tags"), want, name=name)
     if snap["role_policy"] is None or not plan.same_policy(snap["role_policy"], plan.ssm_policy()):
         add(Action("put_role_policy", names["iam"], "put IAM role policy %s/%s" % (name, plan.SSM_POLICY_NAME),
                    name=name))
     if profile is None:
         add(Action("create_profile", names["profile"], "create instance profile %s" % name, name=name, tags=tags))
+    else:
+        out["actions"] += _retag("tag_profile", names["profile"], "instance profile " + name, profile.get("Tags"), want,
+                                 name=name)
     if name not in [r["RoleName"] for r in (profile or {}).get("Roles", [])]:
         add(Action("add_role", names["profile"], "add IAM role %s to instance profile %s" % (name, name), name=name))
 
@@ -129,6 +151,8 @@ def _security_group(params, names, desired, snap, out):
             "create_sg", key, "create security group %s in %s" % (key, snap["vpc"]["VpcId"]), name=names["name"],
             vpc_id=snap["vpc"]["VpcId"], description="Pritunl VPN server of %s" % names["owner"],
             tags=_tags(params, names, key)))
+    else:
+        out["actions"] += _retag("tag", key, key, sg.get("Tags"), _tags(params, names, key))
     stale = sorted(have - set(want))
     if stale:
         perms = [json.loads(r[3]) if r[0] == "other" else plan.permission(r) for r in stale]
@@ -183,6 +207,8 @@ def _launch(params, names, snap, drift, out):
         add(Action("wait_terminated", key, "wait for instance %s to terminate" % old["InstanceId"],
                    instance_id=old["InstanceId"]))
     add(Action("wait_running", key, "wait for instance %s to run" % key, eni=names["eni"]))
+    # RunInstances could tag the interface, but the emulator ignores that: tagged once known
+    out["actions"] += _retag("tag", names["eni"], names["eni"], [], _tags(params, names, names["eni"]))
     # the emulator ignores DisableApiTermination at launch; the handler sets it only when missing
     add(Action("protect", key, "enable termination protection of %s" % key))
     if params["mode"] == "routed":
@@ -205,6 +231,10 @@ def _fix_instance(params, names, snap, out):
     add = out["actions"].append
     if inst["State"]["Name"] in ("stopped", "stopping"):
         out["warnings"].append("the VPN instance %s is %s" % (iid, inst["State"]["Name"]))
+    out["actions"] += _retag("tag", key, key, inst.get("Tags"), _tags(params, names, key))
+    if _eni(inst):
+        out["actions"] += _retag("tag", names["eni"], names["eni"], (snap.get("eni") or {}).get("TagSet"),
+                                 _tags(params, names, names["eni"]))
     if not plan.metadata_ok(inst):
         add(Action("require_imdsv2", key, "require IMDSv2 (hop limit 1) on %s" % iid))
     if not snap["protected"]:

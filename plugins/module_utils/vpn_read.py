@@ -50,14 +50,27 @@ def _iam_get(call, answer_key, **kwargs):
     return None
 
 
+def _interface(ec2, instance):
+    """The instance's primary network interface (for its tags), None if not listed yet."""
+    interfaces = (instance or {}).get("NetworkInterfaces") or []
+    if not interfaces:
+        return None
+    # a filter, not NetworkInterfaceIds: an interface not listed yet is no error
+    found = ec2.describe_network_interfaces(Filters=[
+        {"Name": "network-interface-id", "Values": [interfaces[0]["NetworkInterfaceId"]]}])["NetworkInterfaces"]
+    return found[0] if found else None
+
+
 def read_core(ec2, iam, names, protection=True):
-    """The instance (and its termination protection), security group, Elastic IP and instance profile."""
+    """The instance (and its termination protection and interface), security group, Elastic IP
+    and instance profile."""
     owner = names["owner"]
     core = dict(instance=_one(owned_instances(ec2, owner, names["instance"]), owner, names["instance"]),
                 protected=None)
     if core["instance"] and protection:
         core["protected"] = ec2.describe_instance_attribute(
             InstanceId=core["instance"]["InstanceId"], Attribute="disableApiTermination")["DisableApiTermination"]["Value"]
+    core["eni"] = _interface(ec2, core["instance"])
     groups = ec2.describe_security_groups(Filters=owner_filter(owner, names["sg"]))["SecurityGroups"]
     core["sg"] = _one([g for g in groups if tagged(g, owner, names["sg"])], owner, names["sg"])
     addresses = ec2.describe_addresses(Filters=owner_filter(owner, names["eip"]))["Addresses"]
@@ -108,7 +121,7 @@ def read_vpn(conn, params, peer_ec2):
         snap["subnet"] = _pick_subnet(ec2, params, snap)
         snap["image_id"] = _resolve_image(conn, params)
         if plan.launches(params, snap["instance"], snap["image_id"])[0]:
-            snap["root_device"] = _root_device(ec2, snap["image_id"])
+            snap["root_device"] = _root_device(ec2, snap["image_id"], params)
     return snap
 
 
@@ -197,8 +210,14 @@ def _resolve_image(conn, params):
         raise
 
 
-def _root_device(ec2, image_id):
+def _root_device(ec2, image_id, params):
+    """The image's root device; before a launch (and its first write), refuses a root volume
+    smaller than the image's and an instance type the region does not offer."""
     images = ec2.describe_images(Filters=[{"Name": "image-id", "Values": [image_id]}])["Images"]
     if not images:
         raise InputError("image_id", "AMI %s does not exist in this region" % image_id)
+    plan.check_root_volume(params["root_volume_size"], images[0])
+    if not ec2.describe_instance_type_offerings(LocationType="region", Filters=[
+            {"Name": "instance-type", "Values": [params["instance_type"]]}])["InstanceTypeOfferings"]:
+        raise InputError("instance_type", "%s is not offered in %s" % (params["instance_type"], ec2.meta.region_name))
     return images[0].get("RootDeviceName") or "/dev/xvda"

@@ -36,6 +36,12 @@ options:
         description:
           - The account id, for accounts created some other way; the name is then not looked up.
         type: str
+      optional:
+        description:
+          - An account that may not exist (an environment only referred to by another one). When no
+            account has that name it is listed in RV(missing) instead of failing.
+        type: bool
+        default: false
   role_name:
     description: Default role to assume in each account.
     type: str
@@ -78,6 +84,12 @@ accounts:
   type: dict
   sample: {"development": {"id": "111122223333", "email": "dev@example.com", "status": "ACTIVE",
            "role_arn": "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"}}
+missing:
+  description: The names of O(accounts[].optional) accounts that do not exist.
+  returned: always
+  type: list
+  elements: str
+  sample: ["development"]
 """
 
 try:
@@ -132,7 +144,8 @@ def resolve(module):
     resolved = resolve_accounts(requests, listed)
     if p["check_role"]:
         check_roles(module, resolved)
-    return dict(changed=False, accounts=resolved)
+    missing = sorted(r["name"] for r in requests if r["name"] not in resolved)
+    return dict(changed=False, accounts=resolved, missing=missing)
 
 
 def main():
@@ -142,6 +155,7 @@ def main():
                 name=dict(type="str", required=True),
                 role_name=dict(type="str"),
                 id=dict(type="str"),
+                optional=dict(type="bool", default=False),
             )),
             role_name=dict(type="str", default="OrganizationAccountAccessRole"),
             check_role=dict(type="bool", default=False),

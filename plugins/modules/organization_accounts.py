@@ -19,6 +19,10 @@ description:
   - Accounts it creates carry the tags C(refarch:owner=<owner>) and C(refarch:key=account/<name>).
     Only such accounts are ever tagged or moved into O(organizational_unit). An existing account with
     the wanted name and e-mail but without our owner tag (created some other way) is used as it is.
+  - Changes are made holding the organization's lock C(/refarch/lock/organization), an SSM parameter in the
+    management account (see M(refarch.network.environment_lock)), on the organization read again under the
+    lock - two runs at once never create an account twice; the second waits up to O(wait_timeout) seconds,
+    then finds the account made. A run with nothing to change takes no lock (it makes no write at all).
   - Nothing is ever closed, deleted or removed from the organization. Closing accounts is out of scope
     (AWS keeps a closed account for 90 days and its e-mail cannot be reused), so O(state=absent) is refused.
   - Supports check mode (reports exactly the actions it would take, writes nothing) and diff mode.
@@ -49,7 +53,7 @@ options:
         accounts we created into. Omit it to leave accounts where they are (new ones land in the root).
     type: str
   wait_timeout:
-    description: Seconds to wait for each account creation to finish.
+    description: Seconds to wait for each account creation to finish, and for another run's lock on the organization.
     type: int
     default: 900
   state:
@@ -124,8 +128,9 @@ from ansible_collections.refarch.network.plugins.module_utils.accounts_apply imp
 from ansible_collections.refarch.network.plugins.module_utils.accounts_diff import diff_accounts, diff_view, reported
 from ansible_collections.refarch.network.plugins.module_utils.accounts_read import read_organization
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.lock import organization_lock
 
 ARGUMENT_SPEC = dict(
     accounts=dict(type="list", elements="dict", default=[], options=dict(
@@ -149,15 +154,22 @@ def converge(module):
                          "collection (a closed account is kept 90 days and its e-mail cannot be reused). Close "
                          "them in the Organizations console; accounts created here carry refarch:owner=%s." % owner)
     accounts = validate_accounts(p["accounts"], ou_name)
-    org = Connection(module).client("organizations")
+    connection = Connection(module)
+    org = connection.client("organizations")
     snap = read_organization(org, accounts, ou_name)
+    actions, view = diff_accounts(accounts, snap, owner, ou_name, p["tags"])
+    # Changes are made holding the organization's lock, on the state read again under it: two
+    # runs never create the same account twice (docs/locking.md). A converged run takes no lock.
+    with organization_lock(connection, dry_run(module), p["wait_timeout"], needed=bool(actions), warn=module.warn) as lock:
+        if lock and (lock["waited"] or not dry_run(module)):
+            snap = read_organization(org, accounts, ou_name)
+            actions, view = diff_accounts(accounts, snap, owner, ou_name, p["tags"])
+        run = Run({"org": org}, ids=Ids(known_ids(snap)), owner=owner)
+        execute(module, actions, HANDLERS, run, wait_timeout=p["wait_timeout"])
     if snap["organization"] and snap["organization"]["feature_set"] != "ALL":
         module.warn("organization %s has feature set %s, not ALL; enabling all features needs the member "
                     "accounts' approval and is left to you" % (snap["organization"]["id"],
                                                                snap["organization"]["feature_set"]))
-    actions, view = diff_accounts(accounts, snap, owner, ou_name, p["tags"])
-    run = Run({"org": org}, ids=Ids(known_ids(snap)), owner=owner)
-    execute(module, actions, HANDLERS, run, wait_timeout=p["wait_timeout"])
 
     view = settle_view(view, run.ids, ou_name)
     result = dict(changed=bool(actions), actions=reported(actions))

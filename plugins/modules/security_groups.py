@@ -20,13 +20,23 @@ description:
   - The VPC's default group can be adopted with O(groups[].name=default) to manage its rules.
     Adopting never deletes or tags it, and purges its other rules only when
     O(groups[].purge_rules=true) is set on it.
-  - Groups the module creates carry the tags C(refarch:owner) (O(owner)) and
-    C(refarch:key=sg/<name>). Rules not in the data are revoked only in those owned groups.
-    A group with the same name that is not owned makes the module fail; it is never touched.
-  - World-open guard - an ingress rule that opens an administrative or database port (22,
-    3389, 5432, 3306, 1433, 27017, 6379, 11211, 2049, 9200, 9300, 5601, 2379, 10250 and
-    others) to C(0.0.0.0/0) or C(::/0) is refused before any AWS call, naming the group, the
-    rule index and the port, unless that rule sets O(groups[].ingress[].allow_world=true).
+  - Groups the module creates carry the tags C(refarch:owner) (O(owner)),
+    C(refarch:key=sg/<name>) and C(refarch:module=security_groups) (added to owned groups
+    lacking it). Groups of O(owner) whose C(refarch:module) names another module (the VPN
+    server's C(sg/vpn) of M(refarch.network.vpn_instance)) are not this module's - never tagged,
+    purged or deleted, and a planned group with their logical name is refused.
+  - Rules not in the data are revoked only in owned groups. A group with the same name that is
+    not owned makes the module fail; it is never touched.
+  - A rule in a planned owned group that is not in the data and that the module did not add
+    (added by hand) is reported on every run, check mode or not, in RV(unmanaged_rules) and a
+    warning; it is revoked only with O(groups[].purge_rules=true).
+  - World-open guard - ingress that opens an administrative or database port (22, 3389, 5432,
+    3306, 1433, 27017, 6379, 11211, 2049, 9200, 9300, 5601, 2379, 10250 and others) to the
+    world is refused before any AWS call, naming the group, the rule and the port, unless the
+    rule sets O(groups[].ingress[].allow_world=true). The world is any set of CIDRs covering at
+    least 1/16 of the public IPv4 space (C(0.0.0.0/0) without private ranges) or of C(2000::/3),
+    so C(0.0.0.0/0), two C(/1) halves or many C(/8)s alike. A rule is judged alone, then all rules
+    of the group opening the same port together.
   - Check mode is exact and writes nothing; C(--diff) shows each group's rules before and after.
 author:
   - refarch.network developers (@refarch)
@@ -61,8 +71,11 @@ options:
         type: str
       purge_rules:
         description:
-          - Revoke rules that are not in the data. Defaults to V(true) for owned groups and
-            V(false) for the adopted default group.
+          - V(true) revokes every rule that is not in the data, including rules added by hand
+            (reported in RV(unmanaged_rules)). V(false) revokes nothing.
+          - Unset, an owned group loses only the rules this module added that are no longer in
+            the data, and rules added by hand are kept and reported; the adopted default group
+            is left as it is.
         type: bool
       tags:
         description: Extra tags for this group.
@@ -193,12 +206,22 @@ unplanned:
   returned: always
   type: list
   elements: str
+unmanaged_rules:
+  description:
+    - Rules of planned owned groups (in the directions the data manages) that are not in the data
+      and that the module did not add, found before the run; revoked only where
+      O(groups[].purge_rules=true), kept otherwise. Each is also a warning.
+  returned: always
+  type: list
+  elements: str
+  sample: ["sg/app ingress tcp 22 from 0.0.0.0/0"]
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
 from ansible_collections.refarch.network.plugins.module_utils.sg_apply import HANDLERS, RUN_CREATES
-from ansible_collections.refarch.network.plugins.module_utils.sg_diff import diff_absent, diff_models, diff_present
+from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
+    diff_absent, diff_models, diff_present, unmanaged_report, unmanaged_rules)
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import plan_groups
 from ansible_collections.refarch.network.plugins.module_utils.sg_read import (
     empty, known_ids, listed_group_ids, planned_vpc, read_groups, resolve_prefix_list_names)
@@ -232,9 +255,13 @@ def converge(module):
     vpc_id = target_vpc(module, ec2)
     # no VPC: nothing to remove, or check mode plans against the VPC vpc_tiers will create
     snap = read_groups(ec2, vpc_id, owner) if vpc_id else planned_vpc() if present else empty()
-    leftover, kept = [], []
+    leftover, kept, unmanaged = [], [], []
     if present:
         resolve_prefix_list_names(ec2, planned)
+        # from the snapshot read before any write: check mode reports what a real run does
+        unmanaged, warnings = unmanaged_report(unmanaged_rules(planned, snap))
+        for warning in warnings:
+            module.warn(warning)
         actions, leftover = diff_present(planned, snap, dict(owner=owner, tags=params["tags"],
                                                              purge_groups=params["purge_groups"]))
     else:
@@ -254,7 +281,7 @@ def converge(module):
     groups = dict((g["name"], dict(id=run.ids.get("sg/" + g["name"]), group_name=g["group_name"],
                                    adopted=g["adopted"])) for g in planned) if present else {}
     result = dict(changed=bool(actions), actions=[a.text for a in actions], groups=groups, vpc_id=vpc_id,
-                  kept=kept, unplanned=unplanned)
+                  kept=kept, unplanned=unplanned, unmanaged_rules=unmanaged)
     if module._diff:
         result["diff"] = dict(before=before, after=after)
     return result

@@ -27,6 +27,11 @@ description:
   - The connection is found by its tags C(refarch:owner=<requester_owner>) and
     C(refarch:key=pcx/<requester_owner>--<accepter_owner>) on the requester side.
   - O(state=absent) removes our routes on both sides, then the connection.
+  - A route in an owned table that points at a peering connection deleted out of band is
+    dangling; it is replaced by a route through our connection (or removed).
+  - Each side's tiers are recorded on the connection (tags C(refarch:tiers/requester),
+    C(refarch:tiers/accepter)), so a run of one environment alone (O(absent_side)) converges
+    the link with the other side's choice.
   - Check mode is exact - it reports the same actions a real run would take and writes nothing.
 author:
   - refarch.network developers (@refarch)
@@ -101,6 +106,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  absent_side:
+    description:
+      - The side whose environment is not in this run (its inventory was not given). Its tiers
+        and DNS option are those the connection records, its O(requester_tiers) or
+        O(accepter_tiers) is ignored, and a connection that does not exist is not created (that
+        side's consent is unknown) - the link is reported in RV(deferred) instead, and the run
+        does not fail. O(state=absent) removes the link and the routes of both sides as usual.
+    type: str
+    choices: [requester, accepter]
   wait_timeout:
     description: Seconds to wait for the connection to become visible to the accepter and active.
     type: int
@@ -171,6 +185,12 @@ peering:
     allow_dns_resolution:
       description: C(AllowDnsResolutionFromRemoteVpc) on the requester and accepter sides.
       type: dict
+deferred:
+  description: Why the link was left as it is in a run of one side alone (O(absent_side)); empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: ["pcx/development--management: deferred, development is not in this run and the link does not exist"]
 routes:
   description: Route table key -> CIDRs routed through the connection, per side, after the run.
   returned: always
@@ -183,7 +203,7 @@ from ansible_collections.refarch.network.plugins.module_utils.connectivity impor
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, outcome
 from ansible_collections.refarch.network.plugins.module_utils.peering_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import (
-    diff_absent, diff_present, known_ids, placeholders, plan_peering, resolve, result_of)
+    deferral, diff_absent, diff_present, known_ids, placeholders, plan_peering, resolve, result_of)
 from ansible_collections.refarch.network.plugins.module_utils.peering_read import read_peering
 
 ARGUMENT_SPEC = dict(
@@ -203,6 +223,7 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str"),
     tags=dict(type="dict", default={}),
     state=dict(type="str", default="present", choices=["present", "absent"]),
+    absent_side=dict(type="str", choices=["requester", "accepter"]),
     wait_timeout=dict(type="int", default=300),
 )
 
@@ -216,8 +237,12 @@ def converge(module):
         module, p["accepter_assume_role_arn"], p["accepter_region"] or req_ec2.meta.region_name,
         p["accepter_access_key"], p["accepter_secret_key"], p["accepter_session_token"], p["accepter_profile"],
     ).client("ec2")
-    snap = read_peering(req_ec2, acc_ec2, want, present,
-                        dict(requester=p["requester_vpc_id"], accepter=p["accepter_vpc_id"]))
+    want, snap = read_peering(req_ec2, acc_ec2, want, present,
+                              dict(requester=p["requester_vpc_id"], accepter=p["accepter_vpc_id"]))
+    deferred = deferral(want, snap) if present else None
+    if deferred:
+        module.warn(deferred)
+        return dict(changed=False, actions=[], deferred=[deferred], peering={}, routes={})
     if present:
         # --check on new environments: their VPCs are only planned, so is the link
         actions, before, after = diff_present(want, snap, planned=dry_run(module))
@@ -226,7 +251,8 @@ def converge(module):
     run = Run({"ec2": req_ec2, "peer_ec2": acc_ec2}, ids=Ids(known_ids(want, snap)), owner=want["owners"]["requester"])
     made = execute_named(module, actions, HANDLERS, run, placeholders(want), p["wait_timeout"])
     after = resolve(after, made)
-    result = dict(changed=bool(actions), actions=[resolve(a.text, made) for a in actions], **result_of(want, snap, after))
+    result = dict(changed=bool(actions), actions=[resolve(a.text, made) for a in actions], deferred=[],
+                  **result_of(want, snap, after))
     if module._diff:
         result["diff"] = dict(before=before, after=after)
     return result

@@ -21,7 +21,13 @@ description:
     adding a tier or an availability zone never moves an existing subnet.
   - Every created resource carries the tags C(refarch:owner) (O(owner)) and C(refarch:key)
     (a stable logical key such as C(subnet/private/us-east-1a)). Only resources with our owner
-    tag are modified or deleted; routes are ours only when their target is one of our gateways.
+    tag and a key of this module's own (C(vpc), C(igw), C(subnet/*), C(rtb/*), C(nat/*),
+    C(eip/nat/*), C(flowlog)) are modified or deleted; one whose C(refarch:module) tag names
+    another module (the VPN server's C(eip/vpn), say) is never touched, even with O(purge=true).
+  - Drift of what we own is repaired - a planned route of an owned route table pointed elsewhere
+    by hand is replaced (those replacements run last, so AWS refusing one stops nothing else),
+    a NAT gateway deleted out of band or failed is made again with its Elastic IP and routes,
+    and a flow log with other settings is replaced (AWS cannot modify one).
   - Changes AWS cannot make in place (the VPC CIDR, a subnet's CIDR or zone) are refused.
   - Check mode is exact - it reports the same actions a real run would take and writes nothing.
 author:
@@ -108,7 +114,8 @@ options:
     default: true
   flow_logs:
     description:
-      - VPC flow logs. Omit to leave none.
+      - The VPC flow log. An owned one whose settings differ is deleted, then created again.
+      - Omitted, owned flow logs are kept and reported in RV(unplanned); O(purge=true) deletes them.
     type: dict
     suboptions:
       destination_type:
@@ -130,10 +137,18 @@ options:
         type: str
         choices: [ACCEPT, REJECT, ALL]
         default: ALL
+      log_format:
+        description: Fields of a record (AWS's default format when omitted; compared only when given).
+        type: str
+      max_aggregation_interval:
+        description: Seconds a record aggregates (AWS's default when omitted; compared only when given).
+        type: int
+        choices: [60, 600]
   purge:
     description:
-      - Delete owned subnets, route tables, NAT gateways and Elastic IPs that the plan no longer
-        names. Off by default - removed tiers are reported in RV(unplanned) instead.
+      - Delete owned subnets, route tables, NAT gateways, Elastic IPs and, when O(flow_logs) is
+        omitted, flow logs that the plan no longer names. Off by default - they are reported in
+        RV(unplanned) instead.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -211,46 +226,9 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import Connect
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
-    after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
+    ARGUMENT_SPEC, after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
 )
 from ansible_collections.refarch.network.plugins.module_utils.vpc_read import check_zones, read_vpc, summarise
-
-TIER_SPEC = dict(
-    name=dict(type="str", required=True),
-    route=dict(type="str", required=True, choices=["internet", "nat", "none"]),
-    prefix=dict(type="int", required=True),
-    block=dict(type="str"),
-    az_count=dict(type="int"),
-    route_table=dict(type="str"),
-    kubernetes_role=dict(type="str", choices=["elb", "internal-elb"]),
-    map_public_ip=dict(type="bool"),
-    tags=dict(type="dict"),
-)
-
-FLOW_LOG_SPEC = dict(
-    destination_type=dict(type="str", default="cloud-watch-logs", choices=["cloud-watch-logs", "s3"]),
-    log_group_name=dict(type="str"),
-    iam_role_arn=dict(type="str"),
-    destination_arn=dict(type="str"),
-    traffic_type=dict(type="str", default="ALL", choices=["ACCEPT", "REJECT", "ALL"]),
-)
-
-
-ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
-    name=dict(type="str"),
-    cidr=dict(type="str"),
-    azs=dict(type="list", elements="str"),
-    az_slots=dict(type="int", default=4),
-    tiers=dict(type="list", elements="dict", options=TIER_SPEC),
-    nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
-    required_prefix=dict(type="int"),
-    lockdown_default_sg=dict(type="bool", default=True),
-    flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
-    purge=dict(type="bool", default=False),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-)
 
 
 def converge(module):
@@ -269,8 +247,8 @@ def converge(module):
     if plan is not None:
         check_zones(ec2, plan["azs"], snap)
         actions = diff_present(plan, snap, options)
-        leftover = [] if options["purge"] else unplanned(plan, snap)
-        after = after_model(plan, options)
+        leftover = [] if options["purge"] else unplanned(plan, snap, options)
+        after = after_model(plan, options, snap)
     else:
         actions, kept = diff_absent(snap)
         after = {}

@@ -25,9 +25,10 @@ description:
     O(admin_cidrs).
   - Changing the AMI, the instance type or the user data never replaces the instance unless
     O(replace=true); the drift is reported as a warning.
-  - Only resources tagged with O(owner) are modified or deleted. Routes are ours when their
-    destination is O(client_cidr) and their target our instance's network interface (or, in a
-    peered VPC, the peering connection to our VPC).
+  - Only resources tagged with O(owner) are modified or deleted. All it makes carries the tag
+    C(refarch:module=vpn_instance) (added to what an earlier version made), so that no other
+    module's purge takes it. Routes are ours when their destination is O(client_cidr) and their
+    target our instance's network interface (or, in a peered VPC, the peering connection).
   - Check mode is exact - it reports the actions a real run takes (what the run creates is named
     by its logical key, such as C(instance/vpn)) and writes nothing.
 author:

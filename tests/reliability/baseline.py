@@ -7,7 +7,9 @@ Each check returns findings (strings); an empty list is a pass:
 - default security groups of owned VPCs have no rules (vpc_tiers locks them down);
 - no world-open ingress except load balancer 80/443 and the VPN port;
 - every instance requires IMDSv2 and has only encrypted volumes;
-- every owned VPC has a flow log;
+- every owned VPC has a flow log of all traffic (ACCEPT and REJECT) to a destination (a log
+  group with the role that delivers to it, or an S3 bucket): a REJECT-only log misses the
+  accepted flows an investigation needs, and a log without a destination records nothing;
 - every IRSA role trusts exactly one service account, with the STS audience;
 - every module option named like a secret is no_log (names with "key" may say no_log=False
   explicitly: logical keys and key-pair names are not secrets);
@@ -54,10 +56,8 @@ def check_state(raws):
     for account, raw in sorted(raws.items()):
         owned_vpcs = dict((v["VpcId"], state.tags_of(v)[state.OWNER_TAG]) for v in raw["vpcs"]
                           if state.OWNER_TAG in state.tags_of(v))
-        logged = set(f["ResourceId"] for f in raw["flow_logs"])
         for vpc_id, owner in sorted(owned_vpcs.items()):
-            if vpc_id not in logged:
-                findings.append("%s: VPC of %s has no flow log" % (account, owner))
+            findings += _flow_log_findings(account, owner, [f for f in raw["flow_logs"] if f["ResourceId"] == vpc_id])
         for group in raw["security_groups"]:
             if group.get("VpcId") not in owned_vpcs:
                 continue
@@ -90,6 +90,28 @@ def check_state(raws):
                 if "AssumeRoleWithWebIdentity" in json.dumps(statement.get("Action")):
                     findings += _irsa_findings(account, role["RoleName"], statement)
     return findings
+
+
+def flow_log_faults(flow):
+    """What keeps a flow log from recording every flow somewhere (empty: nothing)."""
+    faults = []
+    if flow.get("TrafficType") != "ALL":
+        faults.append("traffic %s" % flow.get("TrafficType"))
+    if not (flow.get("LogGroupName") or flow.get("LogDestination")):
+        faults.append("no destination")
+    elif flow.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs" and not flow.get("DeliverLogsPermissionArn"):
+        faults.append("no delivery role")
+    return faults
+
+
+def _flow_log_findings(account, owner, flows):
+    if not flows:
+        return ["%s: VPC of %s has no flow log" % (account, owner)]
+    faults = [(f["FlowLogId"], flow_log_faults(f)) for f in flows]
+    if any(not found for _flow_id, found in faults):
+        return []
+    return ["%s: VPC of %s has no flow log of all traffic to a destination (%s)" % (
+        account, owner, "; ".join("%s: %s" % (flow_id, ", ".join(found)) for flow_id, found in faults))]
 
 
 def _irsa_findings(account, role, statement):

@@ -34,10 +34,10 @@ def playbook_env(endpoint):
     return env
 
 
-def start_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None):
+def start_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None, flags=()):
     """Start ansible-playbook in its own process group (so SIGKILL reaches its workers)."""
     os.makedirs(LOGS, exist_ok=True)
-    cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")] + list(inventories or INVENTORIES)
+    cmd = [os.path.join(ROOT, ".venv", "bin", "ansible-playbook")] + list(inventories or INVENTORIES) + list(flags)
     for key, value in (extra_vars or {}).items():
         cmd += ["-e", "%s=%s" % (key, value)]
     cmd.append(os.path.join(ROOT, "playbooks", playbook))
@@ -55,10 +55,10 @@ def finish(proc, timeout=1800):
         proc.log_file.close()
 
 
-def run_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None, timeout=1800):
+def run_playbook(playbook, endpoint, log_name, inventories=None, extra_vars=None, timeout=1800, flags=()):
     """Run to completion; returns (rc, seconds)."""
     started = time.monotonic()
-    proc = start_playbook(playbook, endpoint, log_name, inventories, extra_vars)
+    proc = start_playbook(playbook, endpoint, log_name, inventories, extra_vars, flags)
     rc = finish(proc, timeout)
     return rc, time.monotonic() - started
 

@@ -70,7 +70,7 @@ def run(emu, rate=0.0, seed=10, realism=None):
     with AwsProxy(emu.port) as plain:
         _play("site.yml", plain.url, "%s-rerun.log" % tag)
         _play("site.yml", plain.url, "%s-rerun-single.log" % tag, inventories=SINGLE)
-        writes = plain.writes()
+        writes = plain.estate_writes()
     changed = changed_count("%s-rerun.log" % tag) + changed_count("%s-rerun-single.log" % tag)
     if writes or changed:
         problems.append("re-run after the realistic build: changed=%d, writes %s" % (changed, writes[:10]))

@@ -293,3 +293,49 @@ def test_cross_account_peering_through_realistic_aws(aws, module):
         gone = module("vpc_peering", dict(args, state="absent"))
         assert not gone.failed, (gone.get("msg"), gone.get("actions_done"))
     assert live_peerings(mgmt_ec2) == [] and live_peerings(prod_ec2) == []
+
+
+def test_a_peering_deleted_out_of_band_is_made_again_and_its_routes_repaired(aws, module, proxy):
+    """Issue 18, finding 8: the stale routes used to make every later run fail."""
+    ec2 = ec2_client()
+    mgmt = build_vpc(ec2, "management", "10.120.0.0/16")
+    prod = build_vpc(ec2, "production", "10.130.0.0/16")
+    old = module("vpc_peering", base_args(proxy, accepter_tiers=["private"]))["peering"]["id"]
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=old)
+    check = module("vpc_peering", base_args(proxy, accepter_tiers=["private"]), check_mode=True)
+    real = module("vpc_peering", base_args(proxy, accepter_tiers=["private"]))
+    assert not real.failed, real.get("msg")
+    assert check["actions"] == [a.replace(real["peering"]["id"], "pcx-new") for a in real["actions"]]
+    assert sum(1 for a in real["actions"] if a.startswith("replace route")) == 5
+    new = real["peering"]["id"]
+    assert new != old
+    assert routed_tables(ec2, mgmt, "10.130.0.0/16", new) == [
+        "rtb/persistence", "rtb/private/us-east-1a", "rtb/private/us-east-1b"]
+    assert routed_tables(ec2, prod, "10.120.0.0/16", new) == ["rtb/private/us-east-1a", "rtb/private/us-east-1b"]
+    assert module("vpc_peering", base_args(proxy, accepter_tiers=["private"]))["changed"] is False
+
+
+def test_one_side_alone_converges_from_the_other_sides_consent_or_defers(aws, module, proxy):
+    """Issue 18: a run of one environment (absent_side) never makes a link the other side did
+    not consent to, and makes it again from the consent the other side's VPC records."""
+    ec2 = ec2_client()
+    build_vpc(ec2, "management", "10.120.0.0/16")
+    prod = build_vpc(ec2, "production", "10.130.0.0/16")
+    alone = base_args(proxy, absent_side="requester", accepter_tiers=["private"])
+    deferred = module("vpc_peering", alone)
+    assert deferred["changed"] is False and deferred["actions"] == []
+    assert "its VPC records no consent to this link" in deferred["deferred"][0]
+    checked = module("vpc_peering", alone, check_mode=True)
+    assert (checked["deferred"], checked["actions"]) == (deferred["deferred"], [])   # identical in check mode
+    assert proxy.writes() == []
+
+    both = module("vpc_peering", base_args(proxy, accepter_tiers=["private"]))   # records both consents
+    pcx = both["peering"]["id"]
+    assert module("vpc_peering", alone)["changed"] is False   # the recorded tiers are those wanted
+    module("vpc_peering", dict(alone, state="absent"))         # production destroyed alone
+    assert ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx])[
+        "VpcPeeringConnections"][0]["Status"]["Code"] == "deleted"
+    again = module("vpc_peering", alone)                     # production built again, alone
+    assert again["changed"] and again["peering"]["id"] != pcx, again
+    assert routed_tables(ec2, prod, "10.120.0.0/16", again["peering"]["id"]) == [
+        "rtb/private/us-east-1a", "rtb/private/us-east-1b"]

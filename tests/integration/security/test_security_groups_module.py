@@ -173,3 +173,95 @@ def test_a_failed_write_names_the_action_and_what_was_done(seed_vpc, module):
     fixed = [dict(groups[0], ingress=groups[0]["ingress"][:1])]
     again = module("security_groups", dict(owner=OWNER, groups=fixed))
     assert not again.failed and again["changed"] is False, again
+
+
+APP = [{"name": "app", "ingress": [{"ports": 443, "cidr": "10.0.0.0/8", "description": "https"}]}]
+SSH_WORLD = "sg/app ingress tcp 22 from 0.0.0.0/0"
+
+
+def warnings(result):
+    """Warning texts (dicts with the message in newer ansible-core)."""
+    return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
+
+
+def run_counted(module, aws, args, check_mode=False):
+    """The module's result and the writes it sent, through the counting proxy."""
+    proxy = AwsProxy(aws.port).start()
+    try:
+        result = module("security_groups", dict(args, endpoint_url=proxy.url), check_mode=check_mode)
+    finally:
+        proxy.stop()
+    assert not result.failed, result
+    return result, proxy.writes()
+
+
+def test_a_rule_added_by_hand_is_reported_every_run_and_revoked_with_purge_rules(seed_vpc, module, aws):
+    ec2 = boto3.client("ec2")
+    assert module("security_groups", dict(owner=OWNER, groups=APP))["changed"]
+    app = groups_by_name(seed_vpc["vpc_id"])["sectest-app"]["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=app, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    reports = []
+    for check_mode in (True, False, False):   # the same report in check mode and on every real run
+        result, writes = run_counted(module, aws, dict(owner=OWNER, groups=APP), check_mode)
+        assert not result["changed"] and writes == [], result
+        reports.append((result["unmanaged_rules"], [w for w in warnings(result) if "sg/app" in w]))
+    assert reports[0] == reports[1] == reports[2]
+    assert reports[0][0] == [SSH_WORLD]
+    assert len(reports[0][1]) == 1 and "ingress tcp 22 from 0.0.0.0/0; kept" in reports[0][1][0]
+    assert sorted(p["FromPort"] for p in groups_by_name(seed_vpc["vpc_id"])["sectest-app"]["IpPermissions"]) == [22, 443]
+
+    purge = dict(owner=OWNER, groups=[dict(APP[0], purge_rules=True)])
+    check, check_writes = run_counted(module, aws, purge, check_mode=True)
+    real, real_writes = run_counted(module, aws, purge)
+    assert check_writes == [] and check["actions"] == real["actions"] == ["revoke %s" % SSH_WORLD], (check, real)
+    assert check["unmanaged_rules"] == real["unmanaged_rules"] == [SSH_WORLD]
+    assert len(real_writes) == len(real["actions"]) == 1, real_writes
+    ports = [p["FromPort"] for p in groups_by_name(seed_vpc["vpc_id"])["sectest-app"]["IpPermissions"]]
+    assert ports == [443]
+    again = module("security_groups", purge)
+    assert not again["changed"] and again["unmanaged_rules"] == [], again
+
+
+def test_purge_groups_leaves_the_vpn_servers_group_alone(seed_vpc, module):
+    ec2 = boto3.client("ec2")
+    vpc_id = seed_vpc["vpc_id"]
+    # the group vpn_instance makes: same owner, same sg/ key space, its own module tag
+    vpn = ec2.create_security_group(VpcId=vpc_id, GroupName="sectest-vpn", Description="vpn", TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": [
+            {"Key": "refarch:owner", "Value": OWNER}, {"Key": "refarch:key", "Value": "sg/vpn"},
+            {"Key": "refarch:module", "Value": "vpn_instance"}]}])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=vpn, IpPermissions=[
+        {"IpProtocol": "udp", "FromPort": 1194, "ToPort": 1194, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    for check_mode in (True, False):
+        purged = module("security_groups", dict(owner=OWNER, groups=APP, purge_groups=True), check_mode=check_mode)
+        assert not purged.failed and purged["unplanned"] == [], purged
+        assert not [a for a in purged["actions"] if "sg/vpn" in a], purged["actions"]
+    app = groups_by_name(vpc_id)["sectest-app"]
+    assert {"Key": "refarch:module", "Value": "security_groups"} in app["Tags"]
+
+    absent = module("security_groups", dict(owner=OWNER, groups=APP, state="absent"))
+    assert absent["changed"] and not [a for a in absent["actions"] if "sg/vpn" in a], absent
+    left = groups_by_name(vpc_id)
+    assert "sectest-app" not in left and left["sectest-vpn"]["IpPermissions"][0]["FromPort"] == 1194
+
+    taken = module("security_groups", dict(owner=OWNER, groups=[{"name": "vpn", "group_name": "x", "ingress": []}]))
+    assert taken.failed and taken["field"] == "groups[0].name" and "vpn_instance" in taken["msg"], taken
+
+
+def test_world_open_sets_in_pieces_are_refused_before_any_request(seed_vpc, module, aws):
+    cases = [([{"ports": 22, "cidr": ["0.0.0.0/1", "128.0.0.0/1"]}], "groups[0](admin).ingress[0]", "port 22/tcp"),
+             ([{"ports": 3389, "cidr_ipv6": ["::/1", "8000::/1"]}], "groups[0](admin).ingress[0]", "port 3389/tcp"),
+             ([{"ports": 22, "cidr": "16.0.0.0/5"}, {"ports": 22, "cidr": "24.0.0.0/5"}], "groups[0](admin).ingress",
+              "together open port 22/tcp")]
+    for rules, field, words in cases:
+        proxy = AwsProxy(aws.port).start()
+        try:
+            result = module("security_groups", dict(owner=OWNER, groups=[{"name": "admin", "ingress": rules}],
+                                                    endpoint_url=proxy.url))
+        finally:
+            proxy.stop()
+        assert result.failed and result["field"] == field and words in result["msg"], result
+        assert proxy.requests == []

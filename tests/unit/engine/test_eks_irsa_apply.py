@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from ansible_collections.refarch.network.plugins.module_utils.engine import ExecutionFailed, Ids, Run, execute
 from ansible_collections.refarch.network.plugins.module_utils.irsa_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.irsa_diff import diff_present
+from scripted import scripted
 from test_eks_irsa_diff import HOST, converged, plan, snapshot
 
 OURS = [{"Key": "refarch:owner", "Value": "prod"}, {"Key": "refarch:key", "Value": "irsa/prod-eks/external_dns"}]
@@ -26,39 +27,10 @@ class Module(object):
     check_mode = False
 
 
-class Meta(object):
-    method_to_api_mapping = {
-        "create_open_id_connect_provider": "CreateOpenIDConnectProvider",
-        "get_open_id_connect_provider": "GetOpenIDConnectProvider",
-        "create_role": "CreateRole", "get_role": "GetRole", "put_role_policy": "PutRolePolicy"}
-
-
-class ScriptedIam(object):
-    """Each operation answers from its queue (the last answer repeats); every call is recorded."""
-    meta = Meta()
-
-    def __init__(self, **script):
-        self.script = dict((k, list(v)) for k, v in script.items())
-        self.calls = []
-
-    def _answer(self, name, kwargs):
-        self.calls.append(name)
-        queue = self.script.get(name) or [{}]
-        item = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(item, Exception):
-            raise item
-        return item
-
-
-def _operation(name):
-    def call(self, **kwargs):
-        return self._answer(name, kwargs)
-    call.__name__ = name
-    return call
-
-
-for _name in Meta.method_to_api_mapping:
-    setattr(ScriptedIam, _name, _operation(_name))
+ScriptedIam = scripted({
+    "create_open_id_connect_provider": "CreateOpenIDConnectProvider",
+    "get_open_id_connect_provider": "GetOpenIDConnectProvider",
+    "create_role": "CreateRole", "get_role": "GetRole", "put_role_policy": "PutRolePolicy"})
 
 
 def actions():
@@ -93,7 +65,7 @@ def test_a_new_role_that_iam_does_not_know_yet_is_retried():
                                                              "be found."), {}])
     run = run_with(iam, facts)
     assert execute(Module(), todo, HANDLERS, run)
-    assert iam.calls == ["create_role", "put_role_policy", "put_role_policy"]
+    assert iam.names() == ["create_role", "put_role_policy", "put_role_policy"]
     assert run.propagation_retries == 1 and run.ids["irsa/prod-eks/external_dns"] == "prod-eks-external-dns"
 
 
@@ -106,7 +78,7 @@ def test_a_role_it_did_not_create_is_not_waited_for():
                                                              "be found.")])
     with pytest.raises(ExecutionFailed) as err:
         execute(Module(), todo, HANDLERS, run_with(iam, facts))
-    assert err.value.action.op == "put_policy" and iam.calls == ["put_role_policy"]
+    assert err.value.action.op == "put_policy" and iam.names() == ["put_role_policy"]
 
 
 @pytest.mark.parametrize("tags, accepted", [(OURS, True), ([], False)])
@@ -116,7 +88,7 @@ def test_a_retried_create_role_is_done_only_when_the_role_is_ours(tags, accepted
                       get_role=[{"Role": {"RoleName": "prod-eks-external-dns", "Tags": tags}}])
     if accepted:
         execute(Module(), todo, HANDLERS, run_with(iam, facts))
-        assert iam.calls == ["create_role", "get_role", "put_role_policy"]
+        assert iam.names() == ["create_role", "get_role", "put_role_policy"]
     else:
         with pytest.raises(ExecutionFailed) as err:
             execute(Module(), todo, HANDLERS, run_with(iam, facts))

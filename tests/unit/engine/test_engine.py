@@ -8,6 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from scripted import scripted
+
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
     Action, ExecutionFailed, Ids, Run, WaitTimeout, execute, failure, is_propagation, outcome, poll,
 )
@@ -18,50 +20,11 @@ def error(code, message="", retries=0):
                         "ResponseMetadata": {"RetryAttempts": retries}}, "Op")
 
 
-class Meta(object):
-    method_to_api_mapping = {
-        "create_vpc": "CreateVpc", "create_route": "CreateRoute", "describe_vpcs": "DescribeVpcs",
-        "create_subnet": "CreateSubnet", "describe_subnets": "DescribeSubnets", "delete_vpc": "DeleteVpc",
-        "run_instances": "RunInstances",
-    }
-
-
-class Scripted(object):
-    """Answers each operation from a queue of results or errors; records every call."""
-    meta = Meta()
-
-    def __init__(self, **script):
-        self.script = dict((k, list(v)) for k, v in script.items())
-        self.calls = []
-
-    def _answer(self, name, kwargs):
-        self.calls.append((name, kwargs))
-        queue = self.script.get(name) or [{}]
-        item = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(item, Exception):
-            raise item
-        return item(kwargs) if callable(item) else item
-
-    def create_vpc(self, **kw):
-        return self._answer("create_vpc", kw)
-
-    def create_route(self, **kw):
-        return self._answer("create_route", kw)
-
-    def describe_vpcs(self, **kw):
-        return self._answer("describe_vpcs", kw)
-
-    def create_subnet(self, **kw):
-        return self._answer("create_subnet", kw)
-
-    def describe_subnets(self, **kw):
-        return self._answer("describe_subnets", kw)
-
-    def delete_vpc(self, **kw):
-        return self._answer("delete_vpc", kw)
-
-    def run_instances(self, **kw):
-        return self._answer("run_instances", kw)
+Scripted = scripted({
+    "create_vpc": "CreateVpc", "create_route": "CreateRoute", "describe_vpcs": "DescribeVpcs",
+    "create_subnet": "CreateSubnet", "describe_subnets": "DescribeSubnets", "delete_vpc": "DeleteVpc",
+    "run_instances": "RunInstances",
+})
 
 
 class Clock(object):

@@ -69,7 +69,8 @@ def test_new_vpc_creates_then_rules_in_order():
         "authorize sg/public_lb egress all to ::/0"]
     create = actions[0]
     assert create.key == "sg/eks_cluster" and create["group_name"] == "prod-eks_cluster"
-    assert create["tags"] == {"Name": "prod-eks_cluster", "refarch:owner": OWNER, "refarch:key": "sg/eks_cluster"}
+    assert create["tags"] == {"Name": "prod-eks_cluster", "refarch:owner": OWNER, "refarch:key": "sg/eks_cluster",
+                              "refarch:module": "security_groups"}
     assert actions[2].key == "sg/default" and actions[2]["direction"] == "ingress"
     assert actions[2]["perm"] == ("-1", None, None, "group", "eks_cluster")
 

@@ -24,7 +24,8 @@ def plan(nat_mode="per_az", azs=None):
 def empty():
     return {"vpc": None, "dns_support": None, "dns_hostnames": None, "subnets": {}, "foreign_subnets": [],
             "route_tables": {}, "foreign_route_tables": [], "main_route_table": None, "igw": None,
-            "nat_gateways": {}, "nat_ids_any_state": set(), "eips": {}, "default_sg": None, "flow_logs": []}
+            "nat_gateways": {}, "nat_ids_any_state": set(), "dead_nats": [], "eips": {}, "default_sg": None,
+            "flow_logs": []}
 
 
 def built(p, options=None):
@@ -78,7 +79,7 @@ def test_a_new_vpc_creates_everything_and_waits_after_all_creates():
 def test_a_converged_vpc_needs_nothing():
     p = plan()
     assert diff_present(p, built(p), OPTIONS) == []
-    assert unplanned(p, built(p)) == []
+    assert unplanned(p, built(p), OPTIONS) == []
 
 
 def test_tag_drift_retags_only_the_drifted_resource():
@@ -91,15 +92,19 @@ def test_tag_drift_retags_only_the_drifted_resource():
     assert list(actions[0]["tags"]) == ["Name"]
 
 
-def test_a_route_we_do_not_own_is_refused_naming_the_field():
+def test_a_planned_route_pointed_by_hand_at_a_foreign_eni_is_replaced_last():
     p = plan()
     snap = built(p)
     table = snap["route_tables"]["rtb/private/us-east-1a"]
     table["Routes"] = [r for r in table["Routes"] if r.get("DestinationCidrBlock") != "0.0.0.0/0"]
     table["Routes"].append({"DestinationCidrBlock": "0.0.0.0/0", "NetworkInterfaceId": "eni-foreign"})
-    with pytest.raises(InputError) as raised:
-        diff_present(p, snap, OPTIONS)
-    assert raised.value.field == "tiers" and "eni-foreign" in raised.value.reason
+    snap["subnets"]["subnet/public/us-east-1a"]["Tags"] = []  # something else to do in the same run
+    actions = diff_present(p, snap, OPTIONS)
+    assert [(a.op, a.key) for a in actions] == [("tag", "subnet/public/us-east-1a"),
+                                                ("replace_route", "rtb/private/us-east-1a")]
+    repair = actions[-1]
+    assert repair.text == "replace route rtb/private/us-east-1a 0.0.0.0/0 -> nat/us-east-1a (was eni-foreign, not ours)"
+    assert (repair["destination"], repair["target"]) == ("0.0.0.0/0", "nat/us-east-1a")
 
 
 def test_a_changed_vpc_cidr_is_refused_not_replaced():
@@ -121,7 +126,7 @@ def test_purge_deletes_nat_waits_then_subnets_then_tables_then_eips():
         < purge.index("release_eip")
     assert "disassociate" in purge and purge.index("disassociate") < purge.index("delete_route_table")
     # without purge the same change only reports what is no longer planned
-    assert "subnet/private/us-east-1c" in unplanned(narrow, built(wide))
+    assert "subnet/private/us-east-1c" in unplanned(narrow, built(wide), OPTIONS)
 
 
 def test_absent_removes_owned_in_reverse_order_and_keeps_a_table_holding_a_foreign_route():

@@ -5,6 +5,7 @@ import copy
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn
+from ansible_collections.refarch.network.plugins.module_utils.aws import tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, result_of
@@ -31,6 +32,11 @@ def tags(key, owner=OWNER, **extra):
         {"Key": k, "Value": v} for k, v in extra.items()]
 
 
+def stamped(key, **extra):
+    """The tags vpn_instance gives what it makes: owner, key, Name and its refarch:module stamp."""
+    return tags(key, Name="management-vpn", **dict({"refarch:module": "vpn_instance"}, **extra))
+
+
 def table(rtb, *routes):
     return {"RouteTableId": rtb, "Routes": [{"DestinationCidrBlock": "10.120.0.0/16", "GatewayId": "local"}]
             + list(routes), "Tags": tags("rtb/" + rtb)}
@@ -55,16 +61,16 @@ def built_env(routed=False, **extra):
                 "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
                 "SecurityGroups": [{"GroupId": "sg-1"}], "SourceDestCheck": not routed,
                 "IamInstanceProfile": {"Arn": PROFILE_ARN}, "NetworkInterfaces": [{"NetworkInterfaceId": "eni-1"}],
-                "Tags": tags("instance/vpn", **{vpn.USER_DATA_TAG: user_data})}
-    sg = {"GroupId": "sg-1", "Tags": tags("sg/vpn"), "IpPermissions": [
+                "Tags": stamped("instance/vpn", **{vpn.USER_DATA_TAG: user_data})}
+    sg = {"GroupId": "sg-1", "Tags": stamped("sg/vpn"), "IpPermissions": [
         {"IpProtocol": "udp", "FromPort": 1194, "ToPort": 1194, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
         {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}]}
-    role_tags = tags("iam/vpn")
+    role_tags = stamped("iam/vpn")
     client_route = {"DestinationCidrBlock": CLIENTS, "NetworkInterfaceId": "eni-1", "State": "active"}
     snap = new_env(
-        instance=instance, protected=True, sg=sg,
+        instance=instance, protected=True, sg=sg, eni={"NetworkInterfaceId": "eni-1", "TagSet": stamped("eni/vpn")},
         eip={"AllocationId": "eipalloc-1", "PublicIp": "198.51.100.7", "InstanceId": "i-1", "AssociationId": "eipassoc-1",
-             "Tags": tags("eip/vpn")},
+             "Tags": stamped("eip/vpn")},
         role={"RoleName": "refarch-management-vpn", "Tags": role_tags}, role_policy=vpn.ssm_policy(),
         profile={"Arn": PROFILE_ARN, "Roles": [{"RoleName": "refarch-management-vpn"}], "Tags": role_tags},
         tables=[table("rtb-pub", client_route), table("rtb-priv", client_route)] if routed else
@@ -86,12 +92,12 @@ def test_a_new_environment_creates_first_waits_then_wires():
     out = present(new_env())
     assert [a.op for a in out["actions"]] == [
         "create_role", "put_role_policy", "create_profile", "add_role", "create_sg", "authorize", "allocate_eip",
-        "launch", "wait_running", "protect", "associate_eip"]
+        "launch", "wait_running", "tag", "protect", "associate_eip"]
     assert texts(out)[4:] == [
         "create security group sg/vpn in vpc-1", "allow tcp/443 from 203.0.113.0/24, udp/1194 from 0.0.0.0/0 in sg/vpn",
         "allocate elastic IP eip/vpn", "launch instance instance/vpn t3.medium ami-1 in subnet-a",
-        "wait for instance instance/vpn to run", "enable termination protection of instance/vpn",
-        "associate elastic IP eip/vpn with instance/vpn"]
+        "wait for instance instance/vpn to run", "tag eni/vpn Name, refarch:key, refarch:module, refarch:owner",
+        "enable termination protection of instance/vpn", "associate elastic IP eip/vpn with instance/vpn"]
     launch = out["actions"][7]
     request = launch["request"]
     assert request["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"}
@@ -121,8 +127,9 @@ def test_drift_is_a_warning_and_replace_relaunches():
     assert texts(replaced) == [
         "replace instance i-1 (instance_type)", "launch instance instance/vpn t3.large ami-1 in subnet-a",
         "wait for instance i-1 to terminate", "wait for instance instance/vpn to run",
+        "tag eni/vpn Name, refarch:key, refarch:module, refarch:owner",
         "enable termination protection of instance/vpn", "associate elastic IP 198.51.100.7 with instance/vpn"]
-    assert [a.is_wait for a in replaced["actions"]] == [False, False, True, True, False, False]
+    assert [a.is_wait for a in replaced["actions"]] == [False, False, True, True, False, False, False]
 
 
 def test_replacing_a_routed_instance_moves_its_routes_to_the_new_interface():
@@ -251,3 +258,39 @@ def test_the_result_shows_unknown_ids_as_none_until_they_exist():
     routed = present(copy.deepcopy(new_env()), mode="routed", client_cidr=CLIENTS)
     after_run = result_of(params(mode="routed", client_cidr=CLIENTS), built_env(routed=True), routed, planned=False)
     assert after_run["routes"] == ["rtb-priv 172.27.224.0/20 -> eni-1", "rtb-pub 172.27.224.0/20 -> eni-1"]
+
+
+def test_everything_the_vpn_makes_carries_its_module_stamp():
+    out = present(new_env())
+    made = dict((a.text, tag_dict(a["tags"]) if isinstance(a["tags"], list) else a["tags"])
+                for a in out["actions"] if a.get("tags") is not None)
+    [launch] = [a for a in out["actions"] if a.op == "launch"]
+    made.update((spec["ResourceType"], tag_dict(spec["Tags"])) for spec in launch["request"]["TagSpecifications"])
+    assert sorted(made) == [
+        "allocate elastic IP eip/vpn", "create IAM role refarch-management-vpn",
+        "create instance profile refarch-management-vpn", "create security group sg/vpn in vpc-1", "instance",
+        "tag eni/vpn Name, refarch:key, refarch:module, refarch:owner", "volume"]
+    assert all(t["refarch:module"] == "vpn_instance" and t["refarch:owner"] == OWNER for t in made.values())
+
+
+def test_resources_made_before_the_stamp_are_stamped_as_tag_drift():
+    snap = built_env()
+    unstamp = [snap["instance"], snap["sg"], snap["eip"], snap["role"], snap["profile"]]
+    for item in unstamp:
+        item["Tags"] = [t for t in item["Tags"] if t["Key"] != "refarch:module"]
+    snap["eni"] = dict(snap["eni"], TagSet=[])  # the interface was never tagged
+    out = present(snap)
+    assert texts(out) == [
+        "tag IAM role refarch-management-vpn refarch:module", "tag instance profile refarch-management-vpn refarch:module",
+        "tag sg/vpn refarch:module", "tag eip/vpn refarch:module", "tag instance/vpn refarch:module",
+        "tag eni/vpn Name, refarch:key, refarch:module, refarch:owner"]
+    assert [(a.op, a.key) for a in out["actions"]] == [
+        ("tag_role", "refarch-management-vpn"), ("tag_profile", "profile/vpn"), ("tag", "sg/vpn"), ("tag", "eip/vpn"),
+        ("tag", "instance/vpn"), ("tag", "eni/vpn")]
+    assert out["actions"][0]["tags"] == {"refarch:module": "vpn_instance"}
+    assert present(built_env())["actions"] == [] and out["warnings"] == []
+
+
+def test_the_instance_tag_drift_leaves_the_user_data_digest_to_the_drift_warning():
+    out = present(built_env(), user_data="#cloud-config\nruncmd: [true]\n")
+    assert out["actions"] == [] and "user_data" in out["warnings"][0]

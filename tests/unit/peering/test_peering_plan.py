@@ -98,7 +98,7 @@ def test_plan_routes_adds_removes_and_leaves_foreign_routes():
         table("rtb-b", LOCAL, ("10.130.0.0/16", {PCX: "pcx-1"}), ("10.9.0.0/16", {PCX: "pcx-1"})),
         table("rtb-c", LOCAL, ("10.130.0.0/16", {PCX: "pcx-1"}), ("172.16.0.0/12", {PCX: "pcx-other"})),
     ]
-    adds, deletes, conflicts = plan_routes(tables, {"rtb-a", "rtb-b"}, ["10.130.0.0/16"], PCX, "pcx-1")
+    adds, deletes, conflicts, replaces = plan_routes(tables, {"rtb-a", "rtb-b"}, ["10.130.0.0/16"], PCX, "pcx-1")
     assert adds == [("rtb-a", "10.130.0.0/16")]
     assert deletes == [("rtb-b", "10.9.0.0/16"), ("rtb-c", "10.130.0.0/16")]
     assert conflicts == []
@@ -129,7 +129,7 @@ def test_applying_the_plan_converges_and_never_touches_foreign_routes(rows, chos
         if rtb not in tables:
             snapshot.append(table(rtb))
             tables[rtb] = {}
-    adds, deletes, conflicts = plan_routes(snapshot, chosen, destinations, PCX, "pcx-1")
+    adds, deletes, conflicts, _replaces = plan_routes(snapshot, chosen, destinations, PCX, "pcx-1")
     for rtb, cidr in deletes:
         assert tables[rtb][cidr] == {PCX: "pcx-1"}
         del tables[rtb][cidr]
@@ -181,3 +181,41 @@ def test_transit_plan_refuses_other_accounts_and_two_hubs():
     with pytest.raises(InputError) as err:
         plan_transit(envs)
     assert err.value.field == "production.transit_gateway_hub"
+
+
+# -- one environment alone: the other end of its links ------------------------------------------
+
+def test_a_peer_outside_the_run_gives_a_link_the_present_side_converges():
+    from ansible_collections.refarch.network.plugins.module_utils.peering_plan import absent_peers
+    hostvars = dict(DEMO, production=dict(DEMO["production"], aws_account_name="production",
+                                          refarch_environment_roles={"management": "arn:aws:iam::111111111111:role/R"}))
+    absent = absent_peers(hostvars, ["production"])
+    assert absent == {"management": dict(owner="management", role_arn="arn:aws:iam::111111111111:role/R",
+                                         region="us-east-1", account_missing=False)}
+    mine = pairs_for({"production": hostvars["production"]}, "production", absent=absent)
+    assert mine["skipped"] == []
+    [pair] = mine["pairs"]
+    assert (pair["requester"], pair["accepter"], pair["converger"], pair["absent_side"]) == (
+        "management", "production", "production", "requester")
+    assert pair["requester_tiers"] is None and pair["accepter_tiers"] == ["private", "persistence"]
+    assert pair["requester_role_arn"] == "arn:aws:iam::111111111111:role/R"
+    assert pair["accepter_role_arn"] == "arn:aws:iam::333333333333:role/R"
+    assert pair["key"] == "pcx/management--production"   # the same link as when both are in the run
+
+
+def test_a_peer_whose_account_is_missing_is_skipped_with_the_reason():
+    from ansible_collections.refarch.network.plugins.module_utils.peering_plan import absent_peers
+    hostvars = {"production": dict(DEMO["production"], aws_account_name="production",
+                                   refarch_environment_roles={"management": None})}
+    absent = absent_peers(hostvars, ["production"])
+    mine = pairs_for(hostvars, "production", absent=absent)
+    assert mine["pairs"] == []
+    assert mine["skipped"] == ["management <-> production: management is not in this run (add its inventory with -i); "
+                               "no account named management was found"]
+
+
+def test_the_inventory_names_another_owner_and_region_for_an_absent_peer():
+    from ansible_collections.refarch.network.plugins.module_utils.peering_plan import absent_peers
+    hostvars = {"production": dict(DEMO["production"], environment_accounts={"management": {"owner": "mgmt", "aws_region": "eu-west-1"}})}
+    assert absent_peers(hostvars, ["production"])["management"] == dict(
+        owner="mgmt", role_arn=None, region="eu-west-1", account_missing=False)

@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: preflight
+short_description: Validate every environment of the run before its first AWS write
+version_added: 0.1.0
+description:
+  - Reads the inventory variables of the environments in O(present) from C(hostvars), turns them into
+    the options each module of the playbooks receives (C(vpc_tiers), C(security_groups),
+    C(vpc_endpoints), C(service_subnet_groups), C(dns_zones), C(vpc_peering) and C(transit_gateway)
+    links, C(vpn_instance) where C(vpn_enabled), C(eks_irsa) where C(eks_cluster_name) is set,
+    C(organization_accounts)), and validates them with each module's own argument spec and planner.
+  - Also refuses what no single module sees before its turn - a tier named by C(peering_tiers),
+    C(transit_gateway_subnet_tier), an endpoint, a subnet group, C(pritunl_vpn_subnet_tier) or
+    C(eks_persistence_cidrs) that is not a tier of the environment; a boolean given as a string
+    (C("false")); C(refarch:) or C(aws:) tag keys, more tags than AWS allows on a resource next to
+    the collection's own, tag keys or values too long; a DNS record name that is absolute and
+    outside its zone; an instance type that is not C(family.size).
+  - Pure and offline, no AWS call. The C(refarch.network.preflight) role runs it once per
+    C(ansible-playbook) run, before any write.
+  - "Every error of every environment is reported at once, one per line:
+    C(<environment>: <field>: <reason>)."
+options:
+  _input:
+    description: C(hostvars).
+    type: dict
+    required: true
+  present:
+    description: The environments of the run (usually C(ansible_play_hosts_all)).
+    type: list
+    elements: str
+    required: true
+author:
+  - refarch.network developers (@refarch)
+"""
+
+EXAMPLES = r"""
+- name: Validate every environment of the run (fails listing every error)
+  ansible.builtin.set_fact:
+    preflight_validated: "{{ hostvars | refarch.network.preflight(ansible_play_hosts_all) }}"
+  run_once: true
+"""
+
+RETURN = r"""
+_value:
+  description: The environments validated (O(present), sorted); invalid input raises an error instead.
+  type: list
+  elements: str
+"""
+
+import os
+
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.refarch.network.plugins.module_utils.preflight import INVENTORY_VARIABLES, validate_run
+from ansible_collections.refarch.network.plugins.modules import (
+    dns_zones, eks_irsa, organization_accounts, security_groups, service_subnet_groups, transit_gateway,
+    vpc_endpoints, vpc_peering, vpc_tiers,
+)
+
+# Each module's own argument spec: the preflight validates the options exactly as the module will.
+SPECS = dict((module.__name__.rsplit(".", 1)[-1], module.ARGUMENT_SPEC) for module in (
+    dns_zones, eks_irsa, organization_accounts, security_groups, service_subnet_groups, transit_gateway,
+    vpc_endpoints, vpc_peering, vpc_tiers))
+
+
+def role_defaults(role, prefix):
+    """The plain (untemplated) defaults of one of the collection's roles, read from its defaults file:
+    the module options that role gives when the inventory says nothing."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", role, "defaults", "main.yml")
+    try:
+        with open(path) as f:
+            defaults = yaml.safe_load(f) or {}
+    except (IOError, OSError, yaml.YAMLError):
+        return {}
+    return dict((k, v) for k, v in defaults.items() if k.startswith(prefix) and "{{" not in repr(v))
+
+
+# pritunl_vpn calls vpn_instance; its defaults (pritunl_vpn_client_cidr...) are not host variables
+ROLE_DEFAULTS = role_defaults("pritunl_vpn", "pritunl_vpn_")
+
+
+def plain(value):
+    """A host variable as plain data, evaluated all the way down (a template error shows here)."""
+    if isinstance(value, dict):
+        return dict((k, plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def inventory(hostvars, present):
+    """({environment: {variable: value}}, {environment: {variable: why it cannot be evaluated}})."""
+    environments, unreadable = {}, {}
+    for name in present:
+        data, found = hostvars[name], {}
+        for var in INVENTORY_VARIABLES:
+            try:
+                if var in data:
+                    found[var] = plain(data[var])
+            except Exception as e:  # pylint: disable=broad-except  # any template error is the input's
+                unreadable.setdefault(name, {})[var] = str(e).splitlines()[0] if str(e) else type(e).__name__
+        environments[name] = found
+    return environments, unreadable
+
+
+def preflight(hostvars, present):
+    present = sorted(present)
+    environments, unreadable = inventory(hostvars, present)
+    errors = validate_run(environments, SPECS, unreadable, ROLE_DEFAULTS)
+    if errors:
+        raise AnsibleFilterError("Invalid input, refused before any AWS write (%d error%s):\n%s" % (
+            len(errors), "" if len(errors) == 1 else "s", "\n".join(errors)))
+    return present
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"preflight": preflight}
