@@ -177,9 +177,12 @@ def _user():
 def process_identity(pid=None, proc="/proc"):
     """Who holds a lock: the process ``pid`` (default: this one) of this machine.
 
-    ``id`` (the run id) is ``<host>:<pid>:<start time>``, the same for every task of one
-    ansible-playbook run when ``pid`` is the playbook's process. Without /proc (not Linux) the
-    start time is unknown and the id is ``<host>:<pid>``; such a holder is never judged gone.
+    ``id`` (the run id) is ``<host>:<pid>:<start>``, the same for every task of one
+    ansible-playbook run when ``pid`` is the playbook's process. ``<start>`` is the process's
+    start in clock ticks since boot, not a date: /proc/stat's boot time (``btime``) moves by a
+    second now and then, and a date made from it gave one run two ids (the run then found its
+    own lock "held by another run"). Without /proc (not Linux) the id is ``<host>:<pid>``; such
+    a holder is never judged gone.
     """
     pid = int(pid or os.getpid())
     here = machine(proc)
@@ -192,7 +195,7 @@ def process_identity(pid=None, proc="/proc"):
         except (IOError, OSError, ValueError):
             started = None
     moment = datetime.datetime.fromtimestamp(started, UTC) if started is not None else None
-    run = "%s:%d" % (here["host"], pid) + (":" + moment.strftime("%Y%m%dT%H%M%SZ") if moment else "")
+    run = "%s:%d" % (here["host"], pid) + (":%d" % ticks if moment else "")
     return dict(id=run, host=here["host"], pid=pid, user=_user(), started=text(moment) if moment else "unknown",
                 boot=here["boot"], ns=here["ns"], ticks=ticks)
 

@@ -110,7 +110,7 @@ EXAMPLES = r"""
   refarch.network.environment_lock:
     owner: production
     state: released
-    break_run: "ci-runner-7:48213:20250301T101500Z"
+    break_run: "ci-runner-7:48213:98765432"
 """
 
 RETURN = r"""
@@ -130,13 +130,13 @@ run:
   description: This run's id, as locks record it.
   returned: always
   type: str
-  sample: ctl-01:12345:20250301T101500Z
+  sample: ctl-01:12345:98765432
 holder:
   description: The lock's record after the call (null when free) - C(run), C(operation), C(user), C(host), C(pid),
     C(started), C(expires), C(ttl).
   returned: always
   type: dict
-  sample: {"run": "ctl-01:12345:20250301T101500Z", "operation": "converge", "user": "alice", "host": "ctl-01",
+  sample: {"run": "ctl-01:12345:98765432", "operation": "converge", "user": "alice", "host": "ctl-01",
            "pid": 12345, "started": "2025-03-01T10:15:00Z", "expires": "2025-03-01T11:20:00Z", "ttl": 3600}
 previous:
   description: The record in force before the call (null when the lock was free); for a takeover, the holder replaced.

@@ -52,6 +52,13 @@ class Estate(object):
         with open(os.path.join(harness.LOGS, log)) as f:
             return rc, f.read()
 
+    def locks(self):
+        """The run locks left in any account (a finished run gives back every lock it took,
+        those of the environments it links to included)."""
+        return sorted("%s %s" % (name, p["Name"]) for name, (_id, session) in state.accounts(self.emulator.url).items()
+                      for p in state.client(session, "ssm", self.emulator.url).get_parameters_by_path(
+                          Path="/refarch/lock", Recursive=True)["Parameters"])
+
     def raws(self):
         return dict((name, state.read_account(session, self.emulator.url))
                     for name, (_id, session) in state.accounts(self.emulator.url).items())
@@ -118,3 +125,4 @@ def test_an_environment_is_destroyed_and_rebuilt_alone(estate, name):
     assert rc == 0, out[-3000:]
     assert "unverifiable:" not in out
     assert dangling.dangling(estate.raws()) == []
+    assert estate.locks() == []

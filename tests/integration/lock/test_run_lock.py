@@ -20,7 +20,7 @@ import boto3
 from aws_proxy import AwsProxy
 
 from ansible_collections.refarch.network.plugins.module_utils import lock
-from lock_world import (ENVS, accounts, finish, json_output, lock_record, owned_network, role_arn, run, session,
+from lock_world import (ENVS, ROOT, accounts, finish, json_output, lock_record, owned_network, role_arn, run, session,
                         start, task_results)
 
 LOCK_TASK = "Take or refresh the lock of each environment, in the order of their names"
@@ -202,3 +202,25 @@ def test_organization_accounts_writes_only_under_the_organization_lock(aws, modu
     with AwsProxy(aws.port) as proxy:
         again = module("organization_accounts", dict(owner="refarch", accounts=ACCOUNTS, endpoint_url=proxy.url))
         assert again["changed"] is False and proxy.writes() == [] and "GetParameterHistory" not in proxy.reads()
+
+
+def test_a_run_of_one_environment_holds_the_locks_of_those_it_writes_into(aws, module):
+    """production alone writes management's half of their peering and the delegation in
+    management's zone: a run holding management's lock keeps it out, and its own run takes and
+    gives back both locks."""
+    rc, out = run("accounts.yml")
+    assert rc == 0, out
+    production = ["-i", os.path.join(ROOT, "inventories", "production")]
+    holder = plant(module, "management", "converge")
+    rc, out = run("vpc.yml", inventories=production)
+    assert rc != 0 and "lock /refarch/lock/management is held by run %s (converge)" % holder["id"] in out, out[-3000:]
+    assert owned_network("production") == {} and in_force("production") is None
+
+    module("environment_lock", dict(owner="management", state="released", region="us-east-1",
+                                    assume_role_arn=role_arn("management"), run=holder))
+    rc, out = run("vpc.yml", inventories=production, callback="json")
+    assert rc == 0, out[-3000:]
+    [taken] = task_results(json_output(out), LOCK_TASK)
+    assert [(item["item"]["name"], item["action"]) for item in taken["production"]["results"]] == [
+        ("management", "acquired"), ("production", "acquired")]
+    assert all(in_force(env) is None or in_force(env)["state"] == "free" for env in ("management", "production"))

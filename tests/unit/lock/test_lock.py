@@ -381,8 +381,15 @@ def test_process_identity(proc):
     started = datetime.datetime.fromtimestamp(1740822000 + 123400 // ticks_per_second, datetime.timezone.utc)
     assert me["pid"] == 4242 and me["ticks"] == 123400 and me["boot"] == "boot-1" and me["ns"] == "pid:[4026531836]"
     assert me["started"] == started.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert me["id"] == "%s:4242:%s" % (me["host"], started.strftime("%Y%m%dT%H%M%SZ"))
+    assert me["id"] == "%s:4242:123400" % me["host"]
     assert lock.process_identity(4242, proc)["id"] == me["id"]   # the same in every task of the run
+    # btime moves by a second now and then: the run id does not depend on it, the shown start does
+    with open(os.path.join(proc, "stat")) as f:
+        stat = f.read()
+    with open(os.path.join(proc, "stat"), "w") as f:
+        f.write(stat.replace("btime 1740822000", "btime 1740822001"))
+    again = lock.process_identity(4242, proc)
+    assert again["id"] == me["id"] and again["started"] != me["started"]
     assert lock.holder_alive(dict(me), proc)
 
 
