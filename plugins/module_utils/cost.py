@@ -19,6 +19,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.topology_svg import service_name
 
 LABEL = "list-price estimate, without data transfer or data processing"
 REQUIRED = ("nat_gateway_hour", "public_ipv4_hour", "interface_endpoint_az_hour", "transit_gateway_attachment_hour",
@@ -112,7 +113,7 @@ def estimate(facts_by_env, prices, public_zones=None):
             if vpn.get("public_ip"):
                 lines.append(pricer.ipv4(env, region, "%s of %s" % (vpn["public_ip"], vpn["id"])))
         for ep in sorted(facts.get("endpoints", {}).values(), key=lambda e: e["id"]):
-            name = "%s %s" % (ep["id"], (ep.get("service") or "").split(".")[-1])
+            name = "%s %s" % (ep["id"], service_name(ep.get("service")))
             lines.append(pricer.endpoint(env, region, name, ep.get("type"), len(ep.get("subnets") or []) or 1))
         for att in sorted(facts.get("transit_gateway_attachments", {}).values(), key=lambda a: a["id"]):
             lines.append(pricer.attachment(env, region, "%s to %s" % (att["id"], att.get("tgw"))))

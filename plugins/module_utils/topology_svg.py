@@ -19,7 +19,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.refarch.network.plugins.module_utils.diagram import links, short_service
+from ansible_collections.refarch.network.plugins.module_utils.diagram import links
 
 FONT = 12
 LINE = 15
@@ -28,7 +28,7 @@ CELL_W = 190
 LABEL_W = 120
 CELL_BASE_H = 40
 BADGE_H = 34
-CHIP_W = 140
+CHIP_W = 160
 CHIP_H = 34
 CHIPS_PER_ROW_MIN = 2
 GAP = 60
@@ -36,6 +36,16 @@ BAND_STEP = 62
 COLORS = {"vpc": "#f4f8fc", "vpc_line": "#2f6690", "cell": "#ffffff", "cell_line": "#9db4c0",
           "nat": "#ffe8cc", "vpn": "#e4d8f5", "igw": "#d8f0d8", "endpoint": "#fff7d6",
           "peering": "#2f6690", "transit-gateway": "#8a4f7d", "text": "#1b1b1b", "muted": "#5c6770"}
+
+
+def service_name(service):
+    """``ecr.api`` of ``com.amazonaws.us-east-1.ecr.api``; a name of another form as it is."""
+    parts = (service or "").split(".")
+    return ".".join(parts[3:]) if len(parts) > 3 and parts[0] == "com" else (service or "")
+
+
+def text_width(value, size=FONT):
+    return int(len(str(value)) * size * 0.6) + 16
 
 
 def esc(value):
@@ -117,7 +127,7 @@ class Box(object):
         self.tiers, self.zones, self.cells = tiers_and_zones(facts)
         self.badges = badges_by_subnet(facts)
         self.endpoints = sorted(facts.get("endpoints", {}).values(),
-                                key=lambda e: (e.get("type") != "gateway", short_service(e.get("service"))))
+                                key=lambda e: (e.get("type") != "gateway", service_name(e.get("service"))))
         self.width = max(LABEL_W + CELL_W * max(len(self.zones), 1) + 2 * PAD, 3 * CHIP_W + 2 * PAD)
         self.row_heights = [self._row_height(t) for t in self.tiers]
         per_row = max(CHIPS_PER_ROW_MIN, (self.width - 2 * PAD) // (CHIP_W + 8))
@@ -145,11 +155,12 @@ class Box(object):
                          color=COLORS["muted"]))
         igw = facts.get("internet_gateway")
         if igw:
-            iw = 230
+            label = "internet gateway %s" % igw["id"]
+            iw = text_width(label)
             ix = x + self.width - iw - PAD
             out.append('<g class="igw" data-id="%s">' % esc(igw["id"]))
             out.append(_rect(ix, y - 12, iw, 26, COLORS["igw"], COLORS["vpc_line"]))
-            out.append(_text(ix + iw // 2, y + 5, "internet gateway %s" % igw["id"], anchor="middle"))
+            out.append(_text(ix + iw // 2, y + 5, label, anchor="middle"))
             out.append("</g>")
         top = y + self.header_h
         for i, az in enumerate(self.zones):
@@ -201,9 +212,9 @@ class Box(object):
             out.append('<g class="endpoint" data-id="%s" data-service="%s" data-type="%s">' % (
                 esc(ep["id"]), esc(ep.get("service") or ""), esc(ep.get("type") or "")))
             out.append(_rect(chip_x, chip_y, CHIP_W, CHIP_H, COLORS["endpoint"], COLORS["cell_line"]))
-            out.append(_text(chip_x + 8, chip_y + 15, "%s (%s)" % (short_service(ep.get("service")), ep.get("type")),
-                             size=11))
-            out.append(_text(chip_x + 8, chip_y + 28, ep["id"], size=9, color=COLORS["muted"]))
+            out.append(_text(chip_x + 8, chip_y + 15, service_name(ep.get("service")), size=11, weight="bold"))
+            out.append(_text(chip_x + 8, chip_y + 28, "%s  %s" % (ep.get("type"), ep["id"]), size=9,
+                             color=COLORS["muted"]))
             out.append("</g>")
         out.append("</g>")
         return out

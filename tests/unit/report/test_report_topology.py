@@ -91,6 +91,7 @@ def test_single_vpc_endpoints_are_grouped_and_the_drawing_stays_small():
     columns = set(int(c.find(NS + "rect").get("x")) for c in chips)
     assert len(rows) <= 4 and len(columns) >= 4  # a grid, not one tall column
     assert "VPC endpoints: 13 (12 interface, in 1 subnet)" in texts(panel[0])
+    assert "ecr.api" in texts(panel[0]) and "elasticloadbalancing" in texts(panel[0])
     width, height = int(root.get("width")), int(root.get("height"))
     assert width <= 1200 and height <= 900, (width, height)
     cidrs = [g.get("data-cidr") for g in groups(root, "subnet")]
