@@ -86,8 +86,12 @@ def overview(data, estimate):
     verification = data.get("verification")
     if verification:
         counts = verification["counts"]
-        lines.append("intents: %d of %d passed, %d violated, %d unverifiable" % (
-            counts.get("pass", 0), sum(counts.values()), counts.get("violated", 0), counts.get("unverifiable", 0)))
+        line = "intents: %d of %d passed" % (counts.get("pass", 0), sum(counts.values()))
+        if counts.get("violated"):
+            line += ", %d violated" % counts["violated"]
+        if counts.get("unverifiable"):  # named only when there are some: they prove nothing
+            line += ", %d unverifiable" % counts["unverifiable"]
+        lines.append(line)
     else:
         lines.append("intents: not verified in this run")
     lines.append("estimated monthly cost: %s (%s, prices of %s)" % (

@@ -122,5 +122,7 @@ def test_sections_the_run_lacks_say_so(prices):
     html, _, lines = report.render(bare, prices)
     assert "No verification in this run" in html and "No DNS in this run" in html
     assert "intents: not verified in this run" in lines
+    clean = dict(data(), verification={"results": [], "counts": {"pass": 2, "violated": 0, "unverifiable": 0}})
+    assert "intents: 2 of 2 passed" in report.render(clean, prices)[2]
     carried = dict(data(), verification=dict(data()["verification"], **{"from": "site.yml, t1"}))
     assert "(from site.yml, t1)" in report.render(carried, prices)[0]
