@@ -58,7 +58,7 @@ def png_pixels(path):
         elif kind == b"IDAT":
             idat.append(chunk)
         pos += 12 + length
-    width, height, depth, color, _, _, interlace = header
+    width, height, depth, color, interlace = header[0], header[1], header[2], header[3], header[6]
     assert depth == 8 and color in (2, 6) and interlace == 0, header
     bpp = 3 if color == 2 else 4
     raw, stride, rows, prev = zlib.decompress(b"".join(idat)), width * bpp, [], bytearray(width * bpp)

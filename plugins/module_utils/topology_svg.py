@@ -77,7 +77,7 @@ def tiers_and_zones(facts):
         net = ipaddress.ip_network(subnet["cidr"])
         first[tier] = min(first.get(tier, net), net)
     tiers = sorted(first, key=lambda t: first[t])
-    zones = sorted(set(az for _, az in cells))
+    zones = sorted(set(key[1] for key in cells))
     for subnets in cells.values():
         subnets.sort(key=lambda s: ipaddress.ip_network(s["cidr"]))
     return tiers, zones, cells
