@@ -22,10 +22,12 @@ def chromium():
     raise AssertionError("headless Chromium is not installed: run `make tools-apt` (apt-get install -y chromium)")
 
 
-def screenshot(page, png, width=1600, height=1400, timeout=120):
-    """Chromium's stderr after it wrote ``png`` of the local file ``page``, in a fresh profile."""
+def screenshot(page, png, width=1600, height=1400, scale=0.5, timeout=120):
+    """Chromium's stderr after it wrote ``png`` of the local file ``page``, in a fresh profile
+    (laid out at width x height, drawn at ``scale``: fewer pixels for png_pixels to read)."""
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         proc = subprocess.run([chromium()] + FLAGS + ["--user-data-dir=" + profile, "--window-size=%d,%d" % (width, height),
+                                                      "--force-device-scale-factor=%s" % scale,
                                                       "--screenshot=" + png, "file://" + os.path.abspath(page)],
                               capture_output=True, text=True, timeout=timeout, check=False)
     assert proc.returncode == 0 and os.path.exists(png), proc.stderr
