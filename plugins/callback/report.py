@@ -18,7 +18,7 @@ description:
     monthly list-price cost estimate (before and after the planned changes in check mode) - and
     prints a short overview with its path.
   - A run that did not verify or converge DNS keeps those sections from the previous report of the
-    same environments (kept beside it as JSON), marked with the run they come from.
+    same environments and VPCs (kept beside it as JSON), marked with the run they come from.
   - Makes no AWS call; the prices come from the collection's C(data/prices.yml) (docs/report.md).
 requirements:
   - enable in ansible.cfg with C(callbacks_enabled = refarch.network.report)
@@ -63,6 +63,11 @@ CARRIED = ("verification", "dns")  # sections a run without them keeps from the 
 
 def now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def vpcs(facts_by_env):
+    """{environment: VPC id}: the same environments and the same VPCs are the same estate."""
+    return dict((env, (facts.get("vpc") or {}).get("id")) for env, facts in facts_by_env.items())
 
 
 def write_atomic(path, content):
@@ -176,14 +181,14 @@ class CallbackModule(CallbackBase):
             self._display.display("  " + line)
 
     def _carry(self, data, path):
-        """Sections this run lacks, from the previous report of the same environments."""
+        """Sections this run lacks, from the previous report of the same environments and VPCs."""
         try:
             with open(path + ".json") as f:
                 previous = json.load(f)
         except (IOError, OSError, ValueError):
             return
-        if sorted(previous.get("facts") or {}) != sorted(data["facts"]):
-            return
+        if vpcs(previous.get("facts") or {}) != vpcs(data["facts"]):
+            return  # another estate (or another set of environments): nothing of it applies
         run = previous.get("run") or {}
         for section in CARRIED:
             if data.get(section) is None and previous.get(section):

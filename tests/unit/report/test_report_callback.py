@@ -51,16 +51,18 @@ def test_results_feed_facts_verification_dns_and_changes():
 
 def test_missing_sections_come_from_the_previous_report_of_the_same_environments(tmp_path):
     path = str(tmp_path / "report.html")
-    previous = {"run": {"playbooks": ["site.yml"], "finished": "t1"}, "facts": {"a": {}, "b": {}},
+    a, b = {"vpc": {"id": "vpc-a"}}, {"vpc": {"id": "vpc-b"}}
+    previous = {"run": {"playbooks": ["site.yml"], "finished": "t1"}, "facts": {"a": a, "b": b},
                 "verification": {"results": [], "counts": {"pass": 3}}, "dns": {"references": [{"environment": "a"}]},
                 "public_zones": {"a": [{"id": "Z"}]}}
     with open(path + ".json", "w") as f:
         json.dump(previous, f)
     cb = CallbackModule()
-    data = {"facts": {"b": {}, "a": {}}, "verification": None, "dns": None, "public_zones": {}}
+    data = {"facts": {"b": b, "a": a}, "verification": None, "dns": None, "public_zones": {}}
     cb._carry(data, path)
     assert data["verification"] == {"results": [], "counts": {"pass": 3}, "from": "site.yml, t1"}
     assert data["dns"]["from"] == "site.yml, t1" and data["public_zones"] == {"a": [{"id": "Z"}]}
-    other = {"facts": {"a": {}}, "verification": None, "dns": None, "public_zones": {}}
-    cb._carry(other, path)
-    assert other["verification"] is None and other["dns"] is None
+    for facts in ({"a": a}, {"a": a, "b": {"vpc": {"id": "vpc-rebuilt"}}}):
+        other = {"facts": facts, "verification": None, "dns": None, "public_zones": {}}
+        cb._carry(other, path)
+        assert other["verification"] is None and other["dns"] is None and other["public_zones"] == {}
