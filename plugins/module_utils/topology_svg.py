@@ -33,6 +33,7 @@ CHIP_H = 34
 CHIPS_PER_ROW_MIN = 2
 GAP = 60
 BAND_STEP = 62
+LINK_SPACING = 16
 COLORS = {"vpc": "#f4f8fc", "vpc_line": "#2f6690", "cell": "#ffffff", "cell_line": "#9db4c0",
           "nat": "#ffe8cc", "vpn": "#e4d8f5", "igw": "#d8f0d8", "endpoint": "#fff7d6",
           "peering": "#2f6690", "transit-gateway": "#8a4f7d", "text": "#1b1b1b", "muted": "#5c6770"}
@@ -157,7 +158,7 @@ class Box(object):
         if igw:
             label = "internet gateway %s" % igw["id"]
             iw = text_width(label)
-            ix = x + self.width - iw - PAD
+            ix = x + PAD  # left on the top edge: links land in the middle
             out.append('<g class="igw" data-id="%s">' % esc(igw["id"]))
             out.append(_rect(ix, y - 12, iw, 26, COLORS["igw"], COLORS["vpc_line"]))
             out.append(_text(ix + iw // 2, y + 5, label, anchor="middle"))
@@ -261,16 +262,23 @@ def render(facts_by_env, title="Network topology"):
         out.append(_text(anchors[end], top + 30, "VPC %s (not in this run)" % end, anchor="middle", size=11))
         out.append("</g>")
     for i, link in enumerate(found):
-        out.extend(_link_svg(facts_by_env, link, anchors, top, top - (i + 1) * BAND_STEP + 10))
+        ends = dict((end, anchors[end] + _offset(found, link, end)) for end in link["ends"] if end in anchors)
+        out.extend(_link_svg(facts_by_env, link, ends, top, top - (i + 1) * BAND_STEP + 10))
     for box in boxes:
         out.extend(box.svg(box.x, top + 12))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def _link_svg(facts_by_env, link, anchors, top, level):
+def _offset(found, link, end):
+    """Links meeting one VPC box land side by side on its top edge, not on one point."""
+    here = [other["id"] for other in found if end in other["ends"]]
+    return int((here.index(link["id"]) - (len(here) - 1) / 2.0) * LINK_SPACING)
+
+
+def _link_svg(facts_by_env, link, ends, top, level):
     color = COLORS[link["kind"]] if link["kind"] in COLORS else COLORS["peering"]
-    xs = sorted(anchors[e] for e in link["ends"] if e in anchors)
+    xs = sorted(ends.values())
     out = ['<g class="link" data-kind="%s" data-id="%s" data-ends="%s">' % (
         esc(link["kind"]), esc(link["id"]), esc(" ".join(link["ends"])))]
     if not xs:
