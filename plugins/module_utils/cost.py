@@ -143,7 +143,7 @@ def summarise(lines, prices):
 
 # Action texts of the modules' diffs (vpc_diff, endpoint_diff, tgw_diff, dns_diff, vpn_diff)
 # that change what is billed, and what they change. A planned interface endpoint is priced
-# in as many AZs as the environment's existing interface endpoints use (else its zones).
+# in as many AZs as the environment's existing interface endpoints use (else its zones, else one).
 PLANNED = (
     (re.compile(r"^create nat gateway (\S+)", re.I), "nat", 1),
     (re.compile(r"^delete nat gateway (\S+)", re.I), "nat", -1),

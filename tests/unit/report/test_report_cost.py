@@ -125,3 +125,16 @@ def test_planned_deletes_endpoints_vpn_and_zones(prices):
         ("VPN instance", -730.0, -30.37), ("VPN volume (gp3)", -20, -1.6),
         ("hosted zone", 1, 0.5), ("hosted zone", -1, -0.5), ("flow log", 10, 5.0),
         ("transit gateway attachment", 730.0, 36.5)]
+
+
+def test_check_run_on_an_environment_not_built_yet_prices_what_it_would_create(prices):
+    facts = {"staging": {"environment": "staging", "region": "us-east-1", "vpc": None}}
+    before = cost.estimate(facts, prices)
+    assert before["lines"] == [] and before["total"] == 0.0
+    actions = {"staging": ["create vpc 10.140.0.0/16", "allocate elastic ip eip/nat/single",
+                           "create nat gateway nat/single in subnet/public/us-east-1a",
+                           "create Interface endpoint vpce/ssm com.amazonaws.us-east-1.ssm"]}
+    delta = cost.planned(actions, facts, prices)
+    assert [(d["item"], d["monthly"]) for d in delta] == [("public IPv4 address", 3.65), ("NAT gateway", 32.85),
+                                                          ("interface endpoint", 7.3)]
+    assert cost.after(before, delta, prices)["by_env"] == {"staging": 43.8}
