@@ -1,0 +1,121 @@
+"""vpc_zone_associations against the emulator: the served environments' private zones, each in
+its own account, resolve from management's VPC (read back, resolved with dns_resolve)."""
+
+import boto3
+import pytest
+
+from ansible_collections.refarch.network.plugins.module_utils.dns_resolve import resolve
+
+ACCOUNTS = {"management": "111111111111", "development": "222222222222", "production": "333333333333"}
+CIDRS = {"management": "10.120.0.0/16", "development": "10.110.0.0/16", "production": "10.130.0.0/16"}
+
+
+def role(env):
+    return "arn:aws:iam::%s:role/OrganizationAccountAccessRole" % ACCOUNTS[env]
+
+
+def client(service, env):
+    creds = boto3.client("sts").assume_role(RoleArn=role(env), RoleSessionName="test")["Credentials"]
+    return boto3.client(service, aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
+
+
+def tags(owner, key):
+    return [{"Key": "refarch:owner", "Value": owner}, {"Key": "refarch:key", "Value": key}]
+
+
+def build(env):
+    """The environment's VPC and its private zone as vpc_tiers and dns_zones make them, one record in it."""
+    vpc = client("ec2", env).create_vpc(CidrBlock=CIDRS[env], TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": tags(env, "vpc")}])["Vpc"]["VpcId"]
+    r53 = client("route53", env)
+    zid = r53.create_hosted_zone(Name="%s.internal" % env, CallerReference="ref-" + env,
+                                 HostedZoneConfig={"PrivateZone": True},
+                                 VPC={"VPCId": vpc, "VPCRegion": "us-east-1"})["HostedZone"]["Id"].split("/")[-1]
+    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zid, AddTags=tags(env, "zone/private"))
+    r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": "db.%s.internal" % env, "Type": "A", "TTL": 60,
+        "ResourceRecords": [{"Value": CIDRS[env].replace("0.0/16", "64.10")}]}}]})
+    return dict(vpc=vpc, zone=zid)
+
+
+@pytest.fixture
+def estate(aws):
+    return dict((env, build(env)) for env in ACCOUNTS)
+
+
+def args(served, **extra):
+    base = dict(owner="management", region="us-east-1", assume_role_arn=role("management"),
+                zones=[dict(owner=env, assume_role_arn=role(env)) for env in served])
+    base.update(extra)
+    return base
+
+
+def zones_read_back():
+    """Every zone of every account, as dns_resolve takes them."""
+    zones = []
+    for env in ACCOUNTS:
+        r53 = client("route53", env)
+        for zone in r53.list_hosted_zones()["HostedZones"]:
+            detail = r53.get_hosted_zone(Id=zone["Id"])
+            zones.append(dict(name=zone["Name"], private=zone["Config"]["PrivateZone"],
+                              vpcs=[(v["VPCId"], v["VPCRegion"]) for v in detail.get("VPCs", [])],
+                              records=r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]))
+    return zones
+
+
+def vpc_tags(env, vpc):
+    found = client("ec2", env).describe_vpcs(VpcIds=[vpc])["Vpcs"][0].get("Tags", [])
+    return dict((t["Key"], t["Value"]) for t in found if t["Key"].startswith("refarch:zone/"))
+
+
+def test_served_zones_resolve_from_the_vpn_vpc_and_leave_again(estate, module):
+    served = ["management", "development", "production"]
+    mgmt = (estate["management"]["vpc"], "us-east-1")
+    planned = module("vpc_zone_associations", args(served), check_mode=True)
+    result = module("vpc_zone_associations", args(served), diff=True)
+    assert not result.failed, result
+    assert result["actions"] == planned["actions"] == [
+        "tag %s: refarch:zone/%s=development" % (mgmt[0], estate["development"]["zone"]),
+        "associate %s with development.internal. (cross-account)" % mgmt[0],
+        "tag %s: refarch:zone/%s=production" % (mgmt[0], estate["production"]["zone"]),
+        "associate %s with production.internal. (cross-account)" % mgmt[0]]
+    assert result["resolver"] == "10.120.0.2"
+    assert result["search_domains"] == ["management.internal", "development.internal", "production.internal"]
+    zones = zones_read_back()
+    for env in served:
+        assert resolve(zones, "db.%s.internal" % env, vpc=mgmt) == (
+            "%s.internal." % env, [CIDRS[env].replace("0.0/16", "64.10")])
+    # development's VPC still resolves only its own zone
+    assert resolve(zones, "db.production.internal", vpc=(estate["development"]["vpc"], "us-east-1")) == (None, None)
+    # authorizations are single-use and gone
+    assert client("route53", "production").list_vpc_association_authorizations(
+        HostedZoneId=estate["production"]["zone"])["VPCs"] == []
+    assert module("vpc_zone_associations", args(served))["changed"] is False
+
+    # production is no longer served: its association goes, from management's account alone
+    result = module("vpc_zone_associations", args(["management", "development"]))
+    assert result["actions"] == ["disassociate %s from the private zone %s of production" % (
+        mgmt[0], estate["production"]["zone"])]
+    assert result["search_domains"] == ["management.internal", "development.internal"]
+    assert resolve(zones_read_back(), "db.production.internal", vpc=mgmt) == (None, None)
+    assert list(vpc_tags("management", mgmt[0]).values()) == ["development"]
+
+    # absent: every association the module made goes; the zone's own (management's) stays
+    result = module("vpc_zone_associations", args(served, state="absent"))
+    assert len(result["actions"]) == 1 and result["actions"][0].startswith("disassociate")
+    zones = zones_read_back()
+    assert resolve(zones, "db.development.internal", vpc=mgmt) == (None, None)
+    assert resolve(zones, "db.management.internal", vpc=mgmt)[1] == ["10.120.64.10"]
+    assert vpc_tags("management", mgmt[0]) == {}
+    assert module("vpc_zone_associations", args(served, state="absent"))["changed"] is False
+
+
+def test_a_zone_not_built_yet_fails_before_any_write_and_is_planned_in_check_mode(aws, module):
+    build("management")
+    client("ec2", "production").create_vpc(CidrBlock=CIDRS["production"])
+    result = module("vpc_zone_associations", args(["production"]))
+    assert result.failed and "zones[0]" in result["msg"] and "no private zone" in result["msg"]
+    planned = module("vpc_zone_associations", args(["production"]), check_mode=True)
+    assert not planned.failed and planned["changed"]
+    assert "once the zone exists" in planned["actions"][0]
