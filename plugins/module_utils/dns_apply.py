@@ -129,7 +129,11 @@ def associate_across_accounts(zone_r53, vpc_r53, zid, vpc):
                 "Associate VPCs of the zone's own account here, or run against AWS" % (vpc["VPCId"], status, error_code(e)))
         raise
     associate_vpc(zone_r53, zid, vpc, vpc_r53)
-    zone_r53.delete_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
+    try:
+        zone_r53.delete_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
+    except ClientError as e:
+        if error_code(e) != "VPCAssociationAuthorizationNotFound":  # a retry whose first attempt removed it
+            raise
 
 
 def _associate_cross_account(run, a):

@@ -55,10 +55,11 @@ def read_associations(plan, conn, connect, dry):
     clients, warnings = {"route53": conn.client("route53"), "ec2": ec2}, []
     snap = dict(vpc=find_vpc(ec2, plan["owner"], plan["vpc_id"]), region=ec2.meta.region_name, zones=[])
     if snap["vpc"] is None:
-        if plan["vpc_id"] or not dry:
+        if plan["present"] and (plan["vpc_id"] or not dry):
             raise InputError("vpc_id", "no VPC %s; build it first (vpc_tiers) or pass vpc_id" % (
                 plan["vpc_id"] or "tagged %s=%s, %s=vpc" % (OWNER_TAG, plan["owner"], KEY_TAG)))
-        snap["vpc"] = {"VpcId": "(vpc %s, planned)" % plan["owner"], "Tags": []}
+        # planned in check mode; gone (with its tags) on absent: nothing of ours is left
+        snap["vpc"] = {"VpcId": "(vpc %s, planned)" % plan["owner"] if plan["present"] else None, "Tags": []}
     vpc_account = None
     for index, spec in enumerate(plan["zones"]):
         role = spec["assume_role_arn"]
@@ -68,13 +69,13 @@ def read_associations(plan, conn, connect, dry):
             raise InputError(spec["field"], "%s has %d private zones (%s); name the one to resolve (%s.name)" % (
                 spec["owner"], len(found), ", ".join(dns.fqdn(z["Name"]) for z in found), spec["field"]))
         if not found:
-            what = "no private zone %sof %s (tags %s=%s, %s=%s)%s" % (
-                spec["name"] + " " if spec["name"] else "", spec["owner"], OWNER_TAG, spec["owner"], KEY_TAG,
-                PRIVATE_KEY, " in the account of " + role if role else "")
-            if not dry:
-                raise InputError(spec["field"], what + "; build it first (playbooks/dns.yml)")
-            warnings.append(what + " yet; a real run needs it")
-            snap["zones"].append(dict(owner=spec["owner"], id=None, name=spec["name"], vpcs=[], client=None))
+            # not built yet, or destroyed on its own: the VPN serves what exists, and an environment
+            # run alone must not fail the others' runs
+            warnings.append("%s: no private zone %sof %s (tags %s=%s, %s=%s)%s yet; it is associated once "
+                            "its playbooks/dns.yml has run" % (
+                                spec["field"], spec["name"] + " " if spec["name"] else "", spec["owner"], OWNER_TAG,
+                                spec["owner"], KEY_TAG, PRIVATE_KEY, " in the account of " + role if role else ""))
+            snap["zones"].append(dict(owner=spec["owner"], id=None, name=None, vpcs=[], client=None))
             continue
         zid = zone_id(found[0])
         vpcs = [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
@@ -114,9 +115,5 @@ def _disassociate(run, a):
     run.ec2.delete_tags(Resources=[a["vpc_id"]], Tags=[{"Key": k} for k in a["untag"]])
 
 
-def _zone_missing(run, a):
-    raise RuntimeError("no private zone of %s to associate" % a["owner"])
-
-
 HANDLERS = {"tag_vpc": _tag_vpc, "associate": _associate, "associate_cross_account": _associate_cross_account,
-            "disassociate": _disassociate, "zone_missing": _zone_missing}
+            "disassociate": _disassociate}

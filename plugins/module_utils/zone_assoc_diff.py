@@ -7,7 +7,7 @@ Pure. The snapshot (``zone_assoc_aws.read_associations``)::
 
     {"vpc": {"VpcId", "CidrBlock", "Tags"} (planned in check mode: "(vpc <owner>, planned)"),
      "region": "us-east-1",
-     "zones": [{"owner": "production", "id": zone id or None (not built yet, check mode),
+     "zones": [{"owner": "production", "id": zone id or None (no such zone: not built, or destroyed),
                 "name": "production.internal.", "vpcs": [(vpc_id, region)],
                 "client": client name in the zone's account when it is not the VPC's, else None}]}
 
@@ -67,13 +67,12 @@ def diff_associations(plan, snap):
     pair = (vid, region)
     vpc_spec = dict(VPCId=vid, VPCRegion=region)
     actions, before, after = [], {}, {}
-    for zone in snap["zones"]:
-        label = "%s (%s)" % (zone["name"] or "private zone", zone["owner"])
-        after[label] = "associated"
-        if zone["id"] is None:  # check mode: its dns_zones call has only planned it
-            actions.append(Action("zone_missing", "association/" + zone["owner"], "associate the private zone of %s "
-                                  "with %s (once the zone exists)" % (zone["owner"], vid), owner=zone["owner"]))
+    zones = snap["zones"] if plan["present"] else []
+    for zone in zones:
+        if zone["id"] is None:  # not built (yet): nothing to associate, a warning says so
             continue
+        label = "%s (%s)" % (zone["name"], zone["owner"])
+        after[label] = "associated"
         if pair in zone["vpcs"]:
             before[label] = "associated"
             continue
@@ -85,9 +84,12 @@ def diff_associations(plan, snap):
         actions.append(Action("associate_cross_account" if cross else "associate", "association/" + zone["id"],
                               "associate %s with %s%s" % (vid, zone["name"], " (cross-account)" if cross else ""),
                               zone_id=zone["id"], vpc=vpc_spec, client=zone["client"]))
-    wanted = set(z["id"] for z in snap["zones"] if z["id"])
+    wanted = set(z["id"] for z in zones if z["id"])
+    # a served environment whose zone is not found keeps its record: its zone was destroyed with
+    # the associations (the record goes once its new zone is associated), or cannot be read now
+    waiting = set(z["owner"] for z in zones if z["id"] is None)
     for zid, zone_owner in sorted(ours.items()):
-        if zid in wanted:
+        if zid in wanted or zone_owner in waiting:
             continue
         before["%s (%s)" % (zid, zone_owner)] = "associated"
         actions.append(Action("disassociate", "association/" + zid, "disassociate %s from the private zone %s of %s"

@@ -26,8 +26,10 @@ description:
     so an environment no longer listed needs no role. Associations the module did not make (the
     zone's own VPC, those of the zone's M(refarch.network.dns_zones) call) are never touched.
   - Returns the VPC's resolver and the zones' names, the search domains a VPN pushes.
-  - Check mode is exact; a zone that does not exist yet (its C(dns_zones) call only planned it) is
-    reported with a warning.
+  - An environment whose private zone does not exist (not built yet, or destroyed on its own) is
+    skipped with a warning and gets no search domain, so one environment's life never fails the
+    VPN's runs; its zone is associated by the first run that finds it.
+  - Check mode is exact.
 author:
   - refarch.network developers (@refarch)
 options:
@@ -104,7 +106,7 @@ resolver:
   type: str
   sample: 10.120.0.2
 zones:
-  description: The zones resolved from the VPC (id null in check mode before the zone exists).
+  description: The zones resolved from the VPC (id and name null for an environment whose zone does not exist).
   returned: always
   type: list
   elements: dict

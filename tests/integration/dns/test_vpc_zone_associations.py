@@ -111,11 +111,11 @@ def test_served_zones_resolve_from_the_vpn_vpc_and_leave_again(estate, module):
     assert module("vpc_zone_associations", args(served, state="absent"))["changed"] is False
 
 
-def test_a_zone_not_built_yet_fails_before_any_write_and_is_planned_in_check_mode(aws, module):
+def test_a_served_environment_without_its_zone_is_skipped_with_a_warning(aws, module):
     build("management")
     client("ec2", "production").create_vpc(CidrBlock=CIDRS["production"])
-    result = module("vpc_zone_associations", args(["production"]))
-    assert result.failed and "zones[0]" in result["msg"] and "no private zone" in result["msg"]
-    planned = module("vpc_zone_associations", args(["production"]), check_mode=True)
-    assert not planned.failed and planned["changed"]
-    assert "once the zone exists" in planned["actions"][0]
+    for check_mode in (True, False):
+        result = module("vpc_zone_associations", args(["management", "production"]), check_mode=check_mode)
+        assert not result.failed, result
+        assert result["changed"] is False and result["search_domains"] == ["management.internal"]
+        assert any("zones[1]: no private zone of production" in str(w) for w in result.get("warnings", []))
