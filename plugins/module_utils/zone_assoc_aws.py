@@ -55,11 +55,13 @@ def read_associations(plan, conn, connect, dry):
     clients, warnings = {"route53": conn.client("route53"), "ec2": ec2}, []
     snap = dict(vpc=find_vpc(ec2, plan["owner"], plan["vpc_id"]), region=ec2.meta.region_name, zones=[])
     if snap["vpc"] is None:
-        if plan["present"] and (plan["vpc_id"] or not dry):
+        if plan["present"] and not plan["recorded_only"] and (plan["vpc_id"] or not dry):
             raise InputError("vpc_id", "no VPC %s; build it first (vpc_tiers) or pass vpc_id" % (
                 plan["vpc_id"] or "tagged %s=%s, %s=vpc" % (OWNER_TAG, plan["owner"], KEY_TAG)))
         # planned in check mode; gone (with its tags) on absent: nothing of ours is left
         snap["vpc"] = {"VpcId": "(vpc %s, planned)" % plan["owner"] if plan["present"] else None, "Tags": []}
+        if plan["recorded_only"]:  # a VPC that does not exist records nothing
+            return snap, clients, warnings
     vpc_account = None
     for index, spec in enumerate(plan["zones"]):
         role = spec["assume_role_arn"]

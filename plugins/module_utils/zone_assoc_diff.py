@@ -17,6 +17,10 @@ undo them (either account of a cross-account association may disassociate), so a
 environment that is no longer served is disassociated without reaching its account.
 An association we did not make (the zone's own VPC, one made by its owner's dns_zones) is
 never touched.
+
+With ``recorded_only`` (the zone's own environment, run alone after rebuilding its zone) only
+the listed zones whose owner the VPC records are associated, and only their records are
+touched: the VPN's consent, kept on its VPC, lets the zone's run restore the association.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -48,7 +52,8 @@ def plan_associations(params):
         zones.append(dict(owner=zone_owner, field=field, assume_role_arn=item.get("assume_role_arn") or None,
                           name=dns.check_zone_name(name, field + ".name") if name else None))
     present = params.get("state", "present") == "present"
-    return dict(owner=owner, vpc_id=params.get("vpc_id"), present=present, zones=zones if present else [])
+    return dict(owner=owner, vpc_id=params.get("vpc_id"), present=present, zones=zones if present else [],
+                recorded_only=bool(params.get("recorded_only")))
 
 
 def registered(vpc):
@@ -68,6 +73,12 @@ def diff_associations(plan, snap):
     vpc_spec = dict(VPCId=vid, VPCRegion=region)
     actions, before, after = [], {}, {}
     zones = snap["zones"] if plan["present"] else []
+    if plan["recorded_only"]:
+        # the zone's own environment run: only the listed zones the VPC records (its consent, left
+        # when the zone was destroyed), and only their records
+        listed = set(z["owner"] for z in zones)
+        zones = [z for z in zones if z["owner"] in ours.values()]
+        ours = dict((zid, owner) for zid, owner in ours.items() if owner in listed)
     for zone in zones:
         if zone["id"] is None:  # not built (yet): nothing to associate, a warning says so
             continue

@@ -60,6 +60,14 @@ options:
         description:
           - A role in the zone's account. Omitted or empty, the zone is in the VPC's account.
         type: str
+  recorded_only:
+    description:
+      - Associate only the listed zones whose environment the VPC already records (it served
+        that environment before), and touch no other association. An environment's own
+        C(playbooks/dns.yml) uses it to restore the association of a zone it rebuilt, when the
+        VPN's environment is not in the run.
+    type: bool
+    default: false
   state:
     description: V(absent) removes every association the module made.
     type: str
@@ -131,6 +139,7 @@ ARGUMENT_SPEC = dict(
     vpc_id=dict(type="str"),
     zones=dict(type="list", elements="dict", default=[], options=dict(
         owner=dict(type="str", required=True), name=dict(type="str"), assume_role_arn=dict(type="str"))),
+    recorded_only=dict(type="bool", default=False),
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
 

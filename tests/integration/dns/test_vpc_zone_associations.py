@@ -119,3 +119,37 @@ def test_a_served_environment_without_its_zone_is_skipped_with_a_warning(aws, mo
         assert not result.failed, result
         assert result["changed"] is False and result["search_domains"] == ["management.internal"]
         assert any("zones[1]: no private zone of production" in str(w) for w in result.get("warnings", []))
+
+
+def test_a_zone_rebuilt_by_its_own_run_is_associated_again_from_the_vpn_vpcs_record(estate, module):
+    """development destroyed and rebuilt alone: management (not in that run) keeps its record,
+    development's dns.yml restores the association with recorded_only."""
+    mgmt = estate["management"]["vpc"]
+    assert not module("vpc_zone_associations", args(["management", "development"])).failed
+    dev = client("route53", "development")
+    old = estate["development"]["zone"]
+    for rs in dev.list_resource_record_sets(HostedZoneId=old)["ResourceRecordSets"]:
+        if rs["Type"] not in ("SOA", "NS"):
+            dev.change_resource_record_sets(HostedZoneId=old, ChangeBatch={"Changes": [
+                {"Action": "DELETE", "ResourceRecordSet": rs}]})
+    dev.delete_hosted_zone(Id=old)
+    # the VPN's run while development is gone: nothing to do, the record stays
+    assert module("vpc_zone_associations", args(["management", "development"]))["changed"] is False
+    new = dev.create_hosted_zone(Name="development.internal", CallerReference="rebuilt",
+                                 HostedZoneConfig={"PrivateZone": True},
+                                 VPC={"VPCId": estate["development"]["vpc"], "VPCRegion": "us-east-1"})["HostedZone"]["Id"]
+    new = new.split("/")[-1]
+    dev.change_tags_for_resource(ResourceType="hostedzone", ResourceId=new, AddTags=tags("development", "zone/private"))
+    # production's zone is not listed: never touched by development's run; a peer that never
+    # served development records nothing, so nothing happens there
+    zone_side = args(["development"], recorded_only=True)
+    result = module("vpc_zone_associations", zone_side)
+    assert result["actions"] == [
+        "tag %s: refarch:zone/%s=development" % (mgmt, new),
+        "associate %s with development.internal. (cross-account)" % mgmt,
+        "disassociate %s from the private zone %s of development" % (mgmt, old)]
+    assert vpc_tags("management", mgmt) == {"refarch:zone/" + new: "development"}
+    assert module("vpc_zone_associations", zone_side)["changed"] is False
+    assert module("vpc_zone_associations", args(["management", "development"]))["changed"] is False
+    prod_side = dict(args(["development"], recorded_only=True), owner="production", assume_role_arn=role("production"))
+    assert module("vpc_zone_associations", prod_side)["changed"] is False

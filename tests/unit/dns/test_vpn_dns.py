@@ -144,3 +144,15 @@ def test_the_longest_associated_private_zone_answers_alone():
     assert resolve(ZONES, "db.production.internal", vpc=(VPC, "us-east-1")) == (None, None)
     assert resolve(ZONES, "db.production.internal", vpc=("vpc-prd", "us-east-1"))[1] == ["10.130.128.5"]
     assert resolve(ZONES, "www.example.com", vpc=(VPC, "us-east-1")) == ("example.com.", ["203.0.113.1"])
+
+
+def test_recorded_only_restores_a_rebuilt_zone_and_touches_nothing_else():
+    """The zone environment's own run (dns.yml): consent is the VPC's record of its owner."""
+    snap = snapshot([zone("development", "ZNEW", client="zone0")],
+                    tags={"refarch:zone/ZOLD": "development", "refarch:zone/ZP": "production"})
+    actions = diff_associations(plan("development", recorded_only=True), snap)[0]
+    assert [(a.op, a.get("zone_id")) for a in actions] == [
+        ("tag_vpc", None), ("associate_cross_account", "ZNEW"), ("disassociate", "ZOLD")]
+    # a VPC that never served development: nothing
+    snap = snapshot([zone("development", "ZNEW")], tags={"refarch:zone/ZP": "production"})
+    assert diff_associations(plan("development", recorded_only=True), snap)[0] == []
