@@ -3,6 +3,7 @@ its own account, resolve from management's VPC (read back, resolved with dns_res
 
 import boto3
 import pytest
+from aws_proxy import AwsProxy, is_write
 
 from ansible_collections.refarch.network.plugins.module_utils.dns_resolve import resolve
 
@@ -153,3 +154,42 @@ def test_a_zone_rebuilt_by_its_own_run_is_associated_again_from_the_vpn_vpcs_rec
     assert module("vpc_zone_associations", args(["management", "development"]))["changed"] is False
     prod_side = dict(args(["development"], recorded_only=True), owner="production", assume_role_arn=role("production"))
     assert module("vpc_zone_associations", prod_side)["changed"] is False
+
+
+class LoseFirstReplies(AwsProxy):
+    """Carries out the first request of every write (per action and path) and loses its reply:
+    botocore retries each write once after it was applied."""
+
+    def __init__(self, upstream_port):
+        super(LoseFirstReplies, self).__init__(upstream_port)
+        self.lost = set()
+
+    def _draw_fault(self, action):
+        if is_write(action) and action not in self.lost and "/tags/hostedzone" not in action:
+            self.lost.add(action)
+            return "lost_reply"
+        return None
+
+
+def test_lost_replies_neither_fail_nor_duplicate(estate, module):
+    """Authorization, association (cross-account and not), VPC tags, disassociation: each write's
+    first reply lost; the run succeeds, each VPC is listed once, no authorization is left."""
+    mgmt = (estate["management"]["vpc"], "us-east-1")
+    served = ["management", "development", "production"]
+    for step, wanted in (("converge", served), ("unserve", ["management"])):
+        with LoseFirstReplies(aws_port()) as proxy:
+            result = module("vpc_zone_associations", args(wanted, endpoint_url=proxy.url))
+            lost = [a for a, w, f in proxy.requests if f == "lost_reply"]
+        assert not result.failed, (step, result.get("msg"))
+        assert lost, step
+        for env in ("development", "production"):
+            zid = estate[env]["zone"]
+            r53 = client("route53", env)
+            vpcs = [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid)["VPCs"]]
+            assert vpcs.count(mgmt) == (1 if env in wanted else 0), (step, env, vpcs)
+            assert r53.list_vpc_association_authorizations(HostedZoneId=zid)["VPCs"] == []
+        assert module("vpc_zone_associations", args(wanted))["changed"] is False, step
+
+
+def aws_port():
+    return int(boto3.client("route53").meta.endpoint_url.rsplit(":", 1)[1])
