@@ -17,9 +17,9 @@ except ImportError:  # the module's SDK check reports it
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_dict, tag_list
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_list
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import associate_across_accounts, associate_vpc
-from ansible_collections.refarch.network.plugins.module_utils.dns_read import by_name, zone_id
+from ansible_collections.refarch.network.plugins.module_utils.dns_read import by_name, with_tags, zone_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
@@ -34,14 +34,8 @@ def private_zones_of(r53, owner, name=None):
     if name:
         zones = by_name(r53, name, True)
     else:
-        zones = [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
-                 if z.get("Config", {}).get("PrivateZone")]
-        for start in range(0, len(zones), 10):
-            batch = zones[start:start + 10]
-            sets = r53.list_tags_for_resources(ResourceType="hostedzone", ResourceIds=[zone_id(z) for z in batch])
-            tags = dict((t["ResourceId"], tag_dict(t.get("Tags"))) for t in sets["ResourceTagSets"])
-            for zone in batch:
-                zone["Tags"] = tags.get(zone_id(zone), {})
+        zones = with_tags(r53, [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
+                                if z.get("Config", {}).get("PrivateZone")])
     return [z for z in zones if z["Tags"].get(OWNER_TAG) == owner and z["Tags"].get(KEY_TAG) == PRIVATE_KEY]
 
 
