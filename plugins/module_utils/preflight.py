@@ -359,6 +359,12 @@ def _vpn(check, env, data, tiers):
         return
     if params["mode"] != "routed":
         params["peers"] = []   # the role passes them in routed mode only
+    elif params["peers"] and (data.get("connectivity") or "peering") == "peering":
+        check.add(env, "pritunl_vpn_peers", "a VPC peering carries no traffic whose source is outside the two VPCs (AWS "
+                                            "has no edge-to-edge routing), so the client network cannot cross it; serve "
+                                            "the environment with pritunl_vpn_serves instead (reached from the server's "
+                                            "address)")
+        params["peers"] = []
     pairs += (("dns_public_zone", "dns_zone"),) if "dns_zone" in built else ()
     check.call(env, pairs, vpn.validate, params)
     check.tier(env, tiers, "pritunl_vpn_subnet_tier", params["subnet_tier"])
@@ -413,6 +419,28 @@ def _links(check, environments, names):
                 check.tier(env, tiers, "peering_tiers[%d]" % index, name)
         if data[env].get("peers") and data[env].get("connectivity") == "transit_gateway":
             check.tier(env, tiers, "transit_gateway_subnet_tier", data[env].get("transit_gateway_subnet_tier") or "private")
+        _vpn_serves(check, env, data, names)
+
+
+def _vpn_serves(check, env, data, names):
+    """The tiers the VPN serves must be tiers of the environment served (when it is in the run)
+    that it routes back over the link (its peering_tiers); the rest of pritunl_vpn_serves is
+    checked by plan_pairs (vpn_reach.plan_served)."""
+    serves = data[env].get("pritunl_vpn_serves")
+    if data[env].get("vpn_enabled") is not True or not isinstance(serves, list):
+        return
+    for index, entry in enumerate(serves):
+        if not isinstance(entry, dict) or not isinstance(entry.get("tiers"), list) or entry.get("environment") not in data:
+            continue
+        served, tiers = entry["environment"], names.get(entry["environment"])
+        routed = data[served].get("peering_tiers", peering_plan.DEFAULT_TIERS)
+        for position, tier in enumerate(entry["tiers"]):
+            field = "pritunl_vpn_serves[%d].tiers[%d]" % (index, position)
+            if tiers is not None and tier not in tiers:
+                check.add(env, field, "%r is not a tier of %s (tiers: %s)" % (tier, served, ", ".join(tiers)))
+            elif isinstance(routed, list) and tier not in routed and (tiers is None or set(routed) <= set(tiers)):
+                check.add(env, field, "%s does not route %s back to %s (add it to %s's peering_tiers)"
+                          % (served, tier, env, served))
 
 
 def _split(check, function, *args):
