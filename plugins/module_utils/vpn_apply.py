@@ -116,6 +116,10 @@ def _tag(run, a):
     run.ec2.create_tags(Resources=[run.ids[a.key]], Tags=tag_list(a["tags"]))
 
 
+def _untag(run, a):
+    run.ec2.delete_tags(Resources=[run.ids[a.key]], Tags=[{"Key": k} for k in a["keys"]])
+
+
 # -- security group and Elastic IP --------------------------------------------------------
 
 def _create_sg(run, a):
@@ -328,4 +332,5 @@ HANDLERS = {
     "source_dest_check": _source_dest_check, "associate_profile": _associate_profile,
     "create_route": _create_route, "replace_route": _replace_route, "delete_route": _delete_route,
     "change_records": _change_records, "authorize_rule": _authorize_rule, "revoke_rule": _revoke_rule,
+    "untag": _untag,
 }

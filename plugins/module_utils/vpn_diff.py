@@ -18,7 +18,7 @@ import json
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
-from ansible_collections.refarch.network.plugins.module_utils.aws import MODULE_TAG, is_owned, owned_tags, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import MODULE_TAG, is_owned, owned_tags, tag_dict, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.engine import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -114,7 +114,7 @@ def diff_present(params, desired, snap):
     eni = None if launch else _eni(snap["instance"])
     _routes(params, names, desired["client_cidr"], params["mode"] == "routed", eni, snap, out)
     source = None if launch else snap["instance"].get("PrivateIpAddress")
-    _reach(params, names, snap, "%s/32" % source if source else None, True, out)
+    reach_rules(params, names, snap, "%s/32" % source if source else None, True, out)
     _dns(params, names, snap, True, out)
     return out
 
@@ -180,7 +180,8 @@ def launch_request(params, names, snap):
         MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
         BlockDeviceMappings=[{"DeviceName": snap["root_device"], "Ebs": ebs}],
         DisableApiTermination=True,
-        TagSpecifications=tag_spec("instance", _tags(params, names, names["instance"], extra))
+        TagSpecifications=tag_spec("instance", _tags(params, names, names["instance"],
+                                                     dict(extra, **vpn_reach.record_tags(params.get("reach")))))
         + tag_spec("volume", _tags(params, names, names["instance"] + "/root")),
     )
     if params["user_data"] is not None:
@@ -234,7 +235,11 @@ def _fix_instance(params, names, snap, out):
     add = out["actions"].append
     if inst["State"]["Name"] in ("stopped", "stopping"):
         out["warnings"].append("the VPN instance %s is %s" % (iid, inst["State"]["Name"]))
-    out["actions"] += _retag("tag", key, key, inst.get("Tags"), _tags(params, names, key))
+    records = vpn_reach.record_tags(params.get("reach"))
+    out["actions"] += _retag("tag", key, key, inst.get("Tags"), _tags(params, names, key, records))
+    stale = sorted(k for k in tag_dict(inst.get("Tags")) if k.startswith(vpn_reach.RECORD_TAG % "") and k not in records)
+    if stale:
+        out["actions"].append(Action("untag", key, "untag %s %s" % (key, ", ".join(stale)), keys=stale))
     if _eni(inst):
         out["actions"] += _retag("tag", names["eni"], names["eni"], (snap.get("eni") or {}).get("TagSet"),
                                  _tags(params, names, names["eni"]))
@@ -314,7 +319,7 @@ def _routes(params, names, cidr, routed, eni, snap, out):
     out["after"]["routes"] = sorted(route_text(rtb, c, t, names) for rtb, c, t in after)
 
 
-def _reach(params, names, snap, source, present, out):
+def reach_rules(params, names, snap, source, present, out):
     """The served environments' security groups admit the VPN's address (``source``; None: the
     instance launched in this run) on the served ports, exactly: our rules there that are not
     wanted (an environment no longer served, a port or group dropped, the instance replaced)
@@ -380,7 +385,7 @@ def diff_absent(params, snap):
     add = out["actions"].append
     _dns(params, names, snap, False, out)
     _routes(params, names, params["client_cidr"], False, _eni(snap["instance"]), snap, out)
-    _reach(params, names, snap, None, False, out)
+    reach_rules(params, names, snap, None, False, out)
     inst, sg, eip, name = snap["instance"], snap["sg"], snap["eip"], names["iam"]
     out["before"].update(instance=inst and inst["InstanceId"], security_group=sg and sg["GroupId"],
                          elastic_ip=eip and eip["PublicIp"], iam=name if (snap["role"] or snap["profile"]) else None)

@@ -34,6 +34,9 @@ DEFAULT_TIER_GROUPS = {"private": ["app"], "persistence": ["persistence"]}
 ENTRY_KEYS = ("environment", "tiers", "ports", "groups")
 RULE_KEY = "reach/%s/%s/tcp/%d"   # environment, group, port
 RULE_PREFIX = "reach/"
+# What the VPN serves, recorded on its instance, per environment: "<group>,...:<port>,...". A run of
+# that environment alone converges the rules from it (module vpn_access), as peering's consent tags.
+RECORD_TAG = "refarch:reach/%s"
 
 
 def _names(value, field, what):
@@ -142,6 +145,20 @@ def diff_rules(desired, have):
         if key not in have or key in revoked:
             authorize.append((key,) + desired[key])
     return authorize, revoke
+
+
+def record_tags(reach):
+    """{tag: record} for the served entries of vpn_instance's ``reach`` option."""
+    return dict((RECORD_TAG % e["environment"], "%s:%s" % (",".join(e["groups"]), ",".join(str(p) for p in sorted(e["ports"]))))
+                for e in reach or [] if e.get("served", True) and e["ports"] and e["groups"])
+
+
+def parse_record(environment, value):
+    """The served entry a record tag stands for (not served without a record)."""
+    groups, _sep, ports = (value or "").partition(":")
+    groups = [g for g in groups.split(",") if g]
+    ports = [int(p) for p in ports.split(",") if p.isdigit()]
+    return dict(environment=environment, served=bool(groups and ports), tiers=[], ports=ports, groups=groups)
 
 
 def rule_text(environment, group, port, cidr):
