@@ -144,8 +144,8 @@ def unmanaged_rules(planned, snap):
             if current is None or group[direction] is None:
                 continue
             ours = snap["rule_owners"][current["GroupId"]][direction]
-            theirs = dict((p, d) for p, d in _without_followers(flatten_ip_permissions(current.get(attr), id_to_name),
-                                                                 snap, current, direction).items() if p not in ours)
+            actual = _without_followers(flatten_ip_permissions(current.get(attr), id_to_name), snap, current, direction)
+            theirs = dict((p, d) for p, d in actual.items() if p not in ours)
             found += [(group, direction, p, d) for p, d in diff_rules(group[direction], theirs, True)[1]]
     return found
 
