@@ -133,3 +133,22 @@ def test_default_intents_allow_served_private_and_deny_persistence():
     off = vpn_reach.intents("management", vpn_reach.plan_served("management", LINKED, []))
     assert [(i["name"], i["expect"]) for i in off if "private" in i["name"]] == [
         ("VPN clients reach development private (tcp/443)", "deny"), ("VPN clients reach production private (tcp/443)", "deny")]
+
+
+def test_the_filters_give_each_linked_environment_its_account_and_the_intents():
+    from ansible_collections.refarch.network.plugins.filter.vpn_intents import vpn_intents
+    from ansible_collections.refarch.network.plugins.filter.vpn_served import vpn_served
+    hostvars = {
+        "management": dict(vpn_enabled=True, peers=LINKED, aws_region="us-east-1",
+                           pritunl_vpn_serves=[{"environment": "production"}],
+                           refarch_environment_roles={"development": "arn:aws:iam::2:role/r"}),
+        "production": dict(owner="prod", refarch_role_arn="arn:aws:iam::3:role/r", aws_region="eu-west-1"),
+    }
+    served = vpn_served(hostvars, "management")
+    assert [(s["environment"], s["served"], s["owner"], s["assume_role_arn"], s["region"]) for s in served] == [
+        ("development", False, "development", "arn:aws:iam::2:role/r", "us-east-1"),
+        ("production", True, "prod", "arn:aws:iam::3:role/r", "eu-west-1")]
+    assert vpn_served(hostvars, "production") == []
+    names = [(i["name"], i["expect"]) for i in vpn_intents(hostvars, ["management", "production"])]
+    assert ("VPN clients reach production private (tcp/443)", "allow") in names
+    assert ("VPN clients reach development private (tcp/443)", "deny") in names
