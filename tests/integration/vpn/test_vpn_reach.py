@@ -29,7 +29,7 @@ def vpn(ports, served=True, **extra):
     return dict(dict(owner=OWNER, image_ssm_parameter=AL2023, user_data=USER_DATA, reach=reach), **extra)
 
 
-def test_served_groups_admit_the_vpn_then_lose_it_when_not_served(aws, module):
+def test_served_groups_admit_the_vpn_exactly_and_a_run_alone_restores_them(aws, module):
     build_vpc(OWNER, "10.120.0.0/16")
     dev = build_vpc("development", "10.110.0.0/16", role_arn=PEER_ROLE)
     group = app_group(dev["vpc_id"])
@@ -66,6 +66,28 @@ def test_served_groups_admit_the_vpn_then_lose_it_when_not_served(aws, module):
     assert ingress(group) == [(8080, "10.110.0.0/16")]
     assert module("vpn_instance", vpn([], served=False))["changed"] is False
 
+    # served again, then development destroyed and rebuilt alone: a run of development without
+    # the VPN's (vpn_access) restores the rules from the VPN's record, with the VPN's keys, so the
+    # VPN's own next run changes nothing
+    assert module("vpn_instance", vpn([443, 22]))["changed"]
+    assert {"Key": "refarch:reach/development", "Value": "app:22,443"} in live_instances(OWNER)[0]["Tags"]
+    client("ec2", PEER_ROLE).delete_security_group(GroupId=group)
+    group = app_group(dev["vpc_id"])
+    alone = dict(owner="development", environment="development", vpn_owner=OWNER, vpn_assume_role_arn="",
+                 assume_role_arn=PEER_ROLE)
+    planned = module("vpn_access", alone, check_mode=True)
+    assert planned["actions"] == ["allow development app tcp/22 from %s" % source,
+                                  "allow development app tcp/443 from %s" % source]
+    assert module("vpn_access", alone)["actions"] == planned["actions"]
+    assert ingress(group) == [(22, source), (443, source), (8080, "10.110.0.0/16")]
+    assert module("vpn_access", alone)["changed"] is False
+    assert module("vpn_instance", vpn([443, 22]))["changed"] is False
+
+    # the VPN stops serving development: its record goes, and the rules with it on either side's run
+    off = module("vpn_instance", vpn([], served=False))
+    assert "untag instance/vpn refarch:reach/development" in off["actions"], off
+    assert module("vpn_access", alone)["changed"] is False and ingress(group) == [(8080, "10.110.0.0/16")]
+
 
 def test_a_missing_group_is_refused_before_any_write_and_absent_revokes(aws, module):
     build_vpc(OWNER, "10.120.0.0/16")
@@ -81,31 +103,3 @@ def test_a_missing_group_is_refused_before_any_write_and_absent_revokes(aws, mod
     gone = module("vpn_instance", dict(vpn([443]), state="absent"))
     assert not gone.failed, gone
     assert ingress(group) == [(8080, "10.110.0.0/16")]
-
-
-def test_the_served_side_alone_converges_from_the_vpn_s_record(aws, module):
-    """A run of development alone (vpn_access): its rebuilt groups admit the VPN as the VPN
-    recorded, with the VPN's keys, so the VPN's own next run changes nothing."""
-    build_vpc(OWNER, "10.120.0.0/16")
-    dev = build_vpc("development", "10.110.0.0/16", role_arn=PEER_ROLE)
-    group = app_group(dev["vpc_id"])
-    assert not module("vpn_instance", vpn([443, 22])).failed
-    source = live_instances(OWNER)[0]["PrivateIpAddress"] + "/32"
-    assert {"Key": "refarch:reach/development", "Value": "app:22,443"} in live_instances(OWNER)[0]["Tags"]
-    client("ec2", PEER_ROLE).delete_security_group(GroupId=group)   # development destroyed and rebuilt alone
-    group = app_group(dev["vpc_id"])
-
-    alone = dict(owner="development", environment="development", vpn_owner=OWNER, vpn_assume_role_arn="",
-                 assume_role_arn=PEER_ROLE)
-    planned = module("vpn_access", alone, check_mode=True)
-    assert planned["actions"] == ["allow development app tcp/22 from %s" % source,
-                                  "allow development app tcp/443 from %s" % source]
-    assert module("vpn_access", alone)["actions"] == planned["actions"]
-    assert ingress(group) == [(22, source), (443, source), (8080, "10.110.0.0/16")]
-    assert module("vpn_access", alone)["changed"] is False
-    assert module("vpn_instance", vpn([443, 22]))["changed"] is False
-
-    # the VPN stops serving development: its record goes, and so do the rules on the next run of either side
-    off = module("vpn_instance", vpn([], served=False))
-    assert "untag instance/vpn refarch:reach/development" in off["actions"], off
-    assert module("vpn_access", alone)["changed"] is False and ingress(group) == [(8080, "10.110.0.0/16")]
