@@ -128,7 +128,11 @@ options:
     description: The VPN client network (the Pritunl server network). Required in routed mode.
     type: str
   peers:
-    description: Peered environments whose route tables get the client route (routed mode).
+    description:
+      - Peered environments whose route tables get the client route (routed mode).
+      - AWS drops traffic over a VPC peering whose source is outside the two VPCs (no edge-to-edge
+        routing), so on AWS these routes carry nothing; the preflight refuses C(pritunl_vpn_peers) over
+        a peering. Reach served environments with O(reach) instead (from the server's address).
     type: list
     elements: dict
     default: []
