@@ -19,7 +19,7 @@ description:
   - The VPN's own environment gets no role - the module's own account is the VPC's.
 options:
   _input:
-    description: The served environments' names (C(refarch_vpn_served_environments)).
+    description: The served environments' names (the role's C(pritunl_vpn_served_environments)).
     type: list
     elements: str
     required: true

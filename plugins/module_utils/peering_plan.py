@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
 
@@ -46,7 +47,8 @@ def check_no_overlap(requester_cidrs, accepter_cidrs, field="accepter_owner"):
 # --- pairs from inventory data -------------------------------------------------------------
 
 INVENTORY_KEYS = ("peers", "peering_tiers", "peering_dns_resolution", "connectivity", "owner", "vpc_cidr",
-                  "aws_region", "refarch_role_arn", "transit_gateway_hub", "transit_gateway_subnet_tier")
+                  "aws_region", "refarch_role_arn", "transit_gateway_hub", "transit_gateway_subnet_tier",
+                  "vpn_enabled", "pritunl_vpn_serves", "pritunl_vpn_tier_groups", "pritunl_vpn_subnet_tier")
 
 
 def inventory_environments(hostvars, present):
@@ -102,6 +104,10 @@ def _env(name, data):
         if data.get(flag) is not None and not isinstance(data[flag], bool):
             raise InputError("%s.%s" % (name, flag), "expected true or false (unquoted), got %r"
                              % (data[flag],))
+    try:
+        served = vpn_reach.from_hostvars(data, name)
+    except InputError as e:
+        raise InputError("%s.%s" % (name, e.field), e.reason)
     return dict(
         name=name,
         owner=data.get("owner") or name,
@@ -114,14 +120,22 @@ def _env(name, data):
         cidr=cidr,
         hub=bool(data.get("transit_gateway_hub", False)),
         subnet_tier=data.get("transit_gateway_subnet_tier") or "private",
+        # the VPN's subnet tier routes to the environments the VPN serves (vpn_reach)
+        vpn_tier=(data.get("pritunl_vpn_subnet_tier") or "public") if served else None,
+        served=dict((e["environment"], e) for e in served if e["served"]),
     )
+
+
+def _tiers(env, peers):
+    return vpn_reach.tiers_toward(env["tiers"], env["vpn_tier"], env["served"], peers)
 
 
 def _alone_pair(env, peer, other):
     """The link between ``env`` (in the run) and ``peer`` (not in it): ``env`` converges the
     existing link, the absent side's tiers and DNS option are those the link records."""
     first, second = sorted([env["name"], peer])
-    sides = {env["name"]: dict(owner=env["owner"], tiers=env["tiers"], role_arn=env["role_arn"], region=env["region"]),
+    sides = {env["name"]: dict(owner=env["owner"], tiers=_tiers(env, [peer]), role_arn=env["role_arn"],
+                               region=env["region"]),
              peer: dict(owner=other["owner"], tiers=None, role_arn=other["role_arn"], region=other["region"])}
     return dict(
         requester=first, accepter=second, converger=env["name"],
@@ -181,7 +195,7 @@ def plan_pairs(environments, present=None, absent=None):
             pairs.append(dict(
                 requester=name, accepter=peer,
                 requester_owner=env["owner"], accepter_owner=other["owner"],
-                requester_tiers=env["tiers"], accepter_tiers=other["tiers"],
+                requester_tiers=_tiers(env, [peer]), accepter_tiers=_tiers(other, [name]),
                 allow_dns_resolution=env["dns"] and other["dns"],
                 connectivity=env["connectivity"],
                 requester_role_arn=env["role_arn"] or "", requester_region=env["region"],
@@ -235,6 +249,6 @@ def plan_transit(environments, present=None):
                              "and region; use connectivity: peering for %s" % (hub["name"], name))
         peers = sorted(set([p["accepter"] for p in links if p["requester"] == name]
                            + [p["requester"] for p in links if p["accepter"] == name]))
-        attachments.append(dict(owner=env["owner"], subnet_tier=env["subnet_tier"], route_tiers=env["tiers"],
+        attachments.append(dict(owner=env["owner"], subnet_tier=env["subnet_tier"], route_tiers=_tiers(env, peers),
                                 peers=[envs[p]["owner"] for p in peers]))
     return dict(hub=hub["name"], attachments=attachments, skipped=sorted(skipped))

@@ -28,7 +28,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.refarch.network.plugins.module_utils import accounts, irsa, peering_plan, vpn
-from ansible_collections.refarch.network.plugins.module_utils.dns import OWNER_RE
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import plan_endpoints
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -73,7 +72,7 @@ INVENTORY_VARIABLES = tuple(sorted(set(
     [pair[0].split(".")[0] for pairs in (VPC, GROUPS, ENDPOINTS, SUBNET_GROUPS, DOMAIN_ZONE, DNS, VPN, IRSA, ACCOUNT)
      for pair in pairs] + list(BOOLEANS) + list(peering_plan.INVENTORY_KEYS) + [
         "aws_account_id", "eks_persistence_cidrs", "eks_database_ports", "refarch_org_tags", "pritunl_vpn_distribution",
-        "pritunl_vpn_image_ssm_parameters", "refarch_vpn_served_environments"])))
+        "pritunl_vpn_image_ssm_parameters"])))
 
 _FAILED = object()
 _MISSING = object()
@@ -360,7 +359,6 @@ def _vpn(check, env, data, tiers):
     """vpn_instance as the pritunl_vpn role calls it, where vpn_enabled is true."""
     if data.get("vpn_enabled") is not True:
         return
-    _served(check, env, data.get("refarch_vpn_served_environments"))
     built = {}
     if not data.get("pritunl_vpn_image_id"):
         built["image_id"] = None
@@ -372,6 +370,12 @@ def _vpn(check, env, data, tiers):
         return
     if params["mode"] != "routed":
         params["peers"] = []   # the role passes them in routed mode only
+    elif params["peers"] and (data.get("connectivity") or "peering") == "peering":
+        check.add(env, "pritunl_vpn_peers", "a VPC peering carries no traffic whose source is outside the two VPCs (AWS "
+                                            "has no edge-to-edge routing), so the client network cannot cross it; serve "
+                                            "the environment with pritunl_vpn_serves instead (reached from the server's "
+                                            "address)")
+        params["peers"] = []
     pairs += (("dns_public_zone", "dns_zone"),) if "dns_zone" in built else ()
     check.call(env, pairs, vpn.validate, params)
     check.tier(env, tiers, "pritunl_vpn_subnet_tier", params["subnet_tier"])
@@ -380,22 +384,6 @@ def _vpn(check, env, data, tiers):
             and data["pritunl_vpn_distribution"] not in images:
         check.add(env, "pritunl_vpn_distribution", "%r is not one of %s (pritunl_vpn_image_ssm_parameters)"
                   % (data["pritunl_vpn_distribution"], ", ".join(sorted(images))))
-
-
-def _served(check, env, served):
-    """refarch_vpn_served_environments: environment names (their zones' owners), each once."""
-    field = "refarch_vpn_served_environments"
-    if served is None:
-        return
-    if not isinstance(served, list):
-        check.add(env, field, "expected a list of environment names, got %r" % (served,))
-        return
-    for index, name in enumerate(served):
-        if not isinstance(name, str) or not OWNER_RE.match(name):
-            check.add(env, "%s[%d]" % (field, index), "%r is not an environment name (lower-case letters, digits, '-')"
-                      % (name,))
-        elif served.index(name) != index:
-            check.add(env, "%s[%d]" % (field, index), "%s is listed twice" % name)
 
 
 def _eks(check, env, data, tiers, plan):
@@ -442,6 +430,28 @@ def _links(check, environments, names):
                 check.tier(env, tiers, "peering_tiers[%d]" % index, name)
         if data[env].get("peers") and data[env].get("connectivity") == "transit_gateway":
             check.tier(env, tiers, "transit_gateway_subnet_tier", data[env].get("transit_gateway_subnet_tier") or "private")
+        _vpn_serves(check, env, data, names)
+
+
+def _vpn_serves(check, env, data, names):
+    """The tiers the VPN serves must be tiers of the environment served (when it is in the run)
+    that it routes back over the link (its peering_tiers); the rest of pritunl_vpn_serves is
+    checked by plan_pairs (vpn_reach.plan_served)."""
+    serves = data[env].get("pritunl_vpn_serves")
+    if data[env].get("vpn_enabled") is not True or not isinstance(serves, list):
+        return
+    for index, entry in enumerate(serves):
+        if not isinstance(entry, dict) or not isinstance(entry.get("tiers"), list) or entry.get("environment") not in data:
+            continue
+        served, tiers = entry["environment"], names.get(entry["environment"])
+        routed = data[served].get("peering_tiers", peering_plan.DEFAULT_TIERS)
+        for position, tier in enumerate(entry["tiers"]):
+            field = "pritunl_vpn_serves[%d].tiers[%d]" % (index, position)
+            if tiers is not None and tier not in tiers:
+                check.add(env, field, "%r is not a tier of %s (tiers: %s)" % (tier, served, ", ".join(tiers)))
+            elif isinstance(routed, list) and tier not in routed and (tiers is None or set(routed) <= set(tiers)):
+                check.add(env, field, "%s does not route %s back to %s (add it to %s's peering_tiers)"
+                          % (served, tier, env, served))
 
 
 def _split(check, function, *args):

@@ -39,9 +39,9 @@ def _route_text(network, nat):
     return "%s%s" % (network, " (nat)" if nat else "")
 
 
-def diff_present(settings, routes, nat, organizations, snap, started):
+def diff_present(settings, routes, nat, organizations, snap, started, nat_routes=()):
     """Actions converging one server to ``settings`` (``pritunl_api.desired_settings``), the
-    route networks ``routes`` (NAT on or off), the attached ``organizations`` (names; others are
+    route networks ``routes`` (NAT on or off; on for those in ``nat_routes`` in any case), the attached ``organizations`` (names; others are
     never detached), running or not (``started``)."""
     server, name = snap["server"], settings["name"]
     actions = []
@@ -56,12 +56,13 @@ def diff_present(settings, routes, nat, organizations, snap, started):
                                   body=dict(settings)))
     have = dict((r["network"], r) for r in current_routes if managed_route(r))
     for network in routes:
-        body = dict(network=network, nat=nat, comment="refarch")
+        on = nat or network in nat_routes
+        body = dict(network=network, nat=on, comment="refarch")
         if network not in have:
-            actions.append(Action("add_route", "route/" + network, "add route %s (nat %s)" % (network, "on" if nat else "off"),
+            actions.append(Action("add_route", "route/" + network, "add route %s (nat %s)" % (network, "on" if on else "off"),
                                   body=body))
-        elif bool(have[network].get("nat")) != nat:
-            actions.append(Action("set_route", "route/" + network, "set nat %s on route %s" % ("on" if nat else "off", network),
+        elif bool(have[network].get("nat")) != on:
+            actions.append(Action("set_route", "route/" + network, "set nat %s on route %s" % ("on" if on else "off", network),
                                   network=network, body=body))
     for network in sorted(set(have) - set(routes)):
         actions.append(Action("remove_route", "route/" + network, "remove route %s" % network, network=network))
@@ -99,10 +100,10 @@ def view(snap):
     return result
 
 
-def planned_view(before, settings, routes, nat, organizations, actions):
+def planned_view(before, settings, routes, nat, organizations, actions, nat_routes=()):
     """What ``view`` will show after ``actions`` (check mode reports it)."""
     after = dict(before, **settings) if before else dict(settings)
-    after["routes"] = sorted(_route_text(r, nat) for r in routes)
+    after["routes"] = sorted(_route_text(r, nat or r in nat_routes) for r in routes)
     after["organizations"] = sorted(set(before.get("organizations", [])) | set(organizations))
     after["status"] = before.get("status", "offline")  # Pritunl makes a server offline
     for action in actions:

@@ -87,11 +87,18 @@ def _purgeable(group, current, snap, direction, actual):
     return snap["rule_owners"][current["GroupId"]][direction]
 
 
+def _without_followers(actual, snap, current, direction):
+    """The rules of a group but those another module attached to it (a VPN's ``reach`` rules,
+    sg_read.follows_group): neither ours to purge nor someone's by hand."""
+    follows = snap["rule_owners"].get(current["GroupId"], {}).get("follows", ())
+    return dict((p, d) for p, d in actual.items() if (direction, p) not in follows)
+
+
 def _rule_actions(group, current, snap, id_to_name):
     rules = []
     for direction, attr in DIRECTIONS:
         if current is not None:
-            actual = flatten_ip_permissions(current.get(attr), id_to_name)
+            actual = _without_followers(flatten_ip_permissions(current.get(attr), id_to_name), snap, current, direction)
         else:   # AWS gives a new group one egress rule: allow all to 0.0.0.0/0
             actual = {ALL_EGRESS: None} if direction == "egress" else {}
         ours = _purgeable(group, current, snap, direction, actual)
@@ -137,7 +144,8 @@ def unmanaged_rules(planned, snap):
             if current is None or group[direction] is None:
                 continue
             ours = snap["rule_owners"][current["GroupId"]][direction]
-            theirs = dict((p, d) for p, d in flatten_ip_permissions(current.get(attr), id_to_name).items() if p not in ours)
+            actual = _without_followers(flatten_ip_permissions(current.get(attr), id_to_name), snap, current, direction)
+            theirs = dict((p, d) for p, d in actual.items() if p not in ours)
             found += [(group, direction, p, d) for p, d in diff_rules(group[direction], theirs, True)[1]]
     return found
 
@@ -171,7 +179,8 @@ def diff_absent(planned, snap):
     for name in sorted(owned):
         mine = snap["rule_owners"][owned[name]["GroupId"]]
         theirs = [describe_perm(direction, p) for direction, attr in DIRECTIONS
-                  for p in flatten_ip_permissions(owned[name].get(attr), id_to_name) if p not in mine[direction]]
+                  for p in flatten_ip_permissions(owned[name].get(attr), id_to_name)
+                  if p not in mine[direction] and (direction, p) not in mine.get("follows", ())]
         if theirs:
             keep.add(name)
             kept.append("sg/%s: kept, it holds rules we do not own (%s)" % (name, ", ".join(theirs)))

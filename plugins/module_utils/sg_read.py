@@ -90,17 +90,27 @@ def read_rule_owners(ec2, snap, owner):
     added to one of our groups survives. AWS's own all-egress rule of a group we created
     counts as ours.
     """
-    ours = dict((g["GroupId"], {"ingress": set(), "egress": set([ALL_EGRESS])}) for g in snap["owned"].values())
+    ours = dict((g["GroupId"], {"ingress": set(), "egress": set([ALL_EGRESS]), "follows": set()})
+                for g in snap["owned"].values())
     if not ours:
         return ours
     id_to_name = names_by_id(snap)
     for rule in paginate(ec2, "describe_security_group_rules", "SecurityGroupRules",
                          Filters=[{"Name": "group-id", "Values": sorted(ours)}]):
-        if rule.get("GroupId") in ours and is_owned(rule.get("Tags"), owner):
-            perm = rule_perm(rule, id_to_name)
-            if perm:
-                ours[rule["GroupId"]]["egress" if rule.get("IsEgress") else "ingress"].add(perm)
+        perm = rule_perm(rule, id_to_name) if rule.get("GroupId") in ours else None
+        direction = "egress" if rule.get("IsEgress") else "ingress"
+        if perm and is_owned(rule.get("Tags"), owner):
+            ours[rule["GroupId"]][direction].add(perm)
+        elif perm and follows_group(rule.get("Tags")):
+            ours[rule["GroupId"]]["follows"].add((direction, perm))
     return ours
+
+
+def follows_group(tags):
+    """A rule another environment's VPN added to admit its address (vpn_instance ``reach``): it
+    is not ours to purge, but it lives and dies with the group, so it keeps no group on teardown."""
+    tags = tag_dict(tags)
+    return tags.get(MODULE_TAG) == "vpn_instance" and tags.get(KEY_TAG, "").startswith("reach/")
 
 
 def listed_group_ids(ec2, vpc_id):

@@ -256,6 +256,10 @@ def metadata_ok(instance):
 # the module's options (plugins/modules/vpn_instance.py documents them)
 UBUNTU = "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id"
 PEER_SPEC = dict(owner=dict(type="str"), vpc_id=dict(type="str"), assume_role_arn=dict(type="str"), region=dict(type="str"))
+REACH_SPEC = dict(environment=dict(type="str", required=True), served=dict(type="bool", default=True), owner=dict(type="str"),
+                  assume_role_arn=dict(type="str"), region=dict(type="str"),
+                  tiers=dict(type="list", elements="str", default=[]), ports=dict(type="list", elements="int", default=[]),
+                  groups=dict(type="list", elements="str", default=[]))
 ARGUMENT_SPEC = dict(
     owner=dict(type="str", required=True), key=dict(type="str", default="instance/vpn", no_log=False),
     name=dict(type="str"), tags=dict(type="dict", default={}),
@@ -270,6 +274,7 @@ ARGUMENT_SPEC = dict(
     allow_world_console=dict(type="bool", default=False),
     mode=dict(type="str", default="nat", choices=["nat", "routed"]), client_cidr=dict(type="str"),
     peers=dict(type="list", elements="dict", default=[], options=PEER_SPEC),
+    reach=dict(type="list", elements="dict", default=[], options=REACH_SPEC),
     dns_zone=dict(type="str"), dns_record=dict(type="str", default="vpn"), dns_ttl=dict(type="int", default=300),
     wait_timeout=dict(type="int", default=600),
 )

@@ -116,6 +116,10 @@ def _tag(run, a):
     run.ec2.create_tags(Resources=[run.ids[a.key]], Tags=tag_list(a["tags"]))
 
 
+def _untag(run, a):
+    run.ec2.delete_tags(Resources=[run.ids[a.key]], Tags=[{"Key": k} for k in a["keys"]])
+
+
 # -- security group and Elastic IP --------------------------------------------------------
 
 def _create_sg(run, a):
@@ -280,6 +284,21 @@ def _delete_route(run, a):
     getattr(run, a["client"]).delete_route(RouteTableId=a["table"], DestinationCidrBlock=a["cidr"])
 
 
+def _authorize_rule(run, a):
+    """A served environment's group admits the VPN's address (known only now for an instance
+    launched in this run); the rule carries our owner, key and module tags."""
+    ec2 = getattr(run, a["client"])
+    cidr = a["cidr"] or "%s/32" % _describe(run, run.ids[a["instance"]])["PrivateIpAddress"]
+    permission = {"IpProtocol": "tcp", "FromPort": a["port"], "ToPort": a["port"],
+                  "IpRanges": [{"CidrIp": cidr, "Description": a["description"]}]}
+    ec2.authorize_security_group_ingress(GroupId=a["group_id"], IpPermissions=[permission],
+                                         TagSpecifications=tag_spec("security-group-rule", a["tags"]))
+
+
+def _revoke_rule(run, a):
+    getattr(run, a["client"]).revoke_security_group_ingress(GroupId=a["group_id"], SecurityGroupRuleIds=[a["rule_id"]])
+
+
 def _change_records(run, a):
     """The record (its address known only now when the Elastic IP is new) and the registry."""
     desired = {}
@@ -312,5 +331,6 @@ HANDLERS = {
     "protect": _protect, "require_imdsv2": _require_imdsv2, "set_groups": _set_groups,
     "source_dest_check": _source_dest_check, "associate_profile": _associate_profile,
     "create_route": _create_route, "replace_route": _replace_route, "delete_route": _delete_route,
-    "change_records": _change_records,
+    "change_records": _change_records, "authorize_rule": _authorize_rule, "revoke_rule": _revoke_rule,
+    "untag": _untag,
 }

@@ -17,7 +17,8 @@ import json
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import MODULE_TAG, is_owned, owned_tags, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
+from ansible_collections.refarch.network.plugins.module_utils.aws import MODULE_TAG, is_owned, owned_tags, tag_dict, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.engine import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -112,6 +113,8 @@ def diff_present(params, desired, snap):
     _associate_eip(names, snap, launch, out)
     eni = None if launch else _eni(snap["instance"])
     _routes(params, names, desired["client_cidr"], params["mode"] == "routed", eni, snap, out)
+    source = None if launch else snap["instance"].get("PrivateIpAddress")
+    reach_rules(params, names, snap, "%s/32" % source if source else None, True, out)
     _dns(params, names, snap, True, out)
     return out
 
@@ -177,7 +180,8 @@ def launch_request(params, names, snap):
         MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
         BlockDeviceMappings=[{"DeviceName": snap["root_device"], "Ebs": ebs}],
         DisableApiTermination=True,
-        TagSpecifications=tag_spec("instance", _tags(params, names, names["instance"], extra))
+        TagSpecifications=tag_spec("instance", _tags(params, names, names["instance"],
+                                                     dict(extra, **vpn_reach.record_tags(params.get("reach")))))
         + tag_spec("volume", _tags(params, names, names["instance"] + "/root")),
     )
     if params["user_data"] is not None:
@@ -231,7 +235,11 @@ def _fix_instance(params, names, snap, out):
     add = out["actions"].append
     if inst["State"]["Name"] in ("stopped", "stopping"):
         out["warnings"].append("the VPN instance %s is %s" % (iid, inst["State"]["Name"]))
-    out["actions"] += _retag("tag", key, key, inst.get("Tags"), _tags(params, names, key))
+    records = vpn_reach.record_tags(params.get("reach"))
+    out["actions"] += _retag("tag", key, key, inst.get("Tags"), _tags(params, names, key, records))
+    stale = sorted(k for k in tag_dict(inst.get("Tags")) if k.startswith(vpn_reach.RECORD_TAG % "") and k not in records)
+    if stale:
+        out["actions"].append(Action("untag", key, "untag %s %s" % (key, ", ".join(stale)), keys=stale))
     if _eni(inst):
         out["actions"] += _retag("tag", names["eni"], names["eni"], (snap.get("eni") or {}).get("TagSet"),
                                  _tags(params, names, names["eni"]))
@@ -311,6 +319,44 @@ def _routes(params, names, cidr, routed, eni, snap, out):
     out["after"]["routes"] = sorted(route_text(rtb, c, t, names) for rtb, c, t in after)
 
 
+def reach_rules(params, names, snap, source, present, out):
+    """The served environments' security groups admit the VPN's address (``source``; None: the
+    instance launched in this run) on the served ports, exactly: our rules there that are not
+    wanted (an environment no longer served, a port or group dropped, the instance replaced)
+    are revoked. ``out["reach"]`` is what the result reports per environment."""
+    out["reach"], before, after = [], [], []
+    for index, found in enumerate(snap.get("reach") or []):
+        entry = dict(found["entry"], served=present and found["entry"].get("served", True)
+                     and bool(found["entry"]["ports"] and found["entry"]["groups"]))
+        env = entry["environment"]
+        if found["vpc"] is None:
+            if entry["served"]:
+                out["warnings"].append("reach[%d]: %s has no VPC tagged refarch:owner=%s; no rule written there"
+                                       % (index, env, found["owner"]))
+            continue
+        try:
+            desired = vpn_reach.desired_rules(entry, found["groups"], source)
+        except InputError as e:
+            raise InputError("reach[%d].groups" % index, e.reason)
+        authorize, revoke = vpn_reach.diff_rules(desired, found["rules"])
+        group_names = dict((gid, name) for name, gid in found["groups"].items())
+        before += [vpn_reach.rule_text(env, group_names.get(g, g), p, c) for g, p, c, _i in found["rules"].values()]
+        after += [vpn_reach.rule_text(env, group_names.get(g, g), p, c) for g, p, c in desired.values()]
+        for key, group_id, port, cidr, rule_id in revoke:
+            out["actions"].append(Action("revoke_rule", key, "revoke %s" % vpn_reach.rule_text(
+                env, group_names.get(group_id, group_id), port, cidr), client=found["client"], group_id=group_id,
+                rule_id=rule_id))
+        for key, group_id, port, cidr in authorize:
+            out["actions"].append(Action("authorize_rule", key, "allow %s" % vpn_reach.rule_text(
+                env, group_names.get(group_id, group_id), port, cidr), client=found["client"], group_id=group_id,
+                port=port, cidr=cidr, instance=names["instance"], tags=_tags(params, names, key),
+                description="Pritunl VPN of %s" % names["owner"]))
+        if entry["served"]:
+            out["reach"].append(dict(environment=env, tiers=entry["tiers"], ports=sorted(entry["ports"]),
+                                     groups=entry["groups"], route_cidrs=found["cidrs"]))
+    out["before"]["reach"], out["after"]["reach"] = sorted(before), sorted(after)
+
+
 def _dns(params, names, snap, present, out):
     zone = snap["zone"]
     if zone is None:
@@ -339,6 +385,7 @@ def diff_absent(params, snap):
     add = out["actions"].append
     _dns(params, names, snap, False, out)
     _routes(params, names, params["client_cidr"], False, _eni(snap["instance"]), snap, out)
+    reach_rules(params, names, snap, None, False, out)
     inst, sg, eip, name = snap["instance"], snap["sg"], snap["eip"], names["iam"]
     out["before"].update(instance=inst and inst["InstanceId"], security_group=sg and sg["GroupId"],
                          elastic_ip=eip and eip["PublicIp"], iam=name if (snap["role"] or snap["profile"]) else None)
@@ -371,7 +418,7 @@ def diff_absent(params, snap):
 # -- result -------------------------------------------------------------------------------
 
 EMPTY_RESULT = dict(instance={}, security_group={}, elastic_ip={}, public_ip=None, dns_name=None,
-                    iam_instance_profile=None, routes=[])
+                    iam_instance_profile=None, routes=[], reach=[], route_cidrs=[])
 
 
 def result_of(params, snap, out, planned):
@@ -398,4 +445,7 @@ def result_of(params, snap, out, planned):
         public_ip=eip.get("PublicIp"), dns_name=out["dns_name"],
         iam_instance_profile=snap["profile"]["Arn"] if snap["profile"] else None,
         routes=sorted(route_text(rtb, cidr, target, names, instance["network_interface_id"])
-                      for rtb, cidr, target in out["routes"]))
+                      for rtb, cidr, target in out["routes"]),
+        reach=out.get("reach", []),
+        # what Pritunl pushes: the VPN's own VPC and the subnets of every served tier
+        route_cidrs=sorted(set([snap["vpc"]["CidrBlock"]] + [c for r in out.get("reach", []) for c in r["route_cidrs"]])))

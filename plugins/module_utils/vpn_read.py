@@ -18,12 +18,14 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    OWNER_TAG, error_code, owner_filter, tag_dict,
+    KEY_TAG, MODULE_TAG, OWNER_TAG, error_code, owner_filter, tag_dict,
 )
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
     find_vpc, owned_route_tables, owned_subnets_by_tier, paginate, tagged,
 )
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.sg_read import group_ids
+from ansible_collections.refarch.network.plugins.module_utils.vpn_reach import RULE_PREFIX
 
 LIVE = [{"Name": "instance-state-name", "Values": list(plan.LIVE_STATES)}]
 
@@ -95,7 +97,7 @@ def core_ids(core):
     return ids
 
 
-def read_vpn(conn, params, peer_ec2):
+def read_vpn(conn, params, peer_ec2, reach_ec2=None):
     """Snapshot of one VPN server: see ``read_core``, plus the VPC, the IAM role and its
     policy, the owned route tables of the VPC and of each peer (``peer_ec2(index, spec)`` is
     the peer's EC2 client), the DNS zone, and, to launch in, the subnet, the image and its
@@ -103,7 +105,7 @@ def read_vpn(conn, params, peer_ec2):
     names = plan.names(params)
     owner, present = names["owner"], params["state"] == "present"
     ec2, iam = conn.client("ec2"), conn.client("iam")
-    snap = dict(vpc=None, tables=[], peers=[], zone=None, rrsets={}, warnings=[], subnet=None, image_id=None,
+    snap = dict(vpc=None, tables=[], peers=[], reach=[], zone=None, rrsets={}, warnings=[], subnet=None, image_id=None,
                 root_device=None)
     if params["vpc_id"]:
         snap["vpc"] = find_vpc(ec2, owner, params["vpc_id"])
@@ -116,6 +118,8 @@ def read_vpn(conn, params, peer_ec2):
     snap["role_policy"] = snap["role"] and _iam_get(iam.get_role_policy, "PolicyDocument", RoleName=names["iam"],
                                                     PolicyName=plan.SSM_POLICY_NAME)
     _read_routes(ec2, params, snap, peer_ec2)
+    for index, entry in enumerate(params.get("reach") or []):
+        snap["reach"].append(read_reach(reach_ec2(index, entry), names, entry, "reach%d" % index))
     _read_dns(conn, params, snap)
     if present and snap["vpc"] is not None:
         snap["subnet"] = _pick_subnet(ec2, params, snap)
@@ -221,3 +225,35 @@ def _root_device(ec2, image_id, params):
             {"Name": "instance-type", "Values": [params["instance_type"]]}])["InstanceTypeOfferings"]:
         raise InputError("instance_type", "%s is not offered in %s" % (params["instance_type"], ec2.meta.region_name))
     return images[0].get("RootDeviceName") or "/dev/xvda"
+
+
+def our_rules(ec2, vpc_id, names):
+    """{rule key: (group id, port, cidr, rule id)} of the ingress rules this VPN server added to
+    the groups of a served VPC (tagged with its owner, module and a ``reach/`` key)."""
+    groups = [g["GroupId"] for g in paginate(ec2, "describe_security_groups", "SecurityGroups",
+                                             Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])]
+    found = {}
+    if not groups:
+        return found
+    for rule in paginate(ec2, "describe_security_group_rules", "SecurityGroupRules",
+                         Filters=[{"Name": "group-id", "Values": groups}]):
+        tags = tag_dict(rule.get("Tags"))
+        if tags.get(OWNER_TAG) == names["owner"] and tags.get(MODULE_TAG) == names["module"] \
+                and tags.get(KEY_TAG, "").startswith(RULE_PREFIX) and not rule.get("IsEgress"):
+            found[tags[KEY_TAG]] = (rule["GroupId"], rule.get("FromPort"), rule.get("CidrIpv4"),
+                                    rule["SecurityGroupRuleId"])
+    return found
+
+
+def read_reach(ec2, names, entry, client):
+    """One served (or no longer served) environment: its VPC, groups by logical name, the
+    subnet CIDRs of the served tiers (the routes Pritunl pushes) and the rules we own there."""
+    owner = entry.get("owner") or entry["environment"]
+    found = dict(entry=entry, owner=owner, client=client, vpc=None, groups={}, cidrs=[], rules={})
+    vpc = find_vpc(ec2, owner, field="reach")
+    if vpc is None:
+        return found
+    found.update(vpc=vpc, groups=group_ids(ec2, vpc["VpcId"], owner), rules=our_rules(ec2, vpc["VpcId"], names))
+    by_tier = owned_subnets_by_tier(ec2, owner, vpc["VpcId"])
+    found["cidrs"] = sorted(s["CidrBlock"] for tier in entry.get("tiers") or [] for s in by_tier.get(tier, []))
+    return found

@@ -110,6 +110,14 @@ options:
         routed mode of M(refarch.network.vpn_instance), where the VPCs route the client network back.
     type: bool
     default: true
+  nat_routes:
+    description:
+      - Routes NATed to the server's address even when O(route_nat) is off - in routed mode, the
+        networks of other VPCs reached over a VPC peering, which carries no traffic from the client
+        network (AWS has no edge-to-edge routing).
+    type: list
+    elements: str
+    default: []
   organizations:
     description: Names of organizations to attach (they must exist; see M(community.general.pritunl_org)).
     type: list
@@ -175,6 +183,7 @@ ARGUMENT_SPEC = dict(
     routes=dict(type="list", elements="str", default=[]),
     allowed_networks=dict(type="list", elements="str"),
     route_nat=dict(type="bool", default=True),
+    nat_routes=dict(type="list", elements="str", default=[]),
     organizations=dict(type="list", elements="str", default=[]),
 )
 
@@ -194,7 +203,8 @@ def converge(module):
             if unknown and not dry_run(module):  # in --check, pritunl_org may only be planned as well
                 raise InputError("organizations", "%s not found in Pritunl; create them first with "
                                                   "community.general.pritunl_org" % ", ".join(unknown))
-        actions = diff_present(settings, routes, p["route_nat"], p["organizations"], snap, p["started"])
+        actions = diff_present(settings, routes, p["route_nat"], p["organizations"], snap, p["started"],
+                               nat_routes=p["nat_routes"])
     else:
         actions = diff_absent(p["name"], snap)
     run = Run(ids=Ids({"server": snap["server"]["id"]} if snap["server"] else {}), api=client)
@@ -204,7 +214,8 @@ def converge(module):
         snap = api.read_server(client, p["name"]) if done else snap
         after = view(snap)
     elif present:  # --check: what the actions will make
-        after = planned_view(before, settings, routes, p["route_nat"], p["organizations"], actions)
+        after = planned_view(before, settings, routes, p["route_nat"], p["organizations"], actions,
+                             nat_routes=p["nat_routes"])
     server_id = run.ids.get("server")
     result = dict(changed=bool(actions), actions=[a.text for a in actions],
                   server=dict(after, id=server_id) if after else {})

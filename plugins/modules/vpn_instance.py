@@ -128,7 +128,11 @@ options:
     description: The VPN client network (the Pritunl server network). Required in routed mode.
     type: str
   peers:
-    description: Peered environments whose route tables get the client route (routed mode).
+    description:
+      - Peered environments whose route tables get the client route (routed mode).
+      - AWS drops traffic over a VPC peering whose source is outside the two VPCs (no edge-to-edge
+        routing), so on AWS these routes carry nothing; the preflight refuses C(pritunl_vpn_peers) over
+        a peering. Reach served environments with O(reach) instead (from the server's address).
     type: list
     elements: dict
     default: []
@@ -145,6 +149,55 @@ options:
       region:
         description: Region of the peer's VPC. Defaults to O(region).
         type: str
+  reach:
+    description:
+      - The environments the VPN serves (the role derives them with the C(refarch.network.vpn_served)
+        filter). The security groups O(reach[].groups) of each served VPC admit the instance's private
+        address (C(<ip>/32)) on O(reach[].ports), as rules tagged with O(owner), C(refarch:key=reach/<env>/<group>/tcp/<port>)
+        and C(refarch:module=vpn_instance); other rules of those groups are never touched.
+      - Rules are converged exactly - an entry with no O(reach[].ports) or no O(reach[].groups) (an
+        environment linked but not served) has our rules revoked, so turning a served environment off
+        leaves nothing behind; a replaced instance's rules follow its new address.
+      - Both modes reach a served environment from the instance's own address - in routed mode
+        Pritunl NATs the routes to other VPCs, because AWS drops traffic over a VPC peering whose
+        source is outside the two VPCs (see docs/vpn.md). The routes themselves belong to
+        M(refarch.network.vpc_peering) and M(refarch.network.transit_gateway).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      environment:
+        description: Name of the served environment (in rule keys and messages).
+        type: str
+        required: true
+      served:
+        description: V(false) - linked but not served, our rules there are revoked.
+        type: bool
+        default: true
+      owner:
+        description: Owner tag of its VPC and groups. Defaults to O(reach[].environment).
+        type: str
+      assume_role_arn:
+        description: Role in its account.
+        type: str
+      region:
+        description: Region of its VPC. Defaults to O(region).
+        type: str
+      tiers:
+        description: Tiers served; their subnets are returned in RV(route_cidrs).
+        type: list
+        elements: str
+        default: []
+      ports:
+        description: TCP ports admitted.
+        type: list
+        elements: int
+        default: []
+      groups:
+        description: Logical names of the groups (made by M(refarch.network.security_groups)) that admit the VPN.
+        type: list
+        elements: str
+        default: []
   dns_zone:
     description:
       - Public hosted zone of the environment (for example C(management.example.com)). When it
@@ -200,6 +253,17 @@ EXAMPLES = r"""
       - owner: development
         assume_role_arn: arn:aws:iam::222222222222:role/OrganizationAccountAccessRole
 
+- name: NAT mode, serving the private tier of development on 443 and 22
+  refarch.network.vpn_instance:
+    owner: management
+    image_id: ami-0123456789abcdef0
+    reach:
+      - environment: development
+        assume_role_arn: arn:aws:iam::222222222222:role/OrganizationAccountAccessRole
+        tiers: [private]
+        ports: [443, 22]
+        groups: [app]
+
 - name: Tear it down
   refarch.network.vpn_instance:
     owner: management
@@ -247,6 +311,18 @@ routes:
   returned: always
   type: list
   elements: str
+reach:
+  description: The served environments found built, with their served tiers' subnet CIDRs.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"environment": "development", "tiers": ["private"], "ports": [22, 443], "groups": ["app"],
+            "route_cidrs": ["10.110.32.0/19", "10.110.64.0/19", "10.110.96.0/19"]}]
+route_cidrs:
+  description: The networks Pritunl should push - the VPC's own CIDR and the served tiers' subnets.
+  returned: always
+  type: list
+  elements: str
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
@@ -268,7 +344,11 @@ def converge(module):
     def peer_ec2(index, spec):  # the peer's account and region; no assume_role_arn: our own account
         peers["peer%d" % index] = Connection(module, spec.get("assume_role_arn"), spec.get("region")).client("ec2")
         return peers["peer%d" % index]
-    snap = read_vpn(conn, params, peer_ec2)
+
+    def reach_ec2(index, spec):  # a served environment's account and region
+        peers["reach%d" % index] = Connection(module, spec.get("assume_role_arn"), spec.get("region")).client("ec2")
+        return peers["reach%d" % index]
+    snap = read_vpn(conn, params, peer_ec2, reach_ec2)
     if desired is None:
         out = diff_absent(params, snap)
     elif snap["vpc"] is None and not dry_run(module):

@@ -3,7 +3,7 @@
 
 present: management <-> production and management <-> development are active with DNS
 resolution on both sides; each side routes the peer's CIDR through the connection in its
-private and persistence route tables and nowhere else; development and production have no
+private and persistence route tables (and management's public one, where the VPN sits) and nowhere else; development and production have no
 connection and no route to each other. absent: no live connection and no route through one.
 """
 import sys
@@ -14,6 +14,8 @@ ACCOUNTS = {"management": "111111111111", "development": "222222222222", "produc
 CIDRS = {"management": "10.120.0.0/16", "development": "10.110.0.0/16", "production": "10.130.0.0/16"}
 LINKS = [("development", "management"), ("management", "production")]
 CHOSEN = ("private", "persistence")
+# the VPN's subnet tier routes to the environments it serves (management's: both; docs/vpn.md)
+VPN_TIERS = {"management": ("public",)}
 
 
 def ec2_for(env, single):
@@ -80,7 +82,7 @@ def main(mode, single=False):
             for env, peer in ((a, b), (b, a)):
                 for key, tiers, routes in tables[env][1].values():
                     via = dict((r.get("DestinationCidrBlock"), r.get("VpcPeeringConnectionId")) for r in routes)
-                    wanted = bool(tiers & set(CHOSEN))
+                    wanted = bool(tiers & set(CHOSEN + VPN_TIERS.get(env, ())))
                     if wanted and via.get(CIDRS[peer]) != pcx:
                         problems.append("%s %s has no route to %s via %s" % (env, key, peer, pcx))
                     if not wanted and via.get(CIDRS[peer]):

@@ -5,7 +5,7 @@ present: one TGW owned by management; one available attachment per environment i
 private subnets, associated with its own TGW route table; propagations follow the links
 (management <- development, production; development <- management; production <- management);
 private and persistence route tables route the peers' CIDRs through the TGW, public ones do
-not; development and production have no path to each other. absent: nothing of it is left.
+not (but management's, where the VPN serves them); development and production have no path to each other. absent: nothing of it is left.
 """
 import sys
 
@@ -14,6 +14,8 @@ import boto3
 CIDRS = {"management": "10.120.0.0/16", "development": "10.110.0.0/16", "production": "10.130.0.0/16"}
 PEERS = {"management": ["development", "production"], "development": ["management"], "production": ["management"]}
 CHOSEN = ("private", "persistence")
+# the VPN's subnet tier routes to the environments it serves (management's: both; docs/vpn.md)
+VPN_TIERS = {"management": ("public",)}
 
 
 def tags(resource):
@@ -77,7 +79,7 @@ def main(mode):
             for key, tiers, routes in tables[env]:
                 via = dict((r.get("DestinationCidrBlock"), r.get("TransitGatewayId")) for r in routes)
                 for other in CIDRS:
-                    wanted = other in peers and bool(tiers & set(CHOSEN))
+                    wanted = other in peers and bool(tiers & set(CHOSEN + VPN_TIERS.get(env, ())))
                     if wanted and via.get(CIDRS[other]) != tgw:
                         problems.append("%s %s has no route to %s via %s" % (env, key, other, tgw))
                     if not wanted and other != env and CIDRS[other] in via:

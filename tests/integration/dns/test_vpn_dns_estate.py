@@ -148,7 +148,7 @@ def test_the_pritunl_server_pushes_the_resolver_and_the_served_search_domains(es
 
 def test_an_environment_no_longer_served_loses_its_association_and_search_domain(estate):
     changed = estate.play("vpn.yml", "unserve-production",
-                          refarch_vpn_served_environments=["management", "development"])
+                          pritunl_vpn_serves=[{"environment": "development", "tiers": ["private"], "ports": [443, 22]}])
     assert changed > 0
     zones, mgmt = estate.zones(), (estate.vpc("management"), "us-east-1")
     assert resolve(zones, "api.prod.example.com", vpc=mgmt)[1] == ["203.0.113.20"]  # the public answer now

@@ -18,6 +18,7 @@ environment in turn, as a platform team runs the collection day to day:
 Playbooks run by ansible-playbook against the emulator; nothing is stubbed.
 """
 
+import json
 import os
 import re
 import sys
@@ -126,3 +127,87 @@ def test_an_environment_is_destroyed_and_rebuilt_alone(estate, name):
     assert "unverifiable:" not in out
     assert dangling.dangling(estate.raws()) == []
     assert estate.locks() == []
+
+
+# --- the VPN reaches what it serves (issue 19), on the same estate ----------------------------------
+# Last in the file: a worker runs them after its lifecycle tests (each leaves the estate whole again),
+# so the estate is built once for both; the last one leaves development unserved.
+
+DEV_PRIVATE = "VPN clients reach development private (tcp/%d)"
+PRODUCTION_PRIVATE = "VPN clients reach production private (tcp/443)"
+
+
+def route_table(ec2, key):
+    return [t for t in ec2.describe_route_tables()["RouteTables"] if {"Key": "refarch:key", "Value": key} in t.get("Tags", [])][0]
+
+
+def app_group(ec2):
+    return [g for g in ec2.describe_security_groups()["SecurityGroups"]
+            if {"Key": "refarch:key", "Value": "sg/app"} in g.get("Tags", [])][0]["GroupId"]
+
+
+def vpn_rules(ec2, group):
+    """(port, source) of the rules the VPN added to a group (tagged refarch:key=reach/...)."""
+    return sorted((r["FromPort"], r["CidrIpv4"]) for r in ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        if any(t["Key"] == "refarch:key" and t["Value"].startswith("reach/") for t in r.get("Tags", [])))
+
+
+def ec2_of(estate, name):
+    return state.client(state.accounts(estate.emulator.url)[name][1], "ec2", estate.emulator.url)
+
+
+def test_vpn_intents_hold_and_a_broken_route_or_rule_is_named(estate):
+    rc, out = estate.play("verify.yml", ENVIRONMENTS, "vpn-verify")
+    assert rc == 0, out[-3000:]
+    for name in (DEV_PRIVATE % 443, DEV_PRIVATE % 22, PRODUCTION_PRIVATE):
+        assert "%s: allow as expected" % name in out, out[-3000:]
+    assert "VPN clients reach production persistence (tcp/5432): deny as expected" in out
+    assert "unverifiable" not in out
+
+    # management's route to development and production's rule for the VPN, broken at once
+    mgmt, prod = ec2_of(estate, "management"), ec2_of(estate, "production")
+    public = route_table(mgmt, "rtb/public")
+    [route] = [r for r in public["Routes"] if r.get("DestinationCidrBlock") == "10.110.0.0/16"]
+    mgmt.delete_route(RouteTableId=public["RouteTableId"], DestinationCidrBlock="10.110.0.0/16")
+    group = app_group(prod)
+    [(_port, source)] = [r for r in vpn_rules(prod, group) if r[0] == 443]
+    prod.revoke_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": source}]}])
+    rc, out = estate.play("verify.yml", ENVIRONMENTS, "vpn-broken")
+    assert rc != 0
+    assert ("%s: expected allow, tcp/443 management/subnet/public/us-east-1a -> development/subnet/private/us-east-1a "
+            "is blocked by route-table %s (management rtb/public) [forward]: no route to"
+            % (DEV_PRIVATE % 443, public["RouteTableId"])) in out, out[-3000:]
+    assert ("%s: expected allow, tcp/443 management/subnet/public/us-east-1a -> production/subnet/private/us-east-1a "
+            "is blocked by security-group %s (production sg/app) [forward]: no ingress rule allows tcp/443 from %s"
+            % (PRODUCTION_PRIVATE, group, source)) in out, out[-3000:]
+
+    # the VPN's run puts the rule back (the route is peering's: put back by hand here)
+    mgmt.create_route(RouteTableId=public["RouteTableId"], DestinationCidrBlock="10.110.0.0/16",
+                      VpcPeeringConnectionId=route["VpcPeeringConnectionId"])
+    rc, out = estate.play("vpn.yml", ENVIRONMENTS, "vpn-repair")
+    assert rc == 0 and "allow production app tcp/443 from %s" % source in out, out[-3000:]
+
+
+def test_turning_a_served_environment_off_removes_its_route_and_rules(estate):
+    mgmt, dev = ec2_of(estate, "management"), ec2_of(estate, "development")
+    group = app_group(dev)
+    assert len(vpn_rules(dev, group)) == 2
+    off = ("-e", json.dumps({"pritunl_vpn_serves": [{"environment": "production"}]}))
+    more = tuple(os.path.join(harness.ROOT, "playbooks", name) for name in ("peering.yml", "vpn.yml"))
+    # peering.yml, then vpn.yml (the playbook named last)
+    rc, out = estate.play("vpn.yml", ENVIRONMENTS, "vpn-off-check", "--check", "--diff", *(off + more[:1]))
+    assert rc == 0, out[-3000:]
+    assert "delete route management rtb/public 10.110.0.0/16 -> " in out, out[-3000:]
+    assert "revoke development app tcp/22 from" in out and "revoke development app tcp/443 from" in out
+    assert len(vpn_rules(dev, group)) == 2   # check mode wrote nothing
+    # peering.yml and vpn.yml, then verify.yml (the playbook named last)
+    rc, out = estate.play("verify.yml", ENVIRONMENTS, "vpn-off", *(off + more))
+    assert rc == 0, out[-3000:]
+    routes = route_table(mgmt, "rtb/public")["Routes"]
+    assert [r for r in routes if r.get("DestinationCidrBlock") == "10.110.0.0/16"] == []
+    assert [r for r in routes if r.get("DestinationCidrBlock") == "10.130.0.0/16"]   # production is still served
+    assert vpn_rules(dev, group) == []
+    assert "%s: deny as expected" % (DEV_PRIVATE % 443) in out
+    assert "%s: allow as expected" % PRODUCTION_PRIVATE in out

@@ -115,3 +115,15 @@ def peer(a, b, tiers=("private",), ec2=None, routes=True):
                     ec2.create_route(RouteTableId=rtb, DestinationCidrBlock=there["cidr"],
                                      VpcPeeringConnectionId=pcx_id)
     return pcx_id
+
+
+def serve_vpn(vpn_env, env, pcx, ports=(443, 22), ec2=None):
+    """What peering.yml and vpn.yml build for an environment the VPN serves (docs/vpn.md): the VPN
+    subnet's table routes to it, and its app group admits the VPN instance's address."""
+    ec2 = ec2 or client()
+    ec2.create_route(RouteTableId=vpn_env["rtb"]["rtb/public"], DestinationCidrBlock=env["cidr"],
+                     VpcPeeringConnectionId=pcx)
+    address = ec2.describe_instances(InstanceIds=[vpn_env["vpn"]])["Reservations"][0]["Instances"][0]["PrivateIpAddress"]
+    ec2.authorize_security_group_ingress(GroupId=env["sg"]["app"], IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": address + "/32"}]}
+        for port in ports])

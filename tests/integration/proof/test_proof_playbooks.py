@@ -27,8 +27,8 @@ def demo():
     envs = {"management": topo.build_env("management", "10.120.0.0/16", vpn=True),
             "development": topo.build_env("development", "10.110.0.0/16"),
             "production": topo.build_env("production", "10.130.0.0/16")}
-    topo.peer(envs["management"], envs["production"])
-    topo.peer(envs["management"], envs["development"])
+    for name in ("production", "development"):
+        topo.serve_vpn(envs["management"], envs[name], topo.peer(envs["management"], envs[name]))
     return envs
 
 
@@ -38,6 +38,7 @@ def test_default_intents_hold_then_a_deleted_route_is_named(aws, tmp_path):
     assert rc == 0, out
     assert "internet reaches the public load balancers (production): allow as expected" in out
     assert "development cannot reach production: deny as expected" in out
+    assert "VPN clients reach production private (tcp/22): allow as expected" in out
     assert "unverifiable" not in out
     table = envs["production"]["rtb"]["rtb/private/us-east-1b"]
     topo.client().delete_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0")

@@ -114,6 +114,13 @@ def test_routed_mode_turns_route_nat_off(pritunl, module):
     result = module("pritunl_server", args(pritunl, route_nat=False))
     assert result["changed"]
     assert all(not r.endswith("(nat)") for r in result["server"]["routes"])
+    # the VPCs reached over a peering stay NATed (docs/vpn.md): check mode says so, then the run does it
+    served = args(pritunl, route_nat=False, nat_routes=ENV_CIDRS[1:])
+    planned = module("pritunl_server", served, check_mode=True)
+    assert planned["actions"][1:3] == ["set nat on on route 10.110.0.0/16", "set nat on on route 10.130.0.0/16"]
+    result = module("pritunl_server", served)
+    assert result["server"]["routes"] == planned["server"]["routes"] == [
+        "10.110.0.0/16 (nat)", "10.120.0.0/16", "10.130.0.0/16 (nat)"]
 
 
 @pytest.mark.parametrize("change", [None, dict(port=1195, routes=ENV_CIDRS[:2], route_nat=False)])

@@ -41,11 +41,13 @@ def test_per_resource_peers_the_demo_estate_like_peering_yml():
     assert [p["key"] for p in topo["development"]["peerings"]] == ["pcx/development--management"]
     assert [p["key"] for p in topo["management"]["peerings"]] == ["pcx/management--production"]
     assert topo["production"]["peerings"] == []
-    # routes to the peer only in the tiers that peering_tiers names (not public)
+    # routes to the peer only in the tiers that peering_tiers names, and in the VPN's (public) to the
+    # environments the VPN serves (pritunl_vpn_serves: both)
     routes = dict((t["key"], t["routes"]) for t in topo["management"]["route_tables"])
     peer_dests = dict((k, sorted(r["dest"] for r in v if "vpc_peering_connection_id" in r)) for k, v in routes.items())
     assert peer_dests == {"rtb/persistence": ["10.110.0.0/16", "10.130.0.0/16"],
-                          "rtb/private": ["10.110.0.0/16", "10.130.0.0/16"], "rtb/public": []}
+                          "rtb/private": ["10.110.0.0/16", "10.130.0.0/16"],
+                          "rtb/public": ["10.110.0.0/16", "10.130.0.0/16"]}
 
 
 def test_per_resource_counts_one_invocation_per_resource():

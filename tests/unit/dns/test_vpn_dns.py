@@ -3,7 +3,6 @@ the vpn_served_zones filter) and how a name resolves from a VPC or from outside 
 
 import pytest
 
-from ansible_collections.refarch.network.plugins.filter.account_requests import referred_environments
 from ansible_collections.refarch.network.plugins.filter.vpn_served_zones import vpn_served_zones
 from ansible_collections.refarch.network.plugins.module_utils.dns_resolve import resolve
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -106,12 +105,6 @@ def test_served_zones_take_roles_and_names_from_the_run_or_account_context():
         dict(owner="production", assume_role_arn=PRD_ROLE, name="prod.example.com"),
         dict(owner="development", assume_role_arn="arn:dev"),   # not in the run: found by its tags
     ]
-
-
-def test_the_served_environments_are_resolved_accounts_of_a_vpn_run():
-    data = dict(peers=["development"], vpn_enabled=True, refarch_vpn_served_environments=["production", "development"])
-    assert referred_environments(data) == ["development", "production"]
-    assert referred_environments(dict(data, vpn_enabled=False)) == ["development"]
 
 
 # --- resolution from a VPC, and split horizon ------------------------------------------------

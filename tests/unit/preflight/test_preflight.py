@@ -394,11 +394,3 @@ def test_split_horizon_refuses_another_private_name_and_a_missing_public_zone():
     one(run(production={"dns_split_horizon": "yes"}), "production", "dns_split_horizon", "expected true or false")
 
 
-@pytest.mark.parametrize("served, field, reason", [
-    ("production", "refarch_vpn_served_environments", "expected a list"),
-    (["management", "Production"], "refarch_vpn_served_environments[1]", "is not an environment name"),
-    (["production", "production"], "refarch_vpn_served_environments[1]", "listed twice"),
-])
-def test_served_environments_are_environment_names_each_once(served, field, reason):
-    one(run(management={"refarch_vpn_served_environments": served}), "management", field, reason)
-    assert run(management={"refarch_vpn_served_environments": ["management", "production"]}) == []
