@@ -24,6 +24,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
@@ -71,7 +73,10 @@ INVENTORY_VARIABLES = tuple(sorted(set(
     [pair[0].split(".")[0] for pairs in (VPC, GROUPS, ENDPOINTS, SUBNET_GROUPS, DOMAIN_ZONE, DNS, VPN, IRSA, ACCOUNT)
      for pair in pairs] + list(BOOLEANS) + list(peering_plan.INVENTORY_KEYS) + [
         "aws_account_id", "eks_persistence_cidrs", "eks_database_ports", "refarch_org_tags", "pritunl_vpn_distribution",
-        "pritunl_vpn_image_ssm_parameters"])))
+        "pritunl_vpn_image_ssm_parameters", "eks_acme_email", "eks_plugins_mode"])))
+# Domains Let's Encrypt refuses in an ACME contact (reserved for examples and tests, RFC 2606/6761);
+# the demo inventories' placeholder (set-me@acme-contact.invalid) is one of them on purpose.
+ACME_REFUSED = re.compile(r"(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$")
 
 _FAILED = object()
 _MISSING = object()
@@ -376,6 +381,13 @@ def _eks(check, env, data, tiers, plan):
     params = check.options(env, "eks_irsa", IRSA, data)
     if params is not _FAILED:
         check.call(env, IRSA, irsa.plan_irsa, params)
+    email = data.get("eks_acme_email")
+    if not isinstance(email, str) or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        check.add(env, "eks_acme_email", "expected the ACME account's contact address, got %r" % (email,))
+    elif data.get("eks_plugins_mode") == "apply" and data.get("refarch_state", "present") == "present" \
+            and ACME_REFUSED.search(email.split("@")[1].lower()):
+        check.add(env, "eks_acme_email", "%s is a placeholder: Let's Encrypt refuses contacts at %s; set the address "
+                                         "that should get expiry notices" % (email, email.split("@")[1]))
     cidrs = data.get("eks_persistence_cidrs")
     if plan is None or cidrs is None:
         return

@@ -244,17 +244,17 @@ def upstream(release, name):
     return yaml.safe_load(re.sub(r"^( *)# \+docs:property\n *# ([\w-]+:.*)$", r"\1\2", text, flags=re.M))
 
 
-def unknown_keys(values, defaults, path=""):
-    """Keys of ``values`` the chart's values.yaml does not have (free-form maps upstream sets to {} accept any),
-    and keys whose type differs from a non-null upstream default."""
+def unknown_keys(values, defaults, types=False, path=""):
+    """Keys of ``values`` the chart's values.yaml does not have (free-form maps upstream sets to {} accept any);
+    with ``types`` (for a chart without a schema) also keys whose type differs from a non-null upstream default."""
     problems = []
     for key, value in values.items():
         where = path + "." + key if path else key
         if key not in defaults:
             problems.append("unknown key " + where)
         elif isinstance(defaults[key], dict) and defaults[key] and isinstance(value, dict):
-            problems += unknown_keys(value, defaults[key], where)
-        elif defaults[key] is not None and type(defaults[key]) is not type(value):
+            problems += unknown_keys(value, defaults[key], types, where)
+        elif types and defaults[key] is not None and type(defaults[key]) is not type(value):
             problems.append("%s is a %s upstream, not a %s" % (where, type(defaults[key]).__name__, type(value).__name__))
     return problems
 
@@ -264,8 +264,9 @@ def test_values_pass_the_pinned_charts_schema_and_keys(rendered, release):
     ref, = docs(rendered, "production", release, "release.yaml")
     assert CHARTS[release].endswith(ref["version"])  # the kept files are the pinned version's
     values, = docs(rendered, "production", release, "values.yaml")
-    assert unknown_keys(values, upstream(release, "values.yaml")) == []
-    if release == "aws-load-balancer-controller":  # no values.schema.json upstream: the CRD checks the class params
+    schemaless = release == "aws-load-balancer-controller"
+    assert unknown_keys(values, upstream(release, "values.yaml"), types=schemaless) == []
+    if schemaless:  # no values.schema.json upstream: types against values.yaml, the CRD checks the class params
         crd = upstream(release, "ingressclassparams-crd.yaml")
         schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
         jsonschema.validate(values["ingressClassParams"]["spec"], schema)
@@ -275,14 +276,22 @@ def test_values_pass_the_pinned_charts_schema_and_keys(rendered, release):
 
 def test_schema_and_key_checks_catch_mistakes(rendered):
     traefik, = docs(rendered, "production", "traefik", "values.yaml")
-    traefik["service"]["type"] = "LoadBalancer"  # the key the chart does not have
+    traefik["service"]["type"] = "LoadBalancer"  # the key the chart does not read: its schema lets it pass,
+    jsonschema.validate(traefik, upstream("traefik", "values.schema.json"))
+    assert unknown_keys(traefik, upstream("traefik", "values.yaml")) == ["unknown key service.type"]  # values.yaml not
+    traefik["ingressclass"] = traefik.pop("ingressClass")  # the schema closes the top level
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(traefik, upstream("traefik", "values.schema.json"))
     lbc, = docs(rendered, "production", "aws-load-balancer-controller", "values.yaml")
     lbc["clustername"] = lbc.pop("clusterName")
     lbc["ingressClassParams"]["create"] = "yes"
-    assert unknown_keys(lbc, upstream("aws-load-balancer-controller", "values.yaml")) == [
+    lbc["ingressClassParams"]["spec"]["scheme"] = "public"
+    assert unknown_keys(lbc, upstream("aws-load-balancer-controller", "values.yaml"), types=True) == [
         "ingressClassParams.create is a bool upstream, not a str", "unknown key clustername"]
+    crd = upstream("aws-load-balancer-controller", "ingressclassparams-crd.yaml")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(lbc["ingressClassParams"]["spec"],
+                            crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"])
 
 
 @pytest.mark.parametrize("env", ENVS)
