@@ -385,3 +385,11 @@ def test_acme_placeholder_is_refused_in_apply_mode_only():
         "eks_acme_email", "Let's Encrypt refuses contacts at example.com")
     assert run(production={"eks_plugins_mode": "apply", "eks_acme_email": "ops@corp.io"}) == []
     one(run(production={"eks_acme_email": "not-an-address"}), "production", "eks_acme_email", "contact address")
+
+
+def test_plugin_names_are_kubernetes_names():
+    assert run(production={"traefik_namespace": "edge", "external_dns_service_account": "dns.sa"}) == []
+    one(run(production={"cert_manager_namespace": "Cert_Manager"}), "production", "cert_manager_namespace",
+        "not a valid Kubernetes namespace name")
+    one(run(production={"aws_load_balancer_controller_service_account": "-lb"}), "production",
+        "aws_load_balancer_controller_service_account", "service account")
