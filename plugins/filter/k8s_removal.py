@@ -30,6 +30,12 @@ options:
     type: list
     elements: dict
     required: true
+  foreign:
+    description:
+      - Return instead the objects of O(_input) that exist without the mark (someone else's, C(Namespace)s
+        aside), which an apply must not take over.
+    type: bool
+    default: false
 author:
   - refarch.network developers (@refarch)
 """
@@ -43,16 +49,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The objects to delete, in input order.
+  description: The objects to delete (or with O(foreign), the objects someone else made), in input order.
   type: list
   elements: dict
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.k8s_objects import removal
+from ansible_collections.refarch.network.plugins.module_utils.k8s_objects import foreign as foreign_objects, removal
 
 
-def k8s_removal(objects, live):
-    return removal(objects, live)
+def k8s_removal(objects, live, foreign=False):
+    return foreign_objects(objects, live) if foreign else removal(objects, live)
 
 
 class FilterModule(object):

@@ -41,3 +41,9 @@ def removal(objects, live):
     mark, never a Namespace (kept even when we created it: others may have put workloads in it)."""
     owned = set(identity(obj) for obj in live or [] if is_owned(obj))
     return [obj for obj in objects if obj.get("kind") != "Namespace" and identity(obj) in owned]
+
+
+def foreign(objects, live):
+    """The objects of ``objects`` the cluster holds without our mark (someone else's), Namespaces aside."""
+    theirs = set(identity(obj) for obj in live or [] if not is_owned(obj))
+    return [obj for obj in objects if obj.get("kind") != "Namespace" and identity(obj) in theirs]

@@ -36,3 +36,13 @@ def test_identity_needs_group_kind_namespace_and_name():
                   obj("NetworkPolicy", "default-deny", "web", {MANAGED_BY: OWNER}, api="crd.example/v1"),
                   obj("Service", "default-deny", "web", {MANAGED_BY: OWNER})):
         assert removal(wanted, [other]) == []
+
+
+def test_foreign_objects_are_the_unmarked_existing_ones():
+    from ansible_collections.refarch.network.plugins.module_utils.k8s_objects import foreign
+    wanted = mark([obj("Namespace", "web"), obj("NetworkPolicy", "default-deny", "web"),
+                   obj("NetworkPolicy", "default-deny", "api")])
+    live = [obj("Namespace", "web", labels={}),                               # someone's namespace: used as it is
+            obj("NetworkPolicy", "default-deny", "web", {MANAGED_BY: OWNER}),
+            obj("NetworkPolicy", "default-deny", "api", {"team": "api"})]
+    assert foreign(wanted, live) == [wanted[2]]
