@@ -29,6 +29,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 ENVS = ("management", "development", "production")
 K8S_VERSION = "1.37.0"
 
+OLD = {"external_dns": ("external-dns", "external-dns"), "cert_manager": ("cert-manager", "cert-manager"),
+       "aws_load_balancer_controller": ("kube-system", "aws-load-balancer-controller"), "traefik": ("traefik", None)}
+NEW = {"external_dns": ("dns-x", "dns-sa-x"), "cert_manager": ("certs-x", "certs-sa-x"),
+       "aws_load_balancer_controller": ("lb-x", "lb-sa-x"), "traefik": ("edge-x", None)}
+RENAMED = "development"
+
+
+def names(env):
+    """{plugin: (namespace, service account)} the environment runs its plugins under."""
+    return NEW if env == RENAMED else OLD
+
 
 def load_inventory(env, name):
     with open(os.path.join(ROOT, "inventories", env, "host_vars", env, name)) as f:
@@ -76,9 +87,15 @@ def rendered(emulator, tmp_path_factory):
         subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), os.path.join(ROOT, "tools", "eks_demo_clusters.py"),
                         "--zone", public_zone(env), env], check=True, capture_output=True)
     sessions = dict((env, session(env)) for env in ENVS)
-    first = run_playbook(out)
-    second = run_playbook(out)
-    return dict(dir=out, first=recap(first), second=recap(second), sessions=sessions)
+    # development renames every plugin's namespace and service account (an inventory source of its own,
+    # as a user's host_vars would): the same runs check the renamed and the default names
+    renamed = out / "renamed.yml"
+    renamed.write_text(yaml.safe_dump({"environments": {"hosts": {RENAMED: dict(
+        [("%s_namespace" % p, ns) for p, (ns, sa) in NEW.items()]
+        + [("%s_service_account" % p, sa) for p, (ns, sa) in NEW.items() if sa])}}}))
+    first = run_playbook(out, "-i", str(renamed))
+    second = run_playbook(out, "-i", str(renamed))
+    return dict(dir=out, first=recap(first), second=recap(second), sessions=sessions, renamed=str(renamed))
 
 
 def docs(rendered, env, release, name):
@@ -207,8 +224,9 @@ def test_network_policies_deny_by_default_and_allow_exactly_the_listed(rendered,
     assert sorted(set(p["metadata"]["namespace"] for p in policies)) == sorted(namespaces)
     for ns in namespaces:
         mine = dict((p["metadata"]["name"], p["spec"]) for p in policies if p["metadata"]["namespace"] == ns)
-        assert sorted(mine) == ["allow-dns-egress", "allow-ingress-from-load-balancers", "allow-ingress-from-traefik",
-                                "allow-persistence-egress", "allow-same-namespace", "default-deny"]
+        edge = names(env)["traefik"][0]
+        assert sorted(mine) == sorted(["allow-dns-egress", "allow-ingress-from-load-balancers", "allow-ingress-from-" + edge,
+                                       "allow-persistence-egress", "allow-same-namespace", "default-deny"])
         assert mine["default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
         # every allow but the namespace's own traffic opens one direction only, for every pod of the namespace
         assert all(spec["podSelector"] == {} and len(spec["policyTypes"]) == 1
@@ -223,8 +241,8 @@ def test_network_policies_deny_by_default_and_allow_exactly_the_listed(rendered,
         assert dns["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
                               "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]
         assert dns["ports"] == [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
-        ingress, = mine["allow-ingress-from-traefik"]["ingress"]
-        assert ingress == {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}]}
+        ingress, = mine["allow-ingress-from-" + edge]["ingress"]
+        assert ingress == {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": edge}}}]}
         db, = mine["allow-persistence-egress"]["egress"]
         assert sorted(t["ipBlock"]["cidr"] for t in db["to"]) == persistence
         assert db["ports"] == [{"port": p, "protocol": "TCP"} for p in eks["eks_database_ports"]]
@@ -301,7 +319,8 @@ def test_load_balancer_controller_values_and_role(rendered, env):
     ref, = docs(rendered, env, "aws-load-balancer-controller", "release.yaml")
     vpc, = sess.client("ec2").describe_vpcs(Filters=[{"Name": "tag:refarch:owner", "Values": [env]}])["Vpcs"]
     assert (values["clusterName"], values["vpcId"], values["region"]) == ("%s-eks" % env, vpc["VpcId"], "us-east-1")
-    assert (ref["namespace"], values["serviceAccount"]["name"]) == ("kube-system", "aws-load-balancer-controller")
+    namespace, account = names(env)["aws_load_balancer_controller"]
+    assert (ref["namespace"], values["serviceAccount"]["name"]) == (namespace, account)
     assert values["ingressClass"] == "alb" and values["createIngressClassResource"] is True
     assert values["ingressClassParams"] == {"create": True, "name": "alb", "spec": {
         "scheme": "internet-facing", "targetType": "ip", "subnets": {"tags": {"kubernetes.io/role/elb": ["1"]}}}}
@@ -315,7 +334,7 @@ def test_load_balancer_controller_values_and_role(rendered, env):
     host = sess.client("eks").describe_cluster(name="%s-eks" % env)["cluster"]["identity"]["oidc"]["issuer"][8:]
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Condition"] == {"StringEquals": {
-        host + ":sub": "system:serviceaccount:kube-system:aws-load-balancer-controller", host + ":aud": "sts.amazonaws.com"}}
+        host + ":sub": "system:serviceaccount:%s:%s" % (namespace, account), host + ":aud": "sts.amazonaws.com"}}
     policy = sess.client("iam").get_role_policy(RoleName=role["RoleName"], PolicyName="refarch-aws-load-balancer-controller")
     assert policy["PolicyDocument"] == upstream("aws-load-balancer-controller", "iam_policy.json")
 
@@ -358,12 +377,6 @@ def test_removal_in_apply_mode_never_deletes_a_namespace(rendered):
     assert policies[0] not in removal(objects, [foreign_policy])
 
 
-OLD = {"external_dns": ("external-dns", "external-dns"), "cert_manager": ("cert-manager", "cert-manager"),
-       "aws_load_balancer_controller": ("kube-system", "aws-load-balancer-controller"), "traefik": ("traefik", None)}
-NEW = {"external_dns": ("dns-x", "dns-sa-x"), "cert_manager": ("certs-x", "certs-sa-x"),
-       "aws_load_balancer_controller": ("lb-x", "lb-sa-x"), "traefik": ("edge-x", None)}
-
-
 def name_fields(doc, found):
     """Every namespace, namespace selector and service account name in a rendered document."""
     if isinstance(doc, dict):
@@ -379,22 +392,17 @@ def name_fields(doc, found):
     return found
 
 
-def test_renamed_namespaces_reach_values_trust_and_selectors(rendered, tmp_path):
-    """Second to last: it moves production's IRSA trust to the new names."""
-    extra = []
-    for plugin, (namespace, account) in NEW.items():
-        extra += ["-e", "%s_namespace=%s" % (plugin, namespace)]
-        extra += ["-e", "%s_service_account=%s" % (plugin, account)] if account else []
-    run_playbook(tmp_path, "-l", "production", *extra)
-    out = dict(dir=tmp_path)
+def test_renamed_namespaces_reach_values_trust_and_selectors(rendered):
+    """development's plugins run under other names (the fixture's extra inventory source): each new name is in the
+    values, the IRSA trust and the policies' selectors, and no default name is left in any of them."""
     found = set()
     for release in CHARTS:
-        found |= name_fields(docs(out, "production", release, "values.yaml"), set())
-        found |= name_fields(docs(out, "production", release, "release.yaml"), set())
-    found |= name_fields(manifests(out, "production"), set())
-    sess = rendered["sessions"]["production"]
+        found |= name_fields(docs(rendered, RENAMED, release, "values.yaml"), set())
+        found |= name_fields(docs(rendered, RENAMED, release, "release.yaml"), set())
+    found |= name_fields(manifests(rendered, RENAMED), set())
+    sess = rendered["sessions"][RENAMED]
     for plugin in ("external_dns", "cert_manager", "aws_load_balancer_controller"):
-        trust = sess.client("iam").get_role(RoleName="production-eks-" + plugin.replace("_", "-"))["Role"]
+        trust = sess.client("iam").get_role(RoleName="%s-eks-%s" % (RENAMED, plugin.replace("_", "-")))["Role"]
         sub, = [v for k, v in trust["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"].items()
                 if k.endswith(":sub")]
         assert sub == "system:serviceaccount:%s:%s" % NEW[plugin]
@@ -402,16 +410,18 @@ def test_renamed_namespaces_reach_values_trust_and_selectors(rendered, tmp_path)
         assert namespace in found and (account is None or account in found), plugin
     old = set(n for pair in OLD.values() for n in pair if n) - {"kube-system"}  # kube-system also holds the DNS
     assert found & old == set()
-    policies = dict((d["metadata"]["name"], d) for d in manifests(out, "production")
+    policies = dict((d["metadata"]["name"], d) for d in manifests(rendered, RENAMED)
                     if d["kind"] == "NetworkPolicy" and d["metadata"]["namespace"] == "web")
     assert policies["allow-ingress-from-edge-x"]["spec"]["ingress"] == [
         {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "edge-x"}}}]}]
     assert not any("traefik" in name for name in policies)
+    # and the default names elsewhere, so the check above can fail
+    assert "traefik" in name_fields(manifests(rendered, "production"), set())
 
 
 def test_teardown_removes_rendered_files_and_owned_iam(rendered):
     """Last in this file: it removes what the other tests read."""
-    out = run_playbook(rendered["dir"], "-e", "refarch_state=absent")
+    out = run_playbook(rendered["dir"], "-i", rendered["renamed"], "-e", "refarch_state=absent")
     assert all(r["changed"] > 0 for r in recap(out).values())
     for env in ENVS:
         assert os.listdir(os.path.join(str(rendered["dir"]), env)) == []
