@@ -13,8 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import re
 
+from ansible_collections.refarch.network.plugins.module_utils import lbc_iam_policy
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -26,6 +28,7 @@ DEFAULT_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 POLICIES = {
     "external_dns": {"namespace": "external-dns", "service_account": "external-dns"},
     "cert_manager": {"namespace": "cert-manager", "service_account": "cert-manager"},
+    "aws_load_balancer_controller": {"namespace": "kube-system", "service_account": "aws-load-balancer-controller"},
 }
 
 LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -129,8 +132,14 @@ def trust_policy(provider_arn, issuer, namespace, service_account):
 
 
 def permission_policy(policy, partition, zone_arns):
-    """Least privilege for ``policy``, record changes limited to the environment's zones."""
+    """Least privilege for ``policy``: record changes limited to the environment's zones; the load
+    balancer controller's is upstream's (its writes are limited by the elbv2.k8s.aws/cluster tag)."""
     zones = sorted(zone_arns)
+    if policy == "aws_load_balancer_controller":
+        if partition != "aws":  # upstream keeps one file per partition; only the aws one is kept here
+            raise InputError("service_accounts", "the aws_load_balancer_controller policy is kept for the aws partition "
+                                                 "only, not %s" % partition)
+        return copy.deepcopy(lbc_iam_policy.POLICY)
     if policy == "external_dns":
         statements = [
             {"Sid": "RecordsInZone", "Effect": "Allow",

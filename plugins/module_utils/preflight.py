@@ -24,6 +24,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
@@ -67,12 +69,20 @@ BOOLEANS = ("vpn_enabled", "pritunl_vpn_validate_certs", "peering_dns_resolution
 DNS_PARENT_KEYS = ("name", "environment", "assume_role_arn", "ttl")
 ENDPOINTS_KEYS = ("subnet_tier", "security_groups", "endpoints")
 
+# The EKS plugins' names (playbooks/eks_plugins.yml): namespaces are DNS-1123 labels, service accounts subdomains.
+EKS_NAMES = dict((name, irsa.LABEL_RE if name.endswith("_namespace") else irsa.SUBDOMAIN_RE) for name in (
+    "external_dns_namespace", "external_dns_service_account", "cert_manager_namespace", "cert_manager_service_account",
+    "aws_load_balancer_controller_namespace", "aws_load_balancer_controller_service_account", "traefik_namespace"))
+
 # Every variable the preflight reads from an environment's host vars.
 INVENTORY_VARIABLES = tuple(sorted(set(
     [pair[0].split(".")[0] for pairs in (VPC, GROUPS, ENDPOINTS, SUBNET_GROUPS, DOMAIN_ZONE, DNS, VPN, IRSA, ACCOUNT)
      for pair in pairs] + list(BOOLEANS) + list(peering_plan.INVENTORY_KEYS) + [
         "aws_account_id", "eks_persistence_cidrs", "eks_database_ports", "refarch_org_tags", "pritunl_vpn_distribution",
-        "pritunl_vpn_image_ssm_parameters"])))
+        "pritunl_vpn_image_ssm_parameters", "eks_acme_email", "eks_plugins_mode"] + list(EKS_NAMES))))
+# Domains Let's Encrypt refuses in an ACME contact (reserved for examples and tests, RFC 2606/6761);
+# the demo inventories' placeholder (set-me@acme-contact.invalid) is one of them on purpose.
+ACME_REFUSED = re.compile(r"(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$")
 
 _FAILED = object()
 _MISSING = object()
@@ -393,6 +403,19 @@ def _eks(check, env, data, tiers, plan):
     params = check.options(env, "eks_irsa", IRSA, data)
     if params is not _FAILED:
         check.call(env, IRSA, irsa.plan_irsa, params)
+    for name, pattern in sorted(EKS_NAMES.items()):
+        value = data.get(name)
+        if name in data and not (isinstance(value, str) and len(value) <= (63 if name.endswith("_namespace") else 253)
+                                 and pattern.match(value)):
+            check.add(env, name, "%r is not a valid Kubernetes %s name" % (value, "namespace" if name.endswith(
+                "_namespace") else "service account"))
+    email = data.get("eks_acme_email")
+    if not isinstance(email, str) or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        check.add(env, "eks_acme_email", "expected the ACME account's contact address, got %r" % (email,))
+    elif data.get("eks_plugins_mode") == "apply" and data.get("refarch_state", "present") == "present" \
+            and ACME_REFUSED.search(email.split("@")[1].lower()):
+        check.add(env, "eks_acme_email", "%s is a placeholder: Let's Encrypt refuses contacts at %s; set the address "
+                                         "that should get expiry notices" % (email, email.split("@")[1]))
     cidrs = data.get("eks_persistence_cidrs")
     if plan is None or cidrs is None:
         return

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: eks_irsa
-short_description: IAM OIDC provider and IRSA roles for the DNS plugins of an EKS cluster
+short_description: IAM OIDC provider and IRSA roles for the plugins of an EKS cluster
 version_added: 0.1.0
 description:
   - Reads the OIDC issuer of the EKS cluster O(cluster_name), makes sure the IAM OpenID Connect
@@ -20,7 +20,10 @@ description:
     ARN of the public hosted zone O(zone_name), which is looked up by name.
   - V(external_dns) may change, list and read tags of record sets in the zone and list zones;
     V(cert_manager) may read changes, change and list only C(TXT) record sets in the zone and find
-    zones by name.
+    zones by name; V(aws_load_balancer_controller) carries the controller's upstream IAM policy
+    (version v3.5.0, C(docs/install/iam_policy.json) of kubernetes-sigs/aws-load-balancer-controller),
+    whose writes are limited by tag conditions to the load balancers, target groups and security
+    groups the controller tags as its own; it is kept for the C(aws) partition only.
   - Roles live under the IAM path C(/refarch/<owner>/) and are tagged C(refarch:owner) and
     C(refarch:key=irsa/<cluster>/<policy>). Trust and policy drift is corrected; other inline or
     attached managed policies on an owned role are removed; owned roles of the cluster that are no
@@ -56,20 +59,21 @@ options:
           - Which least-privilege policy the role carries.
         type: str
         required: true
-        choices: [external_dns, cert_manager]
+        choices: [external_dns, cert_manager, aws_load_balancer_controller]
       namespace:
         description:
           - Namespace of the service account.
-          - Defaults to C(external-dns) or C(cert-manager).
+          - Defaults to C(external-dns), C(cert-manager) or C(kube-system) (the load balancer controller).
         type: str
       service_account:
         description:
           - Name of the service account.
-          - Defaults to C(external-dns) or C(cert-manager), the charts' own names.
+          - Defaults to C(external-dns), C(cert-manager) or C(aws-load-balancer-controller), the charts' own names.
         type: str
       role_name:
         description:
-          - IAM role name. Defaults to C(<cluster_name>-external-dns) or C(<cluster_name>-cert-manager).
+          - IAM role name. Defaults to C(<cluster_name>-) followed by the policy with dashes, for example
+            C(<cluster_name>-cert-manager).
         type: str
   thumbprints:
     description:
@@ -97,6 +101,16 @@ EXAMPLES = r"""
     zone_name: production.example.com
     region: us-east-1
   register: irsa
+
+- name: The three plugins of playbooks/eks_plugins.yml, with the namespaces the charts run in
+  refarch.network.eks_irsa:
+    cluster_name: production-eks
+    owner: production
+    zone_name: production.example.com
+    service_accounts:
+      - {policy: external_dns, namespace: external-dns, service_account: external-dns}
+      - {policy: cert_manager, namespace: cert-manager, service_account: cert-manager}
+      - {policy: aws_load_balancer_controller, namespace: kube-system, service_account: aws-load-balancer-controller}
 
 - name: Custom namespace for External-DNS, cert-manager not used
   refarch.network.eks_irsa:
@@ -147,7 +161,7 @@ hosted_zone:
     name: {description: Zone name without the trailing dot., type: str, returned: always}
     arn: {description: Zone ARN., type: str, returned: always}
 roles:
-  description: The IRSA roles, keyed by policy (V(external_dns), V(cert_manager)).
+  description: The IRSA roles, keyed by policy (V(external_dns), V(cert_manager), V(aws_load_balancer_controller)).
   returned: always
   type: dict
   sample:

@@ -88,3 +88,29 @@ def test_policies_compare_equal_across_iam_forms():
         dict(doc["Statement"][0], Action=list(reversed(doc["Statement"][0]["Action"])), Resource=ZONE)]}
     assert not compare_policies(as_iam_returns, doc)
     assert compare_policies(irsa.permission_policy("external_dns", "aws", ["arn:aws:route53:::hostedzone/Z2"]), doc)
+
+
+def test_load_balancer_controller_policy_is_upstreams_verbatim():
+    """The kept copy equals upstream's JSON file (tests/upstream/README.md names its source and version)."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "upstream", "aws-load-balancer-controller-3.5.0",
+                        "iam_policy.json")
+    with open(path) as f:
+        upstream = json.load(f)
+    doc = irsa.permission_policy("aws_load_balancer_controller", "aws", [ZONE])
+    assert doc == upstream
+    # its writes carry upstream's tag conditions: creating needs the cluster request tag
+    create_lb = next(s for s in doc["Statement"] if "elasticloadbalancing:CreateLoadBalancer" in s["Action"])
+    assert create_lb["Condition"] == {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}}
+    doc["Statement"].pop()
+    assert irsa.permission_policy("aws_load_balancer_controller", "aws", [ZONE]) == upstream  # a copy each time
+
+
+def test_load_balancer_controller_defaults_and_partition():
+    sa, = irsa.validate_service_accounts("production-eks", [{"policy": "aws_load_balancer_controller"}])
+    assert (sa["namespace"], sa["service_account"], sa["role_name"]) == (
+        "kube-system", "aws-load-balancer-controller", "production-eks-aws-load-balancer-controller")
+    with pytest.raises(InputError) as err:
+        irsa.permission_policy("aws_load_balancer_controller", "aws-cn", [ZONE])
+    assert err.value.field == "service_accounts" and "aws-cn" in str(err.value)

@@ -87,7 +87,7 @@ def test_every_variable_the_inventories_set_for_the_modules_is_read():
             "peering_tiers", "peering_dns_resolution", "vpn_enabled", "pritunl_vpn_instance_type",
             "eks_persistence_cidrs", "aws_account_email"} <= set(INVENTORY_VARIABLES)
     assert used - set(INVENTORY_VARIABLES) <= {
-        "env_name", "dns_reference_label", "vpc_base_cidr", "vpc_cidr_offset", "eks_acme_email",
+        "env_name", "dns_reference_label", "vpc_base_cidr", "vpc_cidr_offset",
         "eks_external_dns_policy", "eks_app_namespaces", "eks_plugins_mode", "pritunl_vpn_distribution",
         "pritunl_vpn_route_cidrs"}
 
@@ -394,3 +394,20 @@ def test_split_horizon_refuses_another_private_name_and_a_missing_public_zone():
     one(run(production={"dns_split_horizon": "yes"}), "production", "dns_split_horizon", "expected true or false")
 
 
+# --- the ACME contact ---------------------------------------------------------------------------
+
+def test_acme_placeholder_is_refused_in_apply_mode_only():
+    assert run(production={"eks_plugins_mode": "render"}) == []   # the demo renders with the placeholder
+    one(run(production={"eks_plugins_mode": "apply"}), "production", "eks_acme_email", "placeholder")
+    one(run(production={"eks_plugins_mode": "apply", "eks_acme_email": "ops@example.com"}), "production",
+        "eks_acme_email", "Let's Encrypt refuses contacts at example.com")
+    assert run(production={"eks_plugins_mode": "apply", "eks_acme_email": "ops@corp.io"}) == []
+    one(run(production={"eks_acme_email": "not-an-address"}), "production", "eks_acme_email", "contact address")
+
+
+def test_plugin_names_are_kubernetes_names():
+    assert run(production={"traefik_namespace": "edge", "external_dns_service_account": "dns.sa"}) == []
+    one(run(production={"cert_manager_namespace": "Cert_Manager"}), "production", "cert_manager_namespace",
+        "not a valid Kubernetes namespace name")
+    one(run(production={"aws_load_balancer_controller_service_account": "-lb"}), "production",
+        "aws_load_balancer_controller_service_account", "service account")
