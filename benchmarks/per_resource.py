@@ -163,8 +163,12 @@ def _aws_group_name(owner, name):
     return name if name == "default" else "%s-%s" % (owner, name)
 
 
-def _sg_rules(owner, group, rules):
-    """Our rule format (security.yml) as ec2_security_group rules: one rule per kind of source."""
+def _sg_rules(owner, group, rules, describe=True):
+    """Our rule format (security.yml) as ec2_security_group rules: one rule per kind of source.
+
+    ``describe=False`` leaves the descriptions out: against the emulator, ec2_security_group fails
+    (KeyError 'Return') when it sets a description on the default egress rule a new group has.
+    """
     out = []
     for rule in rules or []:
         proto = str(rule.get("proto") or "tcp").lower()
@@ -172,7 +176,7 @@ def _sg_rules(owner, group, rules):
         ports = rule.get("ports")
         if ports is not None and base["proto"] != "all":
             base["ports"] = ports if isinstance(ports, list) else [ports]
-        if rule.get("description"):
+        if rule.get("description") and describe:
             base["rule_desc"] = rule["description"]
         if rule.get("cidr"):
             out.append(dict(base, cidr_ip=rule["cidr"]))
@@ -201,7 +205,7 @@ def site_topology(envs):
             {"key": g["name"], "name": _aws_group_name(owner, g["name"]),
              "description": g.get("description") or "default VPC security group",
              "rules": _sg_rules(owner, g["name"], g.get("ingress")),
-             "rules_egress": _sg_rules(owner, g["name"], g["egress"]) if "egress" in g else None,
+             "rules_egress": _sg_rules(owner, g["name"], g["egress"], describe=False) if "egress" in g else None,
              "tags": _tags(owner, "sg/%s" % g["name"], _aws_group_name(owner, g["name"]))}
             for g in data.get("security_groups") or []]
         endpoints = data.get("vpc_endpoints") or {}
