@@ -69,6 +69,8 @@ SERIES = {
 }
 
 
+# The run lock's reads (take, read-back, release), counted apart from the estate's like its writes.
+LOCK_READS = ("GetParameterHistory",)
 # The envs series is the VPC alone (issue 11's 1.5x target); the AZ and tier series run the whole
 # site (its security groups and zones too): a no-op's calls must stay flat as zones and tiers double.
 SERIES_PLAYBOOK = {"envs": "vpc.yml", "azs": "site.yml", "tiers": "site.yml"}
@@ -458,7 +460,9 @@ def evaluate(results):
         idem = ours.get("idempotent")
         if idem:
             add("no-op %s: estate writes" % label, idem["writes"], "0", idem["writes"] == 0)
-            worst = max(idem["read_calls"].items(), key=lambda kv: kv[1]) if idem["read_calls"] else ("-", 0)
+            # the run lock's reads are the run's bookkeeping, counted apart like its writes
+            reads = dict((k, v) for k, v in idem["read_calls"].items() if k not in LOCK_READS)
+            worst = max(sorted(reads.items()), key=lambda kv: kv[1]) if reads else ("-", 0)
             per_env = round(worst[1] / float(envs), 2)
             add("no-op %s: reads of one type per env (%s)" % (label, worst[0]), per_env, "<= 2", per_env <= 2)
     sleeps = results["sleep_scan"]
@@ -481,7 +485,7 @@ def table(results):
     lines.append("refarch.network benchmark: %d run(s), median (min-max) seconds; %d CPUs, load average %s" % (
         results["runs"], info["cpus"], " -> ".join("%.1f" % x for x in info["load"])))
     lines.append("")
-    head = "%-30s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % (
+    head = "%-34s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % (
         "phase", "ours wall", "ours cpu", "calls r/w", "mods", "per-resource wall", "per-resource cpu",
         "calls r/w", "mods", "x wall", "x cpu")
     lines.append(head)
@@ -503,11 +507,11 @@ def table(results):
                 return [fmt(m["wall"]), fmt(m["cpu"]), "%d/%d" % (m["reads"], m["writes"]), str(m["invocations"])]
             x_wall = ratio(theirs["wall"]["median"], ours["wall"]["median"]) if ours and theirs else None
             x_cpu = ratio(theirs["cpu"]["median"], ours["cpu"]["median"]) if ours and theirs else None
-            lines.append("%-30s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % tuple(
+            lines.append("%-34s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % tuple(
                 ["%s, %s" % (phase, label)] + cols(ours) + cols(theirs) + [x_wall or "-", x_cpu or "-"]))
     real = results.get("realistic")
     if real:
-        lines.append("%-30s | %-20s %-20s %-9s %-4s | longest unavoidable wait chain %.1f s (3 NotFound windows "
+        lines.append("%-34s | %-20s %-20s %-9s %-4s | longest unavoidable wait chain %.1f s (3 NotFound windows "
                      "+ a NAT gateway: AWS's ~90 s / %g); x chain %s" % (
                          "cold, 3 envs, realistic AWS", fmt(real["wall"]), fmt(real["cpu"]),
                          "%d/%d" % (real["reads"], real["writes"]), real["invocations"], real["chain"], real["scale"],
