@@ -69,6 +69,16 @@ SERIES = {
 }
 
 
+# The run lock's reads (take, read-back, release), counted apart from the estate's like its writes.
+LOCK_READS = ("GetParameterHistory",)
+# The envs series is the VPC alone (issue 11's 1.5x target); the AZ and tier series run the whole
+# site (its security groups and zones too): a no-op's calls must stay flat as zones and tiers double.
+SERIES_PLAYBOOK = {"envs": "vpc.yml", "azs": "site.yml", "tiers": "site.yml"}
+# (key, environments, label): site.yml of the three demo environments and of the single-VPC layout
+SITE_ESTATES = (("site_3", 3, "site.yml, 3 envs"), ("site_single", 2, "site.yml, single VPC"))
+SITE_INVENTORIES = {"site_3": DEMO_ENVS, "site_single": ("single_vpc/production", "single_vpc/staging")}
+
+
 class Workspace(object):
     """Temporary inventories and playbooks (never committed) under one temp dir."""
 
@@ -89,7 +99,16 @@ class Workspace(object):
                     shutil.copy(src, os.path.join(dest, "host_vars", env))
         return dest
 
-    def generated_inventory(self, series, index, azs, az_slots, tiers):
+    def site_inventory(self, rel):
+        """A copy of an environment's whole inventory but its account and EKS data: site.yml in the
+        caller's account, as the per-resource side (``rel``: management, single_vpc/staging...)."""
+        dest = os.path.join(self.path, "site", rel)
+        if not os.path.isdir(dest):
+            src = os.path.join(ROOT, "inventories", rel)
+            shutil.copytree(src, dest, ignore=shutil.ignore_patterns("account.yml", "eks.yml"))
+        return dest
+
+    def generated_inventory(self, series, index, azs, az_slots, tiers, site=False):
         name = "env%d" % (index + 1)
         dest = os.path.join(self.path, series, name)
         os.makedirs(os.path.join(dest, "host_vars", name), exist_ok=True)
@@ -98,8 +117,15 @@ class Workspace(object):
         network = {"env_name": name, "owner": name, "aws_region": "us-east-1",
                    "vpc_cidr": "10.%d.0.0/16" % (150 + index), "azs": ZONES[:azs], "az_slots": az_slots,
                    "nat_mode": "single", "tiers": tiers}
-        for path, data in ((os.path.join(dest, "hosts.yml"), hosts),
-                           (os.path.join(dest, "host_vars", name, "network.yml"), network)):
+        files = [(os.path.join(dest, "hosts.yml"), hosts), (os.path.join(dest, "host_vars", name, "network.yml"), network)]
+        if site:
+            # site.yml's other concerns, the same at every point: the demo's groups and two zones
+            with open(os.path.join(ROOT, "inventories", "production", "host_vars", "production", "security.yml")) as f:
+                security = yaml.safe_load(f)
+            files += [(os.path.join(dest, "host_vars", name, "security.yml"), security),
+                      (os.path.join(dest, "host_vars", name, "dns.yml"),
+                       {"dns_private_zone": "%s.internal" % name, "dns_public_zone": "%s.example.com" % name})]
+        for path, data in files:
             with open(path, "w") as f:
                 yaml.safe_dump(data, f, sort_keys=False)
         return dest
@@ -117,11 +143,11 @@ class Workspace(object):
             yaml.safe_dump(plays, f, sort_keys=False)
         return path
 
-    def per_resource_playbook(self, inventories, label):
+    def per_resource_playbook(self, inventories, label, site=False):
         envs = {}
         for inv in inventories:
             envs.update(per_resource.load_inventory(inv))
-        return per_resource.write_playbook(envs, os.path.join(self.path, "per_resource_%s.yml" % label))
+        return per_resource.write_playbook(envs, os.path.join(self.path, "per_resource_%s.yml" % label), site=site)
 
 
 # How long AWS keeps these pending (seconds, typical): the realistic row divides them by a scale
@@ -210,13 +236,19 @@ class Session(object):
             # the run lock's SSM writes are the run's bookkeeping, counted apart from the estate's
             "writes": sum(1 for a, w in requests if w and a not in LOCK_ACTIONS),
             "lock_writes": sum(1 for a, w in requests if w and a in LOCK_ACTIONS),
-            "read_calls": _count(a for a, w in requests if not w),
-            "write_calls": _count(a for a, w in requests if w),
+            "read_calls": _count(resource_type(a) for a, w in requests if not w),
+            "write_calls": _count(resource_type(a) for a, w in requests if w),
             "sequence": [a for a, _write in requests],
             "invocations": counted["invocations"],
             "modules": counted["by_action"],
             "changed": counted["changed"],
+            "roles": counted.get("seconds", {}),
         }
+
+
+def resource_type(action):
+    """An AWS call by kind: Route 53's REST paths without the zone's id."""
+    return re.sub(r"/(hostedzone|change|delegationset)/[A-Za-z0-9]+", r"/\1/{id}", action)
 
 
 def _count(actions):
@@ -278,6 +310,8 @@ def summarise(samples):
         first[key] = {"median": round(statistics.median(values), 3), "min": min(values), "max": max(values),
                       "samples": values}
     first["load"] = [s["load"] for s in samples]
+    roles = set(k for s in samples for k in s.get("roles", {}))
+    first["roles"] = dict((k, round(statistics.median([s.get("roles", {}).get(k, 0.0) for s in samples]), 2)) for k in roles)
     first["calls_vary"] = len(set((s["reads"], s["writes"]) for s in samples)) > 1
     return first
 
@@ -395,7 +429,7 @@ def evaluate(results):
         points = dict(series.get(name, []))
         if small in points and big in points:
             a, b = points[small]["idempotent"], points[big]["idempotent"]
-            add("no-op calls %s -> %s" % (small, big), "%d -> %d" % (a["reads"] + a["writes"], b["reads"] + b["writes"]),
+            add("no-op calls %s -> %s (site.yml)" % (small, big), "%d -> %d" % (a["reads"] + a["writes"], b["reads"] + b["writes"]),
                 "no growth", b["reads"] + b["writes"] <= a["reads"] + a["writes"])
     points = dict(series.get("envs", []))
     if "1 env" in points and "3 envs" in points:
@@ -411,6 +445,26 @@ def evaluate(results):
         value = ratio(real["wall"]["median"], real["chain"])
         add("realistic AWS cold, 3 envs / longest wait chain (waits /%g)" % real["scale"], value, "<= 1.3",
             value is not None and value <= 1.3)
+    for key, envs, label in SITE_ESTATES:
+        ours, theirs = demo.get("ours_" + key, {}), demo.get("per_resource_" + key, {})
+        if key == "site_3":   # issue 22's targets: the full site of the three demo environments
+            for phase, need in (("idempotent", 10), ("cold", 6)):
+                if ours.get(phase) and theirs.get(phase):
+                    value = ratio(theirs[phase]["wall"]["median"], ours[phase]["wall"]["median"])
+                    add("%s, %s: per-resource / ours (wall)" % (phase, label), value, ">= %d" % need,
+                        value is not None and value >= need)
+            if ours.get("check") and ours.get("idempotent"):
+                value = ratio(ours["check"]["wall"]["median"], ours["idempotent"]["wall"]["median"])
+                add("--check on the built estate / idempotent, %s (wall)" % label, value, "<= 1",
+                    value is not None and value <= 1)
+        idem = ours.get("idempotent")
+        if idem:
+            add("no-op %s: estate writes" % label, idem["writes"], "0", idem["writes"] == 0)
+            # the run lock's reads are the run's bookkeeping, counted apart like its writes
+            reads = dict((k, v) for k, v in idem["read_calls"].items() if k not in LOCK_READS)
+            worst = max(sorted(reads.items()), key=lambda kv: kv[1]) if reads else ("-", 0)
+            per_env = round(worst[1] / float(envs), 2)
+            add("no-op %s: reads of one type per env (%s)" % (label, worst[0]), per_env, "<= 2", per_env <= 2)
     sleeps = results["sleep_scan"]
     add("no fixed sleep() in plugins (only growing backoff)", len(sleeps), "0", not sleeps)
     order = results.get("nats_created_before_wait")
@@ -431,17 +485,19 @@ def table(results):
     lines.append("refarch.network benchmark: %d run(s), median (min-max) seconds; %d CPUs, load average %s" % (
         results["runs"], info["cpus"], " -> ".join("%.1f" % x for x in info["load"])))
     lines.append("")
-    head = "%-30s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % (
+    head = "%-34s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % (
         "phase", "ours wall", "ours cpu", "calls r/w", "mods", "per-resource wall", "per-resource cpu",
         "calls r/w", "mods", "x wall", "x cpu")
     lines.append(head)
     lines.append("-" * len(head))
     demo = results["demo"]
-    for key, n, label in (("ours_1", "1", "1 env (%s)" % results["one_env"]), ("ours_3", "3", "3 envs + peering"),
-                          ("ours_3_process", "3", "3 envs, module processes")):
+    rows = [("ours_1", "per_resource_1", "1 env (%s)" % results["one_env"]),
+            ("ours_3", "per_resource_3", "3 envs + peering"), ("ours_3_process", "per_resource_3", "3 envs, module processes")]
+    rows += [("ours_" + key, "per_resource_" + key, label) for key, _envs, label in SITE_ESTATES]
+    for key, their_key, label in rows:
         for phase in ("cold", "idempotent", "check"):
             ours = demo.get(key, {}).get(phase)
-            theirs = demo.get("per_resource_" + n, {}).get(phase)
+            theirs = demo.get(their_key, {}).get(phase)
             if not ours and not theirs:
                 continue
 
@@ -451,11 +507,11 @@ def table(results):
                 return [fmt(m["wall"]), fmt(m["cpu"]), "%d/%d" % (m["reads"], m["writes"]), str(m["invocations"])]
             x_wall = ratio(theirs["wall"]["median"], ours["wall"]["median"]) if ours and theirs else None
             x_cpu = ratio(theirs["cpu"]["median"], ours["cpu"]["median"]) if ours and theirs else None
-            lines.append("%-30s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % tuple(
+            lines.append("%-34s | %-20s %-20s %-9s %-4s | %-20s %-20s %-9s %-4s | %-6s %-6s" % tuple(
                 ["%s, %s" % (phase, label)] + cols(ours) + cols(theirs) + [x_wall or "-", x_cpu or "-"]))
     real = results.get("realistic")
     if real:
-        lines.append("%-30s | %-20s %-20s %-9s %-4s | longest unavoidable wait chain %.1f s (3 NotFound windows "
+        lines.append("%-34s | %-20s %-20s %-9s %-4s | longest unavoidable wait chain %.1f s (3 NotFound windows "
                      "+ a NAT gateway: AWS's ~90 s / %g); x chain %s" % (
                          "cold, 3 envs, realistic AWS", fmt(real["wall"]), fmt(real["cpu"]),
                          "%d/%d" % (real["reads"], real["writes"]), real["invocations"], real["chain"], real["scale"],
@@ -463,23 +519,27 @@ def table(results):
     if results.get("series"):
         lines.append("")
         head = "%-18s | %-20s %-10s %-9s | %-20s %-10s %-9s" % (
-            "scaling (vpc.yml)", "cold wall", "cold cpu", "calls r/w", "no-op wall", "no-op cpu", "calls r/w")
+            "scaling", "cold wall", "cold cpu", "calls r/w", "no-op wall", "no-op cpu", "calls r/w")
         lines.append(head)
         lines.append("-" * len(head))
         for name in ("envs", "azs", "tiers"):
             for label, point in results["series"].get(name, []):
                 c, i = point["cold"], point["idempotent"]
                 lines.append("%-18s | %-20s %-10.2f %-9s | %-20s %-10.2f %-9s" % (
-                    label, fmt(c["wall"]), c["cpu"]["median"], "%d/%d" % (c["reads"], c["writes"]),
+                    "%s (%s)" % (label, SERIES_PLAYBOOK[name]), fmt(c["wall"]), c["cpu"]["median"], "%d/%d" % (c["reads"], c["writes"]),
                     fmt(i["wall"]), i["cpu"]["median"], "%d/%d" % (i["reads"], i["writes"])))
     lines.append("")
-    for key, what in (("ours_1", "ours"), ("ours_3", "ours"), ("per_resource_1", "per-resource"),
-                      ("per_resource_3", "per-resource")):
+    for key, what in (("ours_1", "ours, 1 env"), ("ours_3", "ours, 3 envs"), ("per_resource_1", "per-resource, 1 env"),
+                      ("per_resource_3", "per-resource, 3 envs")) + tuple(
+            (side + key, "%s, %s" % (side.rstrip("_").replace("_", "-"), label))
+            for key, _envs, label in SITE_ESTATES for side in ("ours_", "per_resource_")):
         idem = demo.get(key, {}).get("idempotent")
         if idem:
-            lines.append("no-op re-run, %s, %s env(s): reads %s; writes %s" % (
-                what, key[-1], ", ".join("%s %d" % kv for kv in idem["read_calls"].items()),
+            lines.append("no-op re-run, %s: reads %s; writes %s" % (
+                what, ", ".join("%s %d" % kv for kv in idem["read_calls"].items()),
                 ", ".join("%s %d" % kv for kv in idem["write_calls"].items()) or "none"))
+    for key, _envs, label in SITE_ESTATES:
+        lines.extend(role_breakdown(demo.get("ours_" + key, {}), "ours, " + label))
     bd = results.get("breakdown")
     if bd:
         lines.append("")
@@ -503,6 +563,25 @@ def table(results):
     return "\n".join(lines)
 
 
+def role_breakdown(estate, label, shown=14):
+    """Seconds per role (a task outside a role counts under its action), each phase, most first."""
+    phases = [p for p in ("cold", "idempotent", "check") if estate.get(p, {}).get("roles")]
+    if not phases:
+        return []
+    seconds = dict((p, estate[p]["roles"]) for p in phases)
+    order = sorted(seconds[phases[-1] if "idempotent" not in phases else "idempotent"].items(), key=lambda kv: -kv[1])
+    lines = ["", "where the time of %s goes, per role (median seconds; tasks outside a role by action)" % label,
+             "  %-28s %s" % ("role", " ".join("%9s" % p for p in phases))]
+    for name, _secs in order[:shown]:
+        lines.append("  %-28s %s" % (name, " ".join("%9.2f" % seconds[p].get(name, 0.0) for p in phases)))
+    rest = order[shown:]
+    if rest:
+        lines.append("  %-28s %s" % ("(%d others)" % len(rest), " ".join(
+            "%9.2f" % sum(seconds[p].get(n, 0.0) for n, _ in rest) for p in phases)))
+    lines.append("  %-28s %s" % ("total", " ".join("%9.2f" % sum(seconds[p].values()) for p in phases)))
+    return lines
+
+
 def per_invocation(results):
     """Cost of one module invocation, each side: (no-op run - empty play) / invocations."""
     bd, demo = results.get("breakdown"), results["demo"]
@@ -522,13 +601,14 @@ def measure_series(ws, runs, failures):
 
     Returns ({series: [(label, summary)]}, {phase: [3 envs / 1 env wall, one ratio per run]}).
     """
-    points = [(name, label, [ws.generated_inventory("%s-%s" % (name, label.replace(" ", "")), i, azs, slots, tiers)
+    points = [(name, label, [ws.generated_inventory("%s-%s" % (name, label.replace(" ", "")), i, azs, slots, tiers,
+                                                    site=SERIES_PLAYBOOK[name] == "site.yml")
                              for i in range(count)])
               for name, entries in SERIES.items() for label, (count, azs, slots, tiers) in entries]
     got = {}
     for run in range(runs):
         for name, label, invs in points:
-            for phase, measured in sequence(ws, "%s: %s" % (name, label), os.path.join(PLAYBOOKS, "vpc.yml"),
+            for phase, measured in sequence(ws, "%s: %s" % (name, label), os.path.join(PLAYBOOKS, SERIES_PLAYBOOK[name]),
                                             invs, ("cold", "idempotent"), failures).items():
                 got.setdefault((name, label), {}).setdefault(phase, []).append(measured)
     series = {}
@@ -547,7 +627,8 @@ def main(argv=None):
     parser.add_argument("--no-series", action="store_true", help="skip the scaling series")
     parser.add_argument("--env", default="production", choices=DEMO_ENVS, help="the one-environment case")
     parser.add_argument("--only", action="append",
-                        choices=["ours_1", "per_resource_1", "ours_3", "ours_3_process", "per_resource_3"],
+                        choices=["ours_1", "per_resource_1", "ours_3", "ours_3_process", "per_resource_3", "ours_site_3",
+                                 "per_resource_site_3", "ours_site_single", "per_resource_site_single"],
                         help="measure only these estates (repeatable; default all)")
     parser.add_argument("--realistic-scale", type=float, default=REALISTIC_SCALE,
                         help="AWS's pending times are divided by this in the realistic row (0: no realistic row)")
@@ -571,6 +652,13 @@ def main(argv=None):
         # the same estate with every module in its own process, as without plugins/action
         estates.append(("ours_3_process", "ours, 3 env(s), module processes", ws.network_playbook(in_worker=False),
                         [ws.demo_inventory(e) for e in DEMO_ENVS], ("cold", "idempotent")))
+        # the whole site.yml against the per-resource playbook of all its concerns
+        site = os.path.join(PLAYBOOKS, "site.yml")
+        for key, _envs, label in SITE_ESTATES:
+            invs = [ws.site_inventory(rel) for rel in SITE_INVENTORIES[key]]
+            estates.append(("ours_" + key, "ours, " + label, site, invs, ("cold", "idempotent", "check")))
+            estates.append(("per_resource_" + key, "per-resource, " + label.replace("site.yml", "site"),
+                            ws.per_resource_playbook(invs, key, site=True), invs, ("cold", "idempotent")))
         estates = [e for e in estates if not args.only or e[0] in args.only]
         samples = dict((estate[0], {}) for estate in estates)
         for run in range(runs):

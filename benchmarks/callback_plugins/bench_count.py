@@ -13,13 +13,15 @@ short_description: Count module invocations for benchmarks/bench.py
 description:
   - Counts the module invocations of a run (one per host and loop item that ran a module;
     controller-only actions such as set_fact or debug are not modules) and the changed ones,
-    and writes them as JSON to the file named by E(BENCH_COUNT_FILE).
+    and the seconds spent in each role (a task outside a role counts under its action), from a
+    task's start to the next one's, and writes them as JSON to the file named by E(BENCH_COUNT_FILE).
 author:
   - refarch.network developers (@refarch)
 """
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -41,6 +43,29 @@ class CallbackModule(CallbackBase):
         self.by_action = {}
         self.changed = 0
         self.failed = 0
+        self.seconds = {}
+        self.current = None
+
+    def _close(self):
+        """Charge the time since the current task started to its role (or its action)."""
+        if self.current:
+            label, start = self.current
+            self.seconds[label] = self.seconds.get(label, 0.0) + time.monotonic() - start
+        self.current = None
+
+    def _start(self, task):
+        self._close()
+        role = task._role.get_name(include_role_fqcn=False) if task._role else None
+        self.current = (role or (task.action or "").split(".")[-1], time.monotonic())
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._start(task)
+
+    def v2_playbook_on_handler_task_start(self, task):
+        self._start(task)
+
+    def v2_playbook_on_play_start(self, play):
+        self._close()
 
     def _record(self, result, failed=False):
         action = result._task.action or ""
@@ -60,9 +85,11 @@ class CallbackModule(CallbackBase):
         self._record(result, failed=True)
 
     def v2_playbook_on_stats(self, stats):
+        self._close()
         path = os.environ.get("BENCH_COUNT_FILE")
         if not path:
             return
         with open(path, "w") as f:
             json.dump(dict(invocations=sum(self.by_action.values()), by_action=self.by_action,
-                           changed=self.changed, failed=self.failed), f)
+                           changed=self.changed, failed=self.failed,
+                           seconds=dict((k, round(v, 3)) for k, v in self.seconds.items())), f)

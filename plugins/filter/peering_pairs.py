@@ -29,8 +29,10 @@ options:
     type: dict
     required: true
   host:
-    description: The environment asking (usually C(inventory_hostname)).
-    type: str
+    description:
+      - The environment asking (usually C(inventory_hostname)), or a list of environments (usually
+        C(ansible_play_hosts)) - then the links and messages of all of them, each message once.
+    type: raw
     required: true
   present:
     description: The environments in this run (usually C(ansible_play_hosts_all)).
@@ -65,7 +67,11 @@ from ansible_collections.refarch.network.plugins.module_utils.errors import Inpu
 
 def peering_pairs(hostvars, host, present):
     try:
-        return pairs_for(inventory_environments(hostvars, present), host, absent=absent_peers(hostvars, present))
+        environments, absent = inventory_environments(hostvars, present), absent_peers(hostvars, present)
+        if isinstance(host, str):
+            return pairs_for(environments, host, absent=absent)
+        found = [pairs_for(environments, name, absent=absent) for name in host]
+        return dict(pairs=[p for f in found for p in f["pairs"]], skipped=sorted(set(m for f in found for m in f["skipped"])))
     except InputError as e:
         raise AnsibleFilterError("Invalid peering data: %s" % e)
 

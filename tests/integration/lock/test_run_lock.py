@@ -137,6 +137,33 @@ def test_a_lock_whose_process_is_gone_is_taken_over_at_once(aws, module):
     assert took["action"] == "taken over" and took["reason"] == "its process (%d on %s) is gone" % (dead["pid"], dead["host"])
 
 
+def test_the_lock_is_taken_once_per_run_and_refreshed_when_old(aws, tmp_path):
+    """Four plays of one run import run_context like site.yml's playbooks: the second holds the run's
+    locks already and makes no lock call; the third finds them older than a quarter of run_lock_ttl
+    (its record is aged on purpose, no sleep) and refreshes each; the last play gives them back."""
+    rc, out = run("accounts.yml")
+    assert rc == 0, out
+    context = {"name": "Resolve the accounts, validate the run and take its locks",
+               "ansible.builtin.import_role": {"name": "refarch.network.run_context", "rolespec_validate": False}}
+    age = {"name": "Age the run's record of its locks", "run_once": True, "ansible.builtin.set_fact": {
+        "run_lock_taken": "{{ run_lock_taken | combine({'at': 0}) }}"}}
+    release = {"name": "Give back the locks", "ansible.builtin.include_role": {
+        "name": "refarch.network.run_lock", "tasks_from": "release"}}
+    plays = [{"name": "play %d" % n, "hosts": "environments", "gather_facts": False, "tasks": tasks}
+             for n, tasks in enumerate([[context], [context], [age, context], [release]], 1)]
+    book = tmp_path / "four_plays.yml"
+    book.write_text(json.dumps(plays))
+    with AwsProxy(aws.port) as proxy:
+        rc, out = run(str(book), endpoint=proxy.url)
+        assert rc == 0, out
+        # a take: read, create, read back; a refresh: read, overwrite; a release: read, delete
+        assert proxy.writes().count("PutParameter") == 2 * len(ENVS), proxy.writes()
+        assert proxy.writes().count("DeleteParameter") == len(ENVS), proxy.writes()
+        assert proxy.reads().count("GetParameterHistory") == 4 * len(ENVS), proxy.reads()
+    for env in ENVS:
+        assert lock_record(env) == [], env
+
+
 def test_check_mode_reads_the_locks_and_writes_nothing(aws, module):
     rc, out = run("accounts.yml")
     assert rc == 0, out
