@@ -212,9 +212,10 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
     out = ["", "refarch.network reliability (%s, %.0f s)" % ("--quick" if quick else "full", seconds),
            "%-*s  %-40s  %-8s  %s" % (width, "measure", "figure", "target", "result"), "-" * (width + 64)]
     for name, figure, target, met in rows:
-        out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target,
-                                               "NOT RUN" if name in unrun else "ok" if met else "MISSED"))
-    problems = (["not run: %s" % p for p in base.get("not_run", [])] +[p for r in real for p in r["problems"]] + i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
+        result = "NOT RUN" if name in unrun else "ok" if met else "MISSED"
+        out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target, result))
+    problems = (["not run: %s" % p for p in base.get("not_run", [])] +
+                [p for r in real for p in r["problems"]] + i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
                 ["orphan: %s" % o for o in fo.get("orphans", [])] + b.get("problems", []) + base.get("findings", []) +
                 errors)
     if results.get("seconds"):
