@@ -12,7 +12,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
-PYVER=3.11
+# the venv's own Python (3.12+ for ansible-core 2.21)
+PYVER="$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 # shellcheck source=tools/scratch_collection.sh
 source "$ROOT/tools/scratch_collection.sh"
 
