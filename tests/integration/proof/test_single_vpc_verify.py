@@ -67,7 +67,7 @@ def test_single_vpc_verify_proves_the_layout_and_fails_when_aurora_is_open(aws, 
     assert rc == 0, out[-3000:]
     held = re.search(r"(\d+) intents hold; 0 could not be checked", out)
     assert held and int(held.group(1)) >= 10, out[-3000:]
-    assert "[WARNING]" not in out, out[-3000:]
+    assert "[WARNING]" not in out and "DEPRECATION" not in out, out[-3000:]
     for name in ("internet reaches the EKS public load balancers on 443 (single-vpc-production): allow as expected",
                  "internet cannot reach Aurora (single-vpc-production): deny as expected",
                  "EKS nodes reach Redis on 6379 (single-vpc-production): allow as expected",

@@ -55,6 +55,7 @@ def test_site_yml_through_ansible_runner_in_the_awx_layout(aws, tmp_path):
     with open(os.path.join(artifacts, "stdout")) as f:
         stdout = f.read()
     assert done.returncode == 0, stdout[-4000:] + done.stderr[-2000:]
+    assert "[DEPRECATION WARNING]" not in stdout, [line for line in stdout.splitlines() if "DEPRECATION" in line]
     with open(os.path.join(artifacts, "status")) as f:
         assert f.read().strip() == "successful"
     with open(os.path.join(artifacts, "rc")) as f:
