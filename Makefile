@@ -10,7 +10,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 help:
-	@echo "make demo   - build the three demo environments in a local AWS emulator and print a summary"
+	@echo "make demo   - build the three demo environments in a local AWS emulator; ends with build/report.html"
 	@echo "make test   - everything CI runs (unit, integration, molecule, lint, sanity, docs, EE)"
 	@echo "make bench  - speed against one amazon.aws task per resource (build/bench/results.json)"
 	@echo "make reliability - faults, interruptions, foreign resources, bad input, security baseline"
@@ -62,9 +62,11 @@ docs: venv
 changelog: venv
 	bash tools/changelog.sh
 
-# shellcheck lets ansible-test sanity run its shell test; without it that one test is skipped
+# shellcheck lets ansible-test sanity run its shell test; without it that one test is skipped.
+# chromium (headless) opens the run report in the report's browser test (tests/browser.py).
 tools-apt:
 	command -v shellcheck >/dev/null || { apt-get update -qq && apt-get install -y -qq shellcheck; } || true
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; } || true
 
 test: venv tools-apt
 	$(BIN)/pytest -q -n 2 tests/unit tests/integration

@@ -23,6 +23,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 
 from emulator import Emulator  # noqa: E402
 
+# Playbooks run by tests write their run report here, not over the demo's build/report.html.
+os.environ.setdefault("REFARCH_REPORT", os.path.join(ROOT, "tests", "output", "report", "report.html"))
+
 
 @pytest.fixture(scope="session")
 def emulator():

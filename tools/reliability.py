@@ -117,8 +117,7 @@ def main(argv=None):
             ("foreign", lambda: section_foreign(emu, results)),
             ("faults", lambda: results.__setitem__("faults", run_faults(
                 emu, args.fault_rate, [args.seed + n for n in range(fault_runs)], (clean, seconds)))),
-            ("realistic", lambda: results.__setitem__("realistic", [
-                realistic.run(emu, rate=rate, seed=args.seed) for rate in (0.0, args.fault_rate)])),
+            ("realistic", lambda: results.__setitem__("realistic", realistic.run_each((0.0, args.fault_rate), args.seed))),
             ("interruption", lambda: results.__setitem__("interruption", run_interruption(
                 emu, trials, site_trials, args.seed, (clean, seconds, results.get("destroy_seconds"))))),
         ]

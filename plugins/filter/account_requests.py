@@ -17,7 +17,8 @@ description:
     C(aws_account_id)), C(refarch_role_arn) is not defined yet (by the inventory or an earlier
     play of the run), and C(refarch_account_pending) (an account a check-mode run has not
     created) is not true.
-  - An environment a host of the play refers to (C(peers), C(dns_parent_zone.environment)) but
+  - An environment a host of the play refers to (C(peers), C(dns_parent_zone.environment), and with
+    C(vpn_enabled) the C(refarch_vpn_served_environments)) but
     that is not in the play is returned too, flagged C(optional), so a run naming one environment
     reaches the other end of its links through that account's role, as when both inventories are
     given. Its account is C(environment_accounts[<name>]) of the referring host when given
@@ -72,8 +73,12 @@ def _request(name, data, default_role, reference=False):
 
 
 def referred_environments(data):
-    """The environments a host's inventory links to: its peers and its DNS parent."""
+    """The environments a host's inventory links to: its peers, its DNS parent, and the
+    environments its VPN serves (whose private zones it associates)."""
     names = [p for p in data.get("peers") or [] if isinstance(p, str)]
+    if data.get("vpn_enabled") is True:
+        served = data.get("refarch_vpn_served_environments") or []
+        names += [e for e in served if isinstance(e, str) and e not in names] if isinstance(served, list) else []
     parent = data.get("dns_parent_zone")
     if isinstance(parent, dict) and isinstance(parent.get("environment"), str):
         names.append(parent["environment"])

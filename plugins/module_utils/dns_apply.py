@@ -88,52 +88,64 @@ def _untag_zone(run, a):
     _tag(run, run.ids[a.key], remove=a["keys"])
 
 
-def _associate_vpc(run, zid, vpc, client):
-    """A retry after a lost reply finds it done (AWS: ConflictingDomainExists); a service that
+def associate_vpc(zone_r53, zid, vpc, client):
+    """Associate through ``client`` (the VPC's account), reading the zone with ``zone_r53``.
+
+    A retry after a lost reply finds it done (AWS: ConflictingDomainExists); a service that
     appends blindly (the emulator) lists the VPC twice, set right by associating it once more
     from scratch."""
     pair = (vpc["VPCId"], vpc["VPCRegion"])
     for _attempt in range(3):
         answer = client.associate_vpc_with_hosted_zone(HostedZoneId=zid, VPC=vpc,
-                                                       done_if=lambda: pair in vpcs_of(run.route53, zid))
-        if not retried(answer) or vpcs_of(run.route53, zid).count(pair) < 2:
+                                                       done_if=lambda: pair in vpcs_of(zone_r53, zid))
+        if not retried(answer) or vpcs_of(zone_r53, zid).count(pair) < 2:
             return
-        _disassociate_vpc(run, zid, vpc)
+        _disassociate_vpc(zone_r53, zid, vpc)
 
 
-def _disassociate_vpc(run, zid, vpc):
+def _disassociate_vpc(zone_r53, zid, vpc):
     """A retry finding it gone (VPCAssociationNotFound, or the emulator's LastVPCAssociation
     once ours was removed) is done when the VPC is no longer listed."""
     pair = (vpc["VPCId"], vpc["VPCRegion"])
-    run.route53.disassociate_vpc_from_hosted_zone(HostedZoneId=zid, VPC=vpc,
-                                                  done_if=lambda: pair not in vpcs_of(run.route53, zid))
+    zone_r53.disassociate_vpc_from_hosted_zone(HostedZoneId=zid, VPC=vpc,
+                                               done_if=lambda: pair not in vpcs_of(zone_r53, zid))
 
 
 def _associate(run, a):
-    _associate_vpc(run, run.ids[a["zone"]], a["vpc"], run.route53)
+    associate_vpc(run.route53, run.ids[a["zone"]], a["vpc"], run.route53)
 
 
-def _associate_cross_account(run, a):
+def associate_across_accounts(zone_r53, vpc_r53, zid, vpc):
     """Authorize in the zone's account, associate in the VPC's, remove the authorization
     (single-use; AWS recommends removing it once used)."""
-    zid, vpc = run.ids[a["zone"]], a["vpc"]
     try:
-        run.route53.create_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
+        zone_r53.create_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
     except ClientError as e:
         status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if error_code(e) in UNSUPPORTED_CODES or status == 404:
             raise RuntimeError(
-                "private_zone.vpcs: cross-account association of %s needs CreateVPCAssociationAuthorization, which "
-                "this endpoint does not implement (HTTP %s %s; the moto emulator lacks it). Associate VPCs of the "
-                "zone's own account here, or run against AWS" % (vpc["VPCId"], status, error_code(e)))
+                "cross-account association of %s needs CreateVPCAssociationAuthorization, which this endpoint does "
+                "not implement (HTTP %s %s; bare moto lacks it, the project's tools/emulator.py serves it). "
+                "Associate VPCs of the zone's own account here, or run against AWS" % (vpc["VPCId"], status, error_code(e)))
         raise
-    _associate_vpc(run, zid, vpc, _client(run, a))
-    run.route53.delete_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
+    associate_vpc(zone_r53, zid, vpc, vpc_r53)
+    try:
+        zone_r53.delete_vpc_association_authorization(HostedZoneId=zid, VPC=vpc)
+    except ClientError as e:
+        if error_code(e) != "VPCAssociationAuthorizationNotFound":  # a retry whose first attempt removed it
+            raise
+
+
+def _associate_cross_account(run, a):
+    try:
+        associate_across_accounts(run.route53, _client(run, a), run.ids[a["zone"]], a["vpc"])
+    except RuntimeError as e:
+        raise RuntimeError("private_zone.vpcs: %s" % e)
 
 
 def _disassociate(run, a):
     zid = run.ids[a["zone"]]
-    _disassociate_vpc(run, zid, a["vpc"])
+    _disassociate_vpc(run.route53, zid, a["vpc"])
     _tag(run, zid, remove=a["untag"])
 
 

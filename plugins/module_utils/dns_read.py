@@ -44,6 +44,11 @@ def by_name(r53, name, private):
         if not page.get("IsTruncated") or len(found) < len(page["HostedZones"]):
             break
         kwargs = dict(DNSName=page["NextDNSName"], HostedZoneId=page["NextHostedZoneId"])
+    return with_tags(r53, zones)
+
+
+def with_tags(r53, zones):
+    """``zones`` with their tags (a dict each), read ten zones per call."""
     for start in range(0, len(zones), 10):
         batch = zones[start:start + 10]
         tag_sets = r53.list_tags_for_resources(ResourceType="hostedzone", ResourceIds=[zone_id(z) for z in batch])

@@ -32,7 +32,8 @@ Facts of one environment::
                       route: {destination, attachments, state, type}
     zones:            {zone-id: {id, name, private}}
     vpn:              {id, key, subnet, private_ip, public_ip, security_groups, state,
-                       source_dest_check} or null
+                       source_dest_check, instance_type} or null
+    flow_logs:        {fl-id: {id, destination_type, traffic_type, status}}
 
 Protocols are normalised to ``tcp``, ``udp``, ``icmp``, ``all`` or the IANA number as a
 string; ports are ints, ``from_port``/``to_port`` are null when the rule covers all ports.
@@ -268,6 +269,7 @@ def normalise_vpn(instance):
         "security_groups": sorted(g["GroupId"] for g in instance.get("SecurityGroups") or []),
         "state": (instance.get("State") or {}).get("Name"),
         "source_dest_check": instance.get("SourceDestCheck", True),
+        "instance_type": instance.get("InstanceType"),
     }
 
 
@@ -285,7 +287,7 @@ def _subnet_bindings(subnets, tables, acls):
 def build_facts(environment, region, vpc, subnets=(), route_tables=(), internet_gateways=(),
                 nat_gateways=(), network_acls=(), security_groups=(), interfaces=(), endpoints=(),
                 prefix_lists=None, peerings=(), tgw_attachments=(), tgw_route_tables=(), zones=(),
-                vpn_instance=None):
+                vpn_instance=None, flow_logs=()):
     """The facts of one environment from raw describe outputs.
 
     ``tgw_route_tables`` is a list of ``(table, associations, propagations, routes)``;
@@ -344,6 +346,9 @@ def build_facts(environment, region, vpc, subnets=(), route_tables=(), internet_
         (t[0]["TransitGatewayRouteTableId"], normalise_tgw_route_table(*t)) for t in tgw_route_tables)
     facts["zones"] = dict((z["id"], z) for z in (normalise_zone(z) for z in zones))
     facts["vpn"] = normalise_vpn(vpn_instance)
+    facts["flow_logs"] = dict((f["FlowLogId"], {
+        "id": f["FlowLogId"], "destination_type": f.get("LogDestinationType") or "cloud-watch-logs",
+        "traffic_type": f.get("TrafficType"), "status": f.get("FlowLogStatus")}) for f in flow_logs)
     return facts
 
 
@@ -365,7 +370,7 @@ def summary(facts):
     if not facts.get("vpc"):
         return {}
     kinds = ("subnets", "route_tables", "nat_gateways", "network_acls", "security_groups", "endpoints",
-             "peerings", "transit_gateway_attachments", "zones")
+             "peerings", "transit_gateway_attachments", "zones", "flow_logs")
     counts = dict((k, len(facts.get(k) or {})) for k in kinds)
     counts["internet_gateway"] = 1 if facts.get("internet_gateway") else 0
     counts["vpn"] = 1 if facts.get("vpn") else 0

@@ -28,6 +28,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.refarch.network.plugins.module_utils import accounts, irsa, peering_plan, vpn
+from ansible_collections.refarch.network.plugins.module_utils.dns import OWNER_RE
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import plan_endpoints
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -62,7 +63,8 @@ IRSA = COMMON + (("eks_cluster_name", "cluster_name"), ("eks_public_zone", "zone
 ACCOUNT = (("aws_account_name", "accounts[0].name"), ("aws_account_email", "accounts[0].email"),
            ("aws_account_role", "accounts[0].role_name"), ("aws_organizational_unit", "organizational_unit"))
 # Booleans no module option stands for (the filters and conditions of the playbooks read them).
-BOOLEANS = ("vpn_enabled", "pritunl_vpn_validate_certs", "peering_dns_resolution", "transit_gateway_hub")
+BOOLEANS = ("vpn_enabled", "pritunl_vpn_validate_certs", "peering_dns_resolution", "transit_gateway_hub",
+            "dns_split_horizon")
 DNS_PARENT_KEYS = ("name", "environment", "assume_role_arn", "ttl")
 ENDPOINTS_KEYS = ("subnet_tier", "security_groups", "endpoints")
 
@@ -71,7 +73,7 @@ INVENTORY_VARIABLES = tuple(sorted(set(
     [pair[0].split(".")[0] for pairs in (VPC, GROUPS, ENDPOINTS, SUBNET_GROUPS, DOMAIN_ZONE, DNS, VPN, IRSA, ACCOUNT)
      for pair in pairs] + list(BOOLEANS) + list(peering_plan.INVENTORY_KEYS) + [
         "aws_account_id", "eks_persistence_cidrs", "eks_database_ports", "refarch_org_tags", "pritunl_vpn_distribution",
-        "pritunl_vpn_image_ssm_parameters"])))
+        "pritunl_vpn_image_ssm_parameters", "refarch_vpn_served_environments"])))
 
 _FAILED = object()
 _MISSING = object()
@@ -328,6 +330,16 @@ def _dns(check, env, data):
     built = dict(private_zone={"name": data.get("dns_private_zone", data["owner"] + ".internal"),
                                "vpcs": data.get("dns_private_zone_vpcs", [])},
                  records=data.get("dns_records", []))
+    if data.get("dns_split_horizon") is True:
+        if not data.get("dns_public_zone"):
+            check.add(env, "dns_split_horizon", "needs dns_public_zone: the split-horizon private zone takes its name")
+            return
+        public, private = str(data["dns_public_zone"]), data.get("dns_private_zone")
+        if private is not None and str(private).lower().rstrip(".") != public.lower().rstrip("."):
+            check.add(env, "dns_private_zone", "is %r, but dns_split_horizon names the private zone after dns_public_zone "
+                                               "(%s); remove dns_private_zone or give it that name" % (private, public))
+            return
+        built["private_zone"]["name"] = public
     if "dns_public_zone" in data:
         built["public_zone"] = {"name": data["dns_public_zone"]}
         parent = data.get("dns_parent_zone")
@@ -348,6 +360,7 @@ def _vpn(check, env, data, tiers):
     """vpn_instance as the pritunl_vpn role calls it, where vpn_enabled is true."""
     if data.get("vpn_enabled") is not True:
         return
+    _served(check, env, data.get("refarch_vpn_served_environments"))
     built = {}
     if not data.get("pritunl_vpn_image_id"):
         built["image_id"] = None
@@ -367,6 +380,22 @@ def _vpn(check, env, data, tiers):
             and data["pritunl_vpn_distribution"] not in images:
         check.add(env, "pritunl_vpn_distribution", "%r is not one of %s (pritunl_vpn_image_ssm_parameters)"
                   % (data["pritunl_vpn_distribution"], ", ".join(sorted(images))))
+
+
+def _served(check, env, served):
+    """refarch_vpn_served_environments: environment names (their zones' owners), each once."""
+    field = "refarch_vpn_served_environments"
+    if served is None:
+        return
+    if not isinstance(served, list):
+        check.add(env, field, "expected a list of environment names, got %r" % (served,))
+        return
+    for index, name in enumerate(served):
+        if not isinstance(name, str) or not OWNER_RE.match(name):
+            check.add(env, "%s[%d]" % (field, index), "%r is not an environment name (lower-case letters, digits, '-')"
+                      % (name,))
+        elif served.index(name) != index:
+            check.add(env, "%s[%d]" % (field, index), "%s is listed twice" % name)
 
 
 def _eks(check, env, data, tiers, plan):

@@ -28,6 +28,7 @@ from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import Request, make_context
 
+from ansible_collections.refarch.network.plugins.module_utils.dns import check_zone_name
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 PRITUNL_SPEC = dict(
@@ -161,8 +162,23 @@ def desired_settings(params):
         if _network(route, "routes").overlaps(network):
             raise InputError("routes", "%s overlaps the client network %s" % (route, network))
     settings = dict(name=params["name"], network=str(network), port=params["port"], protocol=params["protocol"],
-                    dns_servers=list(dns_servers or []), search_domain=params.get("search_domain") or None)
+                    dns_servers=list(dns_servers or []), search_domain=search_domain(params))
     return settings, routes
+
+
+def search_domain(params):
+    """Pritunl's ``search_domain``: the domains comma-separated (Pritunl pushes the first as the
+    clients' DOMAIN, the others as DOMAIN-SEARCH), without final dots, first occurrence kept."""
+    domains = params.get("search_domains")
+    field = "search_domains"
+    if domains is None:
+        domains, field = [d for d in (params.get("search_domain") or "").split(",") if d.strip()], "search_domain"
+    result = []
+    for index, domain in enumerate(domains):
+        name = check_zone_name(domain, "%s[%d]" % (field, index) if field == "search_domains" else field).rstrip(".")
+        if name not in result:
+            result.append(name)
+    return ",".join(result) or None
 
 
 def read_server(client, name):

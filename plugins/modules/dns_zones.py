@@ -29,8 +29,9 @@ description:
   - VPC associations the module made are recorded as zone tags C(refarch:vpc/<vpc-id>=<region>);
     only those are ever removed.
   - Cross-account private zone association uses C(CreateVPCAssociationAuthorization) in the zone's
-    account, then C(AssociateVPCWithHostedZone) in the VPC's account. Endpoints that lack the
-    authorization call (the moto emulator) make the module fail with a message saying so.
+    account, then C(AssociateVPCWithHostedZone) in the VPC's account, then
+    C(DeleteVPCAssociationAuthorization). Endpoints that lack the authorization call (bare moto;
+    the project's C(tools/emulator.py) serves it) make the module fail with a message saying so.
   - With O(state=absent) the module removes the delegation it wrote into the parent zone, the
     records it owns and then its zones; a zone that still holds records it does not own is kept
     and reported in a warning.

@@ -141,7 +141,10 @@ network_facts:
       type: dict
     vpn:
       description: The VPN instance (C(id), C(key), C(subnet), C(private_ip), C(public_ip),
-        C(security_groups), C(state), C(source_dest_check)) or null.
+        C(security_groups), C(state), C(source_dest_check), C(instance_type)) or null.
+      type: dict
+    flow_logs:
+      description: The VPC's flow logs, by flow log id - C(id), C(destination_type), C(traffic_type), C(status).
       type: dict
 summary:
   description: Count of each component kind found.
@@ -277,7 +280,8 @@ def read_facts(module, conn):
         interfaces=reader.all("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc),
         endpoints=endpoints, prefix_lists=prefix_lists, peerings=list(peerings.values()),
         tgw_attachments=attachments, tgw_route_tables=read_tgw_route_tables(module, reader, attachments),
-        zones=zones, vpn_instance=vpn_instances[0] if vpn_instances else None)
+        zones=zones, vpn_instance=vpn_instances[0] if vpn_instances else None,
+        flow_logs=reader.all("describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": [vpc_id]}]))
     return facts, reader.calls
 
 

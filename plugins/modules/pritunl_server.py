@@ -14,7 +14,7 @@ short_description: Converge a Pritunl VPN server, its routes and its organizatio
 version_added: 0.1.0
 description:
   - Converges one Pritunl server by name - port, protocol, client network, DNS servers (by
-    default the VPC's resolver, the VPC base address + 2) and search domain - its routes, and
+    default the VPC's resolver, the VPC base address + 2) and search domains - its routes, and
     the organizations attached to it, in one call.
   - Routes are limited to the environments' networks - a default route (C(0.0.0.0/0) or
     C(::/0)) is refused, as Pritunl's hardening guide advises, and so is any route outside
@@ -84,8 +84,17 @@ options:
     description: CIDR of the VPC the server runs in; its resolver (base + 2) is the default DNS server.
     type: str
   search_domain:
-    description: DNS search domain pushed to clients (the environment's internal zone).
+    description:
+      - DNS search domain pushed to clients (the environment's internal zone); several are
+        comma-separated, as Pritunl stores them. Prefer O(search_domains).
     type: str
+  search_domains:
+    description:
+      - DNS search domains pushed to clients - the private zones of the environments the VPN
+        serves. Pritunl pushes the first as the clients' domain and the others as search
+        domains. Exactly these are kept; an empty list removes them.
+    type: list
+    elements: str
   routes:
     description: Networks routed through the VPN (the environments' VPC CIDRs). Exactly these are kept.
     type: list
@@ -121,7 +130,7 @@ EXAMPLES = r"""
     network: 172.27.224.0/20
     port: 1194
     vpc_cidr: 10.120.0.0/16
-    search_domain: management.internal
+    search_domains: [management.internal, development.internal, production.internal]
     routes: [10.120.0.0/16, 10.110.0.0/16, 10.130.0.0/16]
     allowed_networks: [10.120.0.0/16, 10.110.0.0/16, 10.130.0.0/16]
     organizations: [refarch]
@@ -162,6 +171,7 @@ ARGUMENT_SPEC = dict(
     dns_servers=dict(type="list", elements="str"),
     vpc_cidr=dict(type="str"),
     search_domain=dict(type="str"),
+    search_domains=dict(type="list", elements="str"),
     routes=dict(type="list", elements="str", default=[]),
     allowed_networks=dict(type="list", elements="str"),
     route_nat=dict(type="bool", default=True),
@@ -205,7 +215,8 @@ def converge(module):
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                           required_if=[("state", "present", ("network",))])
+                           required_if=[("state", "present", ("network",))],
+                           mutually_exclusive=[("search_domain", "search_domains")])
     refusals = []
 
     def noting_status(module):  # a refused request's HTTP status is part of the failure

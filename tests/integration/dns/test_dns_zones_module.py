@@ -258,23 +258,25 @@ def test_private_zone_associates_and_disassociates_peer_vpcs(world, module):
     assert vpcs == sorted([world["vpc"], other])
 
 
-def test_cross_account_association_reports_missing_authorization_call(world, module):
-    peer_ec2 = assumed("ec2", "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole")
-    make_vpc(peer_ec2, "development", "10.110.0.0/16")
-    args = prod_args(private_zone=dict(name="production.internal", vpcs=[dict(
-        owner="development", assume_role_arn="arn:aws:iam::222222222222:role/OrganizationAccountAccessRole")]))
+def test_cross_account_association_goes_through_an_authorization(world, module):
+    """The emulator serves the authorization calls moto lacks (tools/emulator_route53.py)."""
+    dev_role = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    dev_vpc = make_vpc(assumed("ec2", dev_role), "development", "10.110.0.0/16")
+    args = prod_args(private_zone=dict(name="production.internal", vpcs=[dict(owner="development",
+                                                                              assume_role_arn=dev_role)]))
     planned = module("dns_zones", args, check_mode=True)
-    assert any(a.endswith("(cross-account)") for a in planned["actions"])
+    assert planned["actions"][-1] == "associate %s (us-east-1) with production.internal. (cross-account)" % dev_vpc
     result = module("dns_zones", args)
-    assert result.failed
-    assert "private_zone.vpcs" in result["msg"]
-    assert "CreateVPCAssociationAuthorization" in result["msg"] and "404" in result["msg"]
-    # it is the last step: everything else converged first
-    assert result["failed_action"] == planned["actions"][-1] and result["failed_action"].endswith("(cross-account)")
-    assert result["actions_done"] == planned["actions"][:-1]
-    private = zones_named(world["r53"], "production.internal.")[0]["Id"]
-    assert find(rrsets(world["r53"], private), "db.production.internal.", "CNAME")
-    assert find(rrsets(world["parent_r53"], world["parent"]), "prod.example.com.", "NS")
+    assert not result.failed, result
+    assert result["actions"] == planned["actions"]
+    zid = zones_named(world["r53"], "production.internal.")[0]["Id"]
+    assert sorted(v["VPCId"] for v in world["r53"].get_hosted_zone(Id=zid)["VPCs"]) == sorted([world["vpc"], dev_vpc])
+    # the single-use authorization is removed once used
+    assert world["r53"].list_vpc_association_authorizations(HostedZoneId=zid)["VPCs"] == []
+    assert module("dns_zones", args)["changed"] is False
+    result = module("dns_zones", prod_args())
+    assert result["actions"] == ["disassociate %s (us-east-1) from production.internal." % dev_vpc]
+    assert [v["VPCId"] for v in world["r53"].get_hosted_zone(Id=zid)["VPCs"]] == [world["vpc"]]
 
 
 def test_split_horizon_private_zone_with_the_public_name(world, module):

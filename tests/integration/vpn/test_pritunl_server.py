@@ -131,3 +131,40 @@ def test_check_reports_exactly_what_the_real_run_does(pritunl, module, change):
     assert check["actions"] == real["actions"] and check["changed"] is real["changed"] is True
     assert check["diff"] == real["diff"]
     assert module("pritunl_server", wanted, check_mode=True)["changed"] is False
+
+
+SERVED = ["management.internal", "development.internal", "production.internal"]
+
+
+def served(fake, domains):
+    wanted = args(fake, search_domains=domains)
+    del wanted["search_domain"]
+    return wanted
+
+
+def test_pushes_the_resolver_and_the_served_environments_search_domains(pritunl, module):
+    """What the VPN role passes (vpc_zone_associations' resolver and search domains); turning a
+    served environment off takes its domain out again."""
+    run_org(pritunl, "refarch")
+    pritunl.log[:] = []
+    wanted = served(pritunl, SERVED)
+    planned = module("pritunl_server", wanted, check_mode=True, diff=True)
+    assert planned["diff"]["after"]["dns_servers"] == ["10.120.0.2"]
+    assert planned["diff"]["after"]["search_domain"] == ",".join(SERVED)
+    assert pritunl.writes() == []
+    result = module("pritunl_server", wanted, diff=True)
+    assert result["diff"] == planned["diff"]
+    [server] = [s for s in pritunl.servers.values()]
+    assert server["dns_servers"] == ["10.120.0.2"] and server["search_domain"] == ",".join(SERVED)
+    assert module("pritunl_server", wanted)["changed"] is False
+
+    fewer = served(pritunl, SERVED[:2])
+    result = module("pritunl_server", fewer, diff=True)
+    assert result["actions"][1] == "update server management: search_domain"
+    assert result["diff"]["after"]["search_domain"] == "management.internal,development.internal"
+
+
+def test_a_bad_search_domain_is_refused_before_any_request(pritunl, module):
+    result = module("pritunl_server", served(pritunl, ["ok.internal", "bad domain"]))
+    assert result.failed and "search_domains[1]" in result["msg"]
+    assert pritunl.log == []

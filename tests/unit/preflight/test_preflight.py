@@ -374,3 +374,31 @@ def test_only_the_environments_of_the_run_are_validated():
     hostvars = copy.deepcopy(DEMO)
     hostvars["development"]["tiers"] = "broken"
     assert preflight(hostvars, ["production", "management"]) == ["management", "production"]
+
+
+# --- issue 19: split-horizon DNS and the environments the VPN serves ----------------------------
+
+def test_split_horizon_names_the_private_zone_after_the_public_one():
+    assert run(production={"dns_split_horizon": True, "dns_private_zone": "prod.example.com."}) == []
+    data = copy.deepcopy(DEMO)
+    del data["production"]["dns_private_zone"]
+    assert run(data, production={"dns_split_horizon": True}) == []
+
+
+def test_split_horizon_refuses_another_private_name_and_a_missing_public_zone():
+    one(run(production={"dns_split_horizon": True}), "production", "dns_private_zone",
+        "dns_split_horizon names the private zone after dns_public_zone")
+    data = copy.deepcopy(DEMO)
+    del data["production"]["dns_public_zone"], data["production"]["dns_parent_zone"]
+    one(run(data, production={"dns_split_horizon": True}), "production", "dns_split_horizon", "needs dns_public_zone")
+    one(run(production={"dns_split_horizon": "yes"}), "production", "dns_split_horizon", "expected true or false")
+
+
+@pytest.mark.parametrize("served, field, reason", [
+    ("production", "refarch_vpn_served_environments", "expected a list"),
+    (["management", "Production"], "refarch_vpn_served_environments[1]", "is not an environment name"),
+    (["production", "production"], "refarch_vpn_served_environments[1]", "listed twice"),
+])
+def test_served_environments_are_environment_names_each_once(served, field, reason):
+    one(run(management={"refarch_vpn_served_environments": served}), "management", field, reason)
+    assert run(management={"refarch_vpn_served_environments": ["management", "production"]}) == []

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read layer and action handlers of vpc_zone_associations (pure diff: ``zone_assoc_diff``).
+
+The module runs in the VPC's account (``run.route53``, ``run.ec2``); each zone of another
+account is read, and authorized, with that account's client (``run.zone<N>``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from botocore.exceptions import ClientError
+except ImportError:  # the module's SDK check reports it
+    pass
+
+from ansible_collections.refarch.network.plugins.module_utils import dns
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_list
+from ansible_collections.refarch.network.plugins.module_utils.dns_apply import associate_across_accounts, associate_vpc
+from ansible_collections.refarch.network.plugins.module_utils.dns_read import by_name, with_tags, zone_id
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
+PRIVATE_KEY = "zone/private"
+# a disassociation finding the association (or the zone) already gone is done
+GONE_CODES = ("VPCAssociationNotFound", "NoSuchHostedZone")
+
+
+def private_zones_of(r53, owner, name=None):
+    """The private zones tagged ``refarch:owner=<owner>``, ``refarch:key=zone/private`` (dns_zones'),
+    by name when it is known, else among every zone of the account."""
+    if name:
+        zones = by_name(r53, name, True)
+    else:
+        zones = with_tags(r53, [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
+                                if z.get("Config", {}).get("PrivateZone")])
+    return [z for z in zones if z["Tags"].get(OWNER_TAG) == owner and z["Tags"].get(KEY_TAG) == PRIVATE_KEY]
+
+
+def _account(conn, role_arn):
+    return role_arn.split(":")[4] if role_arn else conn.client("sts").get_caller_identity()["Account"]
+
+
+def read_associations(plan, conn, connect, dry):
+    """(snapshot, clients, warnings). ``conn``: the VPC's account; ``connect(role_arn=...)``: a zone's."""
+    ec2 = conn.client("ec2")
+    clients, warnings = {"route53": conn.client("route53"), "ec2": ec2}, []
+    snap = dict(vpc=find_vpc(ec2, plan["owner"], plan["vpc_id"]), region=ec2.meta.region_name, zones=[])
+    if snap["vpc"] is None:
+        if plan["present"] and not plan["recorded_only"] and (plan["vpc_id"] or not dry):
+            raise InputError("vpc_id", "no VPC %s; build it first (vpc_tiers) or pass vpc_id" % (
+                plan["vpc_id"] or "tagged %s=%s, %s=vpc" % (OWNER_TAG, plan["owner"], KEY_TAG)))
+        # planned in check mode; gone (with its tags) on absent: nothing of ours is left
+        snap["vpc"] = {"VpcId": "(vpc %s, planned)" % plan["owner"] if plan["present"] else None, "Tags": []}
+        if plan["recorded_only"]:  # a VPC that does not exist records nothing
+            return snap, clients, warnings
+    vpc_account = None
+    for index, spec in enumerate(plan["zones"]):
+        role = spec["assume_role_arn"]
+        r53 = connect(role_arn=role).client("route53") if role else clients["route53"]
+        found = private_zones_of(r53, spec["owner"], spec["name"])
+        if len(found) > 1:
+            raise InputError(spec["field"], "%s has %d private zones (%s); name the one to resolve (%s.name)" % (
+                spec["owner"], len(found), ", ".join(dns.fqdn(z["Name"]) for z in found), spec["field"]))
+        if not found:
+            # not built yet, or destroyed on its own: the VPN serves what exists, and an environment
+            # run alone must not fail the others' runs
+            warnings.append("%s: no private zone %sof %s (tags %s=%s, %s=%s)%s yet; it is associated once "
+                            "its playbooks/dns.yml has run" % (
+                                spec["field"], spec["name"] + " " if spec["name"] else "", spec["owner"], OWNER_TAG,
+                                spec["owner"], KEY_TAG, PRIVATE_KEY, " in the account of " + role if role else ""))
+            snap["zones"].append(dict(owner=spec["owner"], id=None, name=None, vpcs=[], client=None))
+            continue
+        zid = zone_id(found[0])
+        vpcs = [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
+        client = None
+        if role:
+            vpc_account = vpc_account or _account(conn, conn.role_arn)
+            if _account(conn, role) != vpc_account:
+                client = "zone%d" % index
+                clients[client] = r53
+        snap["zones"].append(dict(owner=spec["owner"], id=zid, name=dns.fqdn(found[0]["Name"]), vpcs=vpcs,
+                                  client=client))
+    return snap, clients, warnings
+
+
+def _tag_vpc(run, a):
+    run.ec2.create_tags(Resources=[a["vpc_id"]], Tags=tag_list(a["tags"]))
+
+
+def _associate(run, a):
+    associate_vpc(run.route53, a["zone_id"], a["vpc"], run.route53)
+
+
+def _associate_cross_account(run, a):
+    try:
+        associate_across_accounts(getattr(run, a["client"]), run.route53, a["zone_id"], a["vpc"])
+    except RuntimeError as e:
+        raise RuntimeError("zones: %s" % e)
+
+
+def _disassociate(run, a):
+    """From the VPC's account, which AWS lets undo a cross-account association too."""
+    try:
+        run.route53.disassociate_vpc_from_hosted_zone(HostedZoneId=a["zone_id"], VPC=a["vpc"])
+    except ClientError as e:
+        if error_code(e) not in GONE_CODES:
+            raise
+    run.ec2.delete_tags(Resources=[a["vpc_id"]], Tags=[{"Key": k} for k in a["untag"]])
+
+
+HANDLERS = {"tag_vpc": _tag_vpc, "associate": _associate, "associate_cross_account": _associate_cross_account,
+            "disassociate": _disassociate}
