@@ -32,7 +32,7 @@ DEST="$SCRATCH_COLLECTION"
 # ansible-test passes only HOME/PATH through, so PIP_* settings from this shell are written into
 # the new venv's own pip.conf (the "site" config level pip always reads).
 PIP_VER="$("$VENV/bin/python" -c 'from ansible_test._internal.python_requirements import get_venv_packages as g
-class P: version = "'$PYVER'"
+class P: version = "'"$PYVER"'"
 print(g(P)["pip"])')"
 CACHE="$HOME/.ansible/test/cache"
 mkdir -p "$CACHE"
