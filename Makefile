@@ -14,9 +14,17 @@ help:
 	@echo "make test   - everything CI runs (unit, integration, molecule, lint, sanity, docs, EE)"
 	@echo "make bench  - speed against one amazon.aws task per resource (build/bench/results.json)"
 	@echo "make reliability - faults, interruptions, foreign resources, bad input, security baseline"
+	@echo "make test-oldest - unit tests + one molecule scenario on the oldest ansible-core meta/runtime.yml declares"
+
+# ansible-core 2.21 (requirements.txt) needs Python 3.12+: the first such interpreter found
+PYTHON ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3 \
+	$$HOME/.pyenv/versions/3.13*/bin/python3 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
 
 $(STAMP): requirements.txt
-	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+	  echo "$(VENV) is $$($(PY) -V 2>&1); ansible-core 2.21 needs 3.12+: rm -rf $(VENV) && make venv" >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
@@ -70,6 +78,10 @@ test: venv tools-apt
 	bash tools/ee_create.sh
 	$(PY) tools/reliability.py --quick
 
+# the oldest ansible-core meta/runtime.yml declares, in its own venv (.venv-oldest/)
+test-oldest:
+	bash tools/test_oldest.sh
+
 reliability: venv
 	$(PY) tools/reliability.py
 
@@ -82,4 +94,4 @@ bench-quick: venv
 demo: venv
 	$(PY) tools/emulator.py run -- bash tools/demo.sh
 
-.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test demo bench bench-quick reliability
+.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt test test-oldest demo bench bench-quick reliability

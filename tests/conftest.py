@@ -55,15 +55,44 @@ class ModuleResult(dict):
 
 def run_module(name, args, check_mode=False, diff=False):
     """Run refarch.network.<name> in-process, as the collection's action runs it in a worker."""
+    from ansible.module_utils import basic
     from ansible_collections.refarch.network.plugins.plugin_utils.in_worker import run_main
 
     mod = importlib.import_module("ansible_collections.refarch.network.plugins.modules.%s" % name)
     full = dict(args)
     full["_ansible_check_mode"] = check_mode
     full["_ansible_diff"] = diff
-    output, stderr = run_main(mod, full)
+    if hasattr(basic.AnsibleModule, "_record_module_result"):
+        output, stderr = run_main(mod, full)
+    else:   # ansible-core before 2.19.1 (make test-oldest): the result is what the module prints
+        output, stderr = run_printing(mod, full)
     assert output is not None, "%s exited without a result: %s" % (name, stderr)
     return ModuleResult(json.loads(output))
+
+
+def run_printing(module, args):
+    """``module.main()`` in-process on an ansible-core without the result hook: (printed JSON or None, stderr)."""
+    import contextlib
+    import io
+
+    from ansible.module_utils import basic
+    from ansible.module_utils.common import warnings
+
+    warnings._global_warnings.clear()
+    warnings._global_deprecations.clear()
+    saved = basic._ANSIBLE_ARGS
+    basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                module.main()
+            except SystemExit:
+                pass
+    finally:
+        basic._ANSIBLE_ARGS = saved
+    lines = [line for line in stdout.getvalue().splitlines() if line.startswith("{")]
+    return (lines[-1] if lines else None), stderr.getvalue()
 
 
 @pytest.fixture

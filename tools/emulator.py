@@ -4,11 +4,16 @@
 As a library (tests): ``with Emulator() as emu: emu.url``.
 As a command (make demo): ``python tools/emulator.py run -- CMD ARGS`` starts it, runs
 CMD with AWS_ENDPOINT_URL and fake credentials exported, and stops it however CMD ends.
+On its own (quick start): ``eval "$(python tools/emulator.py start)"`` starts it in the
+background and prints the ``export`` lines of its URL and fake credentials (again on a second
+``start`` while it runs); ``python tools/emulator.py stop`` stops it. The running one is
+recorded in build/emulator.json.
 The server is moto's with the Route53 calls of cross-account zone association added
 (tools/emulator_route53.py).
 """
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -92,9 +97,82 @@ class Emulator(object):
         self.stop()
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# REFARCH_EMULATOR_STATE lets a test run its own start/stop beside the user's emulator
+STATE = os.environ.get("REFARCH_EMULATOR_STATE", os.path.join(ROOT, "build", "emulator.json"))
+USAGE = """usage: emulator.py start [--port PORT]   start in the background, print the variables to export
+       emulator.py stop                  stop the one start started
+       emulator.py run -- COMMAND [ARGS...]  start, run COMMAND with the variables, stop
+"""
+
+
+def exports(url):
+    """Shell lines that point boto3 (and so Ansible) at the emulator."""
+    env = dict(FAKE_ENV, AWS_ENDPOINT_URL=url)
+    return "".join("export %s=%s\n" % item for item in sorted(env.items()))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except OSError:
+        return False
+
+
+def _recorded():
+    """The emulator `start` left running: {"pid", "url"}, or None."""
+    try:
+        with open(STATE) as f:
+            found = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return found if _alive(found["pid"]) else None
+
+
+def start_detached(port=None):
+    running = _recorded()
+    if running:
+        sys.stderr.write("AWS emulator already running on %s (pid %s)\n" % (running["url"], running["pid"]))
+        return running["url"]
+    emu = Emulator(port).start()
+    os.makedirs(os.path.dirname(STATE), exist_ok=True)
+    with open(STATE, "w") as f:
+        json.dump(dict(pid=emu.proc.pid, url=emu.url), f)
+    # the server keeps running after this process exits (its own session, nothing waits for it)
+    emu.proc = None
+    sys.stderr.write("AWS emulator (moto server) on %s; stop it with: python3 tools/emulator.py stop\n" % emu.url)
+    return emu.url
+
+
+def stop_detached():
+    running = _recorded()
+    if running:
+        try:
+            os.killpg(running["pid"], signal.SIGTERM)
+        except OSError:
+            pass
+        deadline = time.monotonic() + 10
+        while _alive(running["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(running["pid"]):
+            os.killpg(running["pid"], signal.SIGKILL)
+        sys.stderr.write("AWS emulator on %s stopped\n" % running["url"])
+    else:
+        sys.stderr.write("no AWS emulator started by `emulator.py start` is running\n")
+    if os.path.exists(STATE):
+        os.remove(STATE)
+    return 0
+
+
 def main(argv):
+    if argv[1:2] == ["start"] and len(argv) in (2, 4) and argv[2:3] in ([], ["--port"]):
+        sys.stdout.write(exports(start_detached(int(argv[3]) if len(argv) == 4 else None)))
+        return 0
+    if argv[1:] == ["stop"]:
+        return stop_detached()
     if len(argv) < 3 or argv[1] != "run" or "--" not in argv:
-        sys.stderr.write("usage: emulator.py run -- COMMAND [ARGS...]\n")
+        sys.stderr.write(USAGE)
         return 2
     command = argv[argv.index("--") + 1:]
     emu = Emulator().start()

@@ -56,9 +56,11 @@ def section_baseline(emu, results, quick):
     directories = [os.path.join(ROOT, "build", e, "k8s") for e in ENVIRONMENTS
                    if os.path.isdir(os.path.join(ROOT, "build", e, "k8s"))]
     scan = checkov.run(directories, log) if not quick or checkov.installed() \
-        else dict(tool="python fallback (--quick without .venv-checkov)", findings=checkov.fallback(directories))
-    results["baseline"] = dict(found, checkov=scan)
+        else checkov.fallback_scan(directories, "python fallback (--quick without .venv-checkov)")
+    results["baseline"] = dict(found, checkov=scan, not_run=baseline.not_run(found["counts"], scan))
     results["baseline"]["findings"] = found["findings"] + scan["findings"]
+    if results["baseline"]["not_run"]:
+        log("baseline NOT RUN: %s" % "; ".join(results["baseline"]["not_run"]))
 
 
 def section_foreign(emu, results):
@@ -199,16 +201,20 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
          "all / 0", bool(b) and b.get("refused") == b.get("cases") and b.get("writes") == 0),
         ("baseline findings (state, no_log, %s)" % base.get("checkov", {}).get("tool", "-"),
          "%s (checkov: %s checks run on %s objects)" % (
-             len(base.get("findings", [])), (base.get("checkov", {}).get("passed") or 0) +
-             (base.get("checkov", {}).get("failed") or 0), base.get("checkov", {}).get("objects", "-"))
-         if base else "-", "0", bool(base) and not base.get("findings")),
+             len(base.get("findings", [])), base.get("checkov", {}).get("checks", 0),
+             base.get("checkov", {}).get("objects", "-")) if base else "-", "0",
+         bool(base) and not base.get("findings") and not base.get("not_run")),
     ]
+    # a check that checked nothing is not run, whatever its findings
+    unrun = {rows[-1][0]} if base.get("not_run") else set()
     width = max(len(r[0]) for r in rows)
     out = ["", "refarch.network reliability (%s, %.0f s)" % ("--quick" if quick else "full", seconds),
            "%-*s  %-40s  %-8s  %s" % (width, "measure", "figure", "target", "result"), "-" * (width + 64)]
     for name, figure, target, met in rows:
-        out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target, "ok" if met else "MISSED"))
-    problems = ([p for r in real for p in r["problems"]] + i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
+        result = "NOT RUN" if name in unrun else "ok" if met else "MISSED"
+        out.append("%-*s  %-40s  %-8s  %s" % (width, name, str(figure)[:80], target, result))
+    problems = (["not run: %s" % p for p in base.get("not_run", [])] +
+                [p for r in real for p in r["problems"]] + i.get("problems", []) + f.get("differences", [])[:20] + fo.get("problems", []) +
                 ["orphan: %s" % o for o in fo.get("orphans", [])] + b.get("problems", []) + base.get("findings", []) +
                 errors)
     if results.get("seconds"):

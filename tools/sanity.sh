@@ -12,7 +12,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 VENV="$ROOT/.venv"
-PYVER=3.11
+# the venv's own Python (3.12+ for ansible-core 2.21)
+PYVER="$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 # shellcheck source=tools/scratch_collection.sh
 source "$ROOT/tools/scratch_collection.sh"
 
@@ -31,7 +32,7 @@ DEST="$SCRATCH_COLLECTION"
 # ansible-test passes only HOME/PATH through, so PIP_* settings from this shell are written into
 # the new venv's own pip.conf (the "site" config level pip always reads).
 PIP_VER="$("$VENV/bin/python" -c 'from ansible_test._internal.python_requirements import get_venv_packages as g
-class P: version = "'$PYVER'"
+class P: version = "'"$PYVER"'"
 print(g(P)["pip"])')"
 CACHE="$HOME/.ansible/test/cache"
 mkdir -p "$CACHE"

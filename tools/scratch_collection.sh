@@ -15,7 +15,7 @@ scratch_collection() {
   find "$SCRATCH_COLLECTION" -mindepth 1 -maxdepth 1 ! -name tests -exec rm -rf {} +
   find "$SCRATCH_COLLECTION/tests" -mindepth 1 -maxdepth 1 ! -name output -exec rm -rf {} +
   tar -C "$root" \
-    --exclude=./.venv --exclude=./.collections --exclude=./.ansible --exclude=./.venv-checkov --exclude=./build \
+    --exclude=./.venv --exclude=./.collections --exclude=./.ansible --exclude=./.venv-checkov --exclude=./.venv-oldest --exclude=./build \
     --exclude=./tests/output --exclude=./.git --exclude=__pycache__ --exclude=.pytest_cache \
     --exclude=.hypothesis --exclude='./*.tar.gz' --exclude=./context --exclude=./benchmarks/results \
     -cf - . | tar -C "$SCRATCH_COLLECTION" -xf -

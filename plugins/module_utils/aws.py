@@ -170,11 +170,29 @@ class Connection:
         return self._clients[service]
 
 
+class RefarchModule(AnsibleAWSModule):
+    """AnsibleAWSModule whose results carry warnings only the supported way.
+
+    ``module.warn`` hands a warning to ansible-core, which puts it in the result; amazon.aws (10.x)
+    also passes the warnings it recorded to ``exit_json``/``fail_json`` as ``warnings=``, which
+    ansible-core 2.19+ answers with a deprecation warning on every run that warned. Forgetting
+    its copy before the result is built keeps each warning, once, without the deprecation.
+    """
+
+    def exit_json(self, *args, **kwargs):
+        self._warnings = []
+        super(RefarchModule, self).exit_json(*args, **kwargs)
+
+    def fail_json(self, *args, **kwargs):
+        self._warnings = []
+        super(RefarchModule, self).fail_json(*args, **kwargs)
+
+
 def new_module(argument_spec, **kwargs):
-    """An AnsibleAWSModule with the assume-role options added."""
+    """A RefarchModule (an AnsibleAWSModule) with the assume-role options added."""
     spec = dict(ASSUME_ROLE_SPEC)
     spec.update(argument_spec)
-    return AnsibleAWSModule(argument_spec=spec, **kwargs)
+    return RefarchModule(argument_spec=spec, **kwargs)
 
 
 def tag_dict(tag_list):

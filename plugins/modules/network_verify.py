@@ -25,6 +25,9 @@ description:
     or the unexpected path (for C(expect=deny)).
   - Intents that name something absent from the facts (an environment not in this run, no VPN)
     are reported as unverifiable, never as passed.
+  - A check that verified nothing (every intent unverifiable, or no intent at all) fails whatever
+    O(unverifiable) says - it proved nothing about the network. In check mode it only warns - a
+    first C(--check) of an estate reads nothing built yet.
 author:
   - refarch.network developers (@refarch)
 options:
@@ -184,6 +187,12 @@ def main():
         for message in unverifiable:
             module.warn(message)
     failing = violations + (unverifiable if mode == "fail" else [])
+    if not counts["pass"] + counts["violated"]:
+        nothing = ("no intent could be verified (%d of %d unverifiable): this check proves nothing about the network; "
+                   "give intents that name its tiers, groups or endpoints" % (len(unverifiable), len(results)))
+        if not module.check_mode:
+            module.fail_json(msg=nothing, **out)
+        module.warn(nothing)
     if failing:
         module.fail_json(msg="%d of %d intents do not hold:\n- %s" % (len(failing), len(results), "\n- ".join(failing)),
                          **out)

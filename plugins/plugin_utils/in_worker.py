@@ -42,7 +42,11 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
-from ansible.vars.clean import remove_internal_keys
+
+try:  # ansible-core before 2.21; later, the parsed result cleans itself (UnifiedTaskResult)
+    from ansible.vars.clean import remove_internal_keys
+except ImportError:
+    remove_internal_keys = None
 
 display = Display()
 
@@ -111,7 +115,10 @@ class InWorkerAction(NormalAction):
         if output is None:
             return {"failed": True, "msg": "%s exited without a result" % self._task.action,
                     "module_stderr": stderr}
-        data = self._parse_returned_data({"stdout": output, "stderr": stderr}, PROFILE)
+        data = self._parse_returned_data({"stdout": output, "stderr": stderr, "rc": 0}, PROFILE)
+        if remove_internal_keys is None:   # ansible-core 2.21+: as ActionBase._execute_module finishes
+            data.remove_internal_keys()
+            return data.as_result_dict(for_round_trip=True)
         data.pop("_ansible_suppress_tmpdir_delete", None)
         remove_internal_keys(data)
         return data

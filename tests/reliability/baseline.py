@@ -14,6 +14,8 @@ Each check returns findings (strings); an empty list is a pass:
 - every module option named like a secret is no_log (names with "key" may say no_log=False
   explicitly: logical keys and key-pair names are not secrets);
 - checkov's Kubernetes checks on the rendered plugin manifests (checkov.py).
+A part that had nothing to check (no owned VPC, no module spec, no checkov check made) was not
+run: ``not_run`` names it, and the suite reports the baseline NOT RUN instead of passed.
 """
 
 import contextlib
@@ -172,6 +174,18 @@ def check_no_log(specs):
     for module, spec in sorted(specs.items()):
         walk(module, spec, "")
     return findings, accepted
+
+
+def not_run(counts, scan):
+    """The parts of the baseline that checked nothing: [] when every part ran."""
+    parts = []
+    if not counts.get("vpcs"):
+        parts.append("state: 0 owned VPCs read")
+    if not counts.get("modules"):
+        parts.append("no_log: 0 module specs read")
+    if not (scan or {}).get("checks"):
+        parts.append("%s: 0 checks run on %s objects" % ((scan or {}).get("tool", "checkov"), (scan or {}).get("objects", 0)))
+    return parts
 
 
 def run(endpoint, log=print):

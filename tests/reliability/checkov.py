@@ -7,7 +7,8 @@ checkov lives in its own venv, ``.venv-checkov/``, made from ``requirements-chec
 (it pins many libraries of its own). Every failed check must be listed, with a justification,
 in ``checkov-exceptions.yml``; a failed check not listed there is a finding, and so is a listed
 exception that no longer fails (stale). Without checkov, ``fallback`` asserts the core of the
-same checks in Python and says so.
+same checks in Python and says so. Either way the result counts the checks made (``checks``): a scan
+that made none (no manifests, a checkov that found nothing to read) was not run, not passed.
 """
 
 import glob
@@ -114,9 +115,11 @@ def manifests(directories):
 
 def fallback(directories):
     """Without checkov: the same checks' core on the plain manifests (pod security of workloads,
-    no host namespaces, no privileged containers, resource limits, no default namespace)."""
-    findings = []
+    no host namespaces, no privileged containers, resource limits, no default namespace).
+    Returns the findings and the number of checks made."""
+    findings, checks = [], 0
     for path, doc in manifests(directories):
+        checks += 1
         name = "%s %s/%s" % (doc["kind"], doc.get("metadata", {}).get("namespace", "default"),
                              doc.get("metadata", {}).get("name"))
         if doc.get("metadata", {}).get("namespace") in (None, "default") and doc["kind"] not in (
@@ -126,6 +129,7 @@ def fallback(directories):
         pod = spec.get("template", {}).get("spec") if "template" in spec else (spec if doc["kind"] == "Pod" else None)
         if not pod:
             continue
+        checks += 1 + 3 * len(pod.get("containers", []))
         if pod.get("hostNetwork") or pod.get("hostPID") or pod.get("hostIPC"):
             findings.append("%s (%s): shares a host namespace (CKV_K8S_17/18/19)" % (name, path))
         for container in pod.get("containers", []):
@@ -136,15 +140,19 @@ def fallback(directories):
                 findings.append("%s (%s): allows privilege escalation (CKV_K8S_20)" % (name, path))
             if not container.get("resources", {}).get("limits"):
                 findings.append("%s (%s): no resource limits (CKV_K8S_11/13)" % (name, path))
-    return findings
+    return findings, checks
+
+
+def fallback_scan(directories, tool):
+    findings, checks = fallback(directories)
+    return dict(tool=tool, findings=findings, checks=checks, objects=len(manifests(directories)), accepted=[])
 
 
 def run(directories, log=print):
     """Findings, and how they were obtained."""
     exe = ensure_venv(log)
     if exe is None:
-        findings = fallback(directories)
-        return dict(tool="python fallback (checkov not installable)", findings=findings, passed=None, accepted=[])
+        return fallback_scan(directories, "python fallback (checkov not installable)")
     failed, passed = [], 0
     for directory in directories:
         f, p = run_checkov(exe, directory)
@@ -155,5 +163,5 @@ def run(directories, log=print):
     log("checkov: %d checks passed, %d failed (%d accepted with a justification) on %d objects (%s) in %d "
         "directories" % (passed, len(failed), len(accepted), len(manifests(directories)), ", ".join(kinds),
                          len(directories)))
-    return dict(tool="checkov", findings=findings, passed=passed, failed=len(failed), accepted=accepted,
-                objects=len(manifests(directories)), kinds=kinds)
+    return dict(tool="checkov", findings=findings, passed=passed, failed=len(failed), checks=passed + len(failed),
+                accepted=accepted, objects=len(manifests(directories)), kinds=kinds)

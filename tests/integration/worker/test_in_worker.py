@@ -33,7 +33,8 @@ def play(tmp_path, tasks, *extra):
         "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
     (tmp_path / "play.yml").write_text(yaml.safe_dump([{
         "name": "In-worker test", "hosts": "localhost", "gather_facts": False, "tasks": tasks + [save]}]))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_INJECT_INVOCATION="true")  # off by default from ansible-core 2.21
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-vvv", "-i", str(tmp_path / "hosts.yml"),
                            str(tmp_path / "play.yml")] + list(extra),
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)

@@ -89,7 +89,7 @@ def test_every_variable_the_inventories_set_for_the_modules_is_read():
     assert used - set(INVENTORY_VARIABLES) <= {
         "env_name", "dns_reference_label", "vpc_base_cidr", "vpc_cidr_offset",
         "eks_external_dns_policy", "eks_app_namespaces", "eks_plugins_mode", "pritunl_vpn_distribution",
-        "pritunl_vpn_route_cidrs"}
+        "pritunl_vpn_route_cidrs", "network_verify_intents"}
 
 
 # --- unknown tier names in any reference -------------------------------------------------------

@@ -87,6 +87,24 @@ def test_missing_components_are_unverifiable_not_passed(module):
     assert failed.failed and "7 of 16 intents do not hold" in failed["msg"]
 
 
+@pytest.mark.parametrize("mode", ["warn", "ignore"])
+def test_a_check_in_which_every_intent_is_unverifiable_fails(module, mode):
+    # the three-tier intents over an environment that has none of those tiers: nothing proven
+    intents = [i for i in default_intents() if "{env}" in i["name"]]
+    facts = {"production": h.environment("production", 130)}
+    absent = [dict(i, to=i["to"].replace("{env}/", "{env}/x"), **{"from": i["from"].replace("{env}/", "{env}/x")})
+              for i in intents]
+    result = verify(module, facts, intents=absent, unverifiable=mode)
+    assert result.failed and result["counts"]["pass"] == 0
+    assert result["msg"].startswith("no intent could be verified (9 of 9 unverifiable)")
+    nothing = module("network_verify", dict(facts=list(facts.values()), intents=[], unverifiable=mode))
+    assert nothing.failed and nothing["msg"].startswith("no intent could be verified (0 of 0 unverifiable)")
+    # a first --check of an estate reads nothing built yet: a warning, not a failure
+    checked = module("network_verify", dict(facts=list(facts.values()), intents=absent, unverifiable=mode),
+                     check_mode=True)
+    assert not checked.failed and any("no intent could be verified" in str(w) for w in checked["warnings"])
+
+
 def test_bad_input_fails_clearly(module):
     result = verify(module, h.demo(), intents=[{"from": "internet", "to": "production/public", "port": 443,
                                                 "expect": "maybe"}])

@@ -1,7 +1,9 @@
 """The reliability suite's own logic: snapshots without ids, duplicate and orphan counting,
 the bad-input matrix's shape, checkov exception judging and the baseline checks."""
 
+import contextlib
 import copy
+import io
 import os
 import subprocess
 import sys
@@ -213,3 +215,33 @@ def test_snapshot_clients_are_made_once_per_session_service_and_endpoint():
     assert state.client(session, "ec2", "http://127.0.0.1:1") is first
     assert state.client(session, "ec2", "http://127.0.0.1:2") is not first
     assert state.client(session, "route53", "http://127.0.0.1:1") is not first
+
+
+def test_a_baseline_that_checked_nothing_is_not_run_never_passed(tmp_path):
+    # no manifests: the fallback made no check, so the scan was not run
+    scan = checkov.fallback_scan([str(tmp_path)], "python fallback")
+    assert scan["findings"] == [] and scan["checks"] == 0
+    counts = dict(vpcs=3, modules=20, instances=1, irsa_roles=2)
+    assert baseline.not_run(counts, scan) == ["python fallback: 0 checks run on 0 objects"]
+    assert baseline.not_run(dict(counts, vpcs=0), dict(scan, checks=12)) == ["state: 0 owned VPCs read"]
+    assert baseline.not_run(counts, dict(tool="checkov", checks=40, objects=9)) == []
+    # the suite's table: the row reads NOT RUN and the run fails
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import reliability  # pylint: disable=import-outside-toplevel
+    base = dict(findings=[], counts=counts, checkov=dict(tool="checkov", passed=0, failed=0, checks=0, objects=0),
+                not_run=["checkov: 0 checks run on 0 objects"])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        ok = reliability.print_table(dict(baseline=base), [], 1, 0, 0)
+    row = [line for line in out.getvalue().splitlines() if line.startswith("baseline findings")]
+    assert not ok and row and row[0].endswith("NOT RUN")
+    assert "not run: checkov: 0 checks run on 0 objects" in out.getvalue()
+
+
+def test_the_fallback_counts_its_checks(tmp_path):
+    (tmp_path / "d.yaml").write_text(
+        "kind: Deployment\nmetadata: {name: web, namespace: web}\n"
+        "spec: {template: {spec: {containers: [{name: c, resources: {limits: {cpu: 1}},"
+        " securityContext: {allowPrivilegeEscalation: false}}]}}}\n")
+    findings, checks = checkov.fallback([str(tmp_path)])
+    assert findings == [] and checks == 5

@@ -5,7 +5,13 @@ import os
 import pytest
 import yaml
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 trusts every template (make test-oldest)
+    def trust_as_template(value):
+        return value
 
 ROLE = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "pritunl_vpn")
 
