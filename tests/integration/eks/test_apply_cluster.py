@@ -7,8 +7,8 @@ ClusterIssuer CRD, which its chart would install, is applied first from the pinn
 (tests/upstream/cert-manager-v1.21.0/crd-clusterissuers.yaml: deploy/crds/cert-manager.io_clusterissuers.yaml
 of cert-manager tag v1.21.0, commit b8f325e36f49626ba72d7efbe138c01a5e661d96, verbatim).
 
-One environment (production), one converge shared by every test: render (what should be there),
-apply, apply again, then refarch_state=absent. Before the first apply an operator already owns the
+One environment (production), one converge shared by every check: accounts, VPC, cluster record and
+zone in the emulator; render (what should be there), apply, apply again, then refarch_state=absent. Before the first apply an operator already owns the
 ``api`` namespace, with a ConfigMap and a NetworkPolicy of their own in it.
 """
 
@@ -133,6 +133,7 @@ def converged(emulator, kube_apiserver, tmp_path_factory):
         create(api, doc)
 
     playbook("accounts.yml")
+    playbook("vpc.yml")  # the environment's VPC and subnets, as on a real estate
     subprocess.run([os.path.join(ROOT, ".venv", "bin", "python"), os.path.join(ROOT, "tools", "eks_demo_clusters.py"),
                     "--zone", public_zone(ENV), ENV], check=True, capture_output=True)
     out = tmp_path_factory.mktemp("k8s")
