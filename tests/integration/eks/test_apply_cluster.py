@@ -8,8 +8,9 @@ ClusterIssuer CRD, which its chart would install, is applied first from the pinn
 of cert-manager tag v1.21.0, commit b8f325e36f49626ba72d7efbe138c01a5e661d96, verbatim).
 
 One environment (production), one converge shared by every check: accounts, VPC, cluster record and
-zone in the emulator; render (what should be there), apply, apply again, then refarch_state=absent. Before the first apply an operator already owns the
-``api`` namespace, with a ConfigMap and a NetworkPolicy of their own in it.
+zone in the emulator; render (what should be there), apply, apply again, then refarch_state=absent.
+Before the first apply an operator already owns the ``api`` namespace, with a ConfigMap and a
+NetworkPolicy of their own in it.
 """
 
 import copy
