@@ -40,6 +40,17 @@ def emulator():
         os.environ.update(saved)
 
 
+@pytest.fixture(scope="session")
+def kube_apiserver():
+    """A real etcd + kube-apiserver on 127.0.0.1 (tools/kube_apiserver.py); ``.kubeconfig`` reaches it as admin.
+
+    Its binaries come from ``make tools-kube``, which ``make test`` runs first."""
+    from kube_apiserver import KubeApiServer
+
+    with KubeApiServer() as kube:
+        yield kube
+
+
 @pytest.fixture
 def aws(emulator):
     """A clean emulator for one test."""
