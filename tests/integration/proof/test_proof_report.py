@@ -47,8 +47,8 @@ def test_report_of_a_verify_run_draws_everything_and_opens_cleanly_in_chromium(a
     envs = {"management": topo.build_env("management", "10.120.0.0/16", vpn=True),
             "development": topo.build_env("development", "10.110.0.0/16"),
             "production": topo.build_env("production", "10.130.0.0/16")}
-    topo.peer(envs["management"], envs["production"])
-    topo.peer(envs["management"], envs["development"])
+    for name in ("production", "development"):
+        topo.serve_vpn(envs["management"], envs[name], topo.peer(envs["management"], envs[name]))
     ec2 = topo.client()
     flow = ec2.create_flow_logs(ResourceIds=[envs["production"]["vpc"]], ResourceType="VPC", TrafficType="ALL",
                                 LogGroupName="/refarch/production", DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/fl")
