@@ -168,8 +168,10 @@ def _label_all(raws):
             for eni in instance.get("NetworkInterfaces", []):
                 names.add(eni["NetworkInterfaceId"], names(instance["InstanceId"]) + "/eni")
         for zone in raw["zones"]:
-            names.add(zone["Id"], "%s:zone/%s%s" % (account, zone["Name"],
-                                                    "(private)" if zone["Config"].get("PrivateZone") else ""))
+            label = "%s:zone/%s%s" % (account, zone["Name"], "(private)" if zone["Config"].get("PrivateZone") else "")
+            names.add(zone["Id"], label)
+            # bare, as in the VPN VPC's association tags (refarch:zone/<id>)
+            names.add(zone["Id"].split("/")[-1], label)
     # peerings appear in both accounts: the requester side names them
     for account, raw in raws.items():
         for pcx in raw["peerings"]:
