@@ -577,7 +577,7 @@ def role_breakdown(estate, label, shown=14):
     rest = order[shown:]
     if rest:
         lines.append("  %-28s %s" % ("(%d others)" % len(rest), " ".join(
-            "%9.2f" % sum(seconds[p].get(n, 0.0) for n, _ in rest) for p in phases)))
+            "%9.2f" % sum(seconds[p].get(n, 0.0) for n, _seconds in rest) for p in phases)))
     lines.append("  %-28s %s" % ("total", " ".join("%9.2f" % sum(seconds[p].values()) for p in phases)))
     return lines
 

@@ -161,7 +161,7 @@ def test_pushes_the_resolver_and_the_served_environments_search_domains(pritunl,
     assert pritunl.writes() == []
     result = module("pritunl_server", wanted, diff=True)
     assert result["diff"] == planned["diff"]
-    [server] = [s for s in pritunl.servers.values()]
+    [server] = list(pritunl.servers.values())
     assert server["dns_servers"] == ["10.120.0.2"] and server["search_domain"] == ",".join(SERVED)
     assert module("pritunl_server", wanted)["changed"] is False
 
