@@ -24,7 +24,7 @@ KEY_TAG = "refarch:key"
 ROLE = "OrganizationAccountAccessRole"
 # the suite talks to the emulator directly: retries only cover a loaded machine
 CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
-ID_PATTERN = re.compile(r"\b(?:vpc|subnet|rtb|igw|nat|eipalloc|sg|pcx|vpce|i|eni|fl)-[0-9a-f]{8,17}\b")
+ID_PATTERN = re.compile(r"\b(?:(?:vpc|subnet|rtb|igw|nat|eipalloc|sg|pcx|vpce|i|eni|fl)-[0-9a-f]{8,17}|Z[0-9A-Z]{10,32})\b")  # Z...: hosted zones
 ALL_SERVICES = ("ec2", "route53", "iam")
 GONE = ("deleted", "deleting", "terminated", "shutting-down", "rejected", "failed", "expired")
 
