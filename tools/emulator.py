@@ -152,9 +152,10 @@ def stop_detached():
             os.killpg(running["pid"], signal.SIGTERM)
         except OSError:
             pass
-        deadline = time.monotonic() + 10
+        deadline, delay = time.monotonic() + 10, 0.02
         while _alive(running["pid"]) and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(delay)  # polling the server's exit, with backoff
+            delay = min(delay * 2, 0.5)
         if _alive(running["pid"]):
             os.killpg(running["pid"], signal.SIGKILL)
         sys.stderr.write("AWS emulator on %s stopped\n" % running["url"])

@@ -150,6 +150,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 from ansible_collections.refarch.network.plugins.module_utils.reachability import check_intents
 
@@ -190,7 +191,7 @@ def main():
     if not counts["pass"] + counts["violated"]:
         nothing = ("no intent could be verified (%d of %d unverifiable): this check proves nothing about the network; "
                    "give intents that name its tiers, groups or endpoints" % (len(unverifiable), len(results)))
-        if not module.check_mode:
+        if not dry_run(module):
             module.fail_json(msg=nothing, **out)
         module.warn(nothing)
     if failing:
