@@ -125,6 +125,9 @@ class Labels(object):
     def scrub(self, text):
         """Ids (and EIP addresses) inside free text, such as tag keys, replaced by labels."""
         text = ID_PATTERN.sub(lambda m: self.names.get(m.group(0), "?id"), text)
+        head, slash, last = text.rpartition("/")
+        if slash and last in self.names:  # a key ending in an id of no AWS shape (moto's zone ids)
+            return head + slash + self.names[last]
         return self.names.get(text, text)
 
 
@@ -337,8 +340,22 @@ def compare(clean, other):
         for item in sorted(set(a_json) | set(b_json)):
             na, nb = a_json.count(item), b_json.count(item)
             if na != nb:
-                out.append("%s: %s x%d in the clean run, x%d here" % (kind, item[:300], na, nb))
+                out.append("%s: %s x%d in the clean run, x%d here%s"
+                           % (kind, item[:300], na, nb, _what_differs(item, a if nb > na else b)))
     return out
+
+
+def _what_differs(item, others):
+    """The attributes in which a labelled item differs from the item of that label on the other side."""
+    label, attrs = json.loads(item)
+    for other_label, other_attrs in others:
+        if other_label == label and isinstance(attrs, dict):
+            changed = sorted(k for k in set(attrs) | set(other_attrs) if attrs.get(k) != other_attrs.get(k))
+            other_attrs = json.loads(json.dumps(other_attrs, default=str))  # tuples as lists, like attrs
+            shown = dict((k, [v for v in attrs.get(k) or [] if v not in (other_attrs.get(k) or [])])
+                         if isinstance(attrs.get(k), list) else attrs.get(k) for k in changed)
+            return "; differs in %s: %s" % (", ".join(changed), json.dumps(shown, sort_keys=True, default=str)[:600])
+    return ""
 
 
 # kinds whose owned resources must be unique per refarch:key (issue 10: duplicates)

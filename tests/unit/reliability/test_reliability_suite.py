@@ -72,6 +72,33 @@ def test_a_changed_attribute_and_a_duplicate_are_differences():
     assert any("x1 in the clean run, x2 here" in d for d in state.compare(clean, snap))
 
 
+def zone(zone_id, name="production.internal."):
+    return {"Id": "/hostedzone/" + zone_id, "Name": name, "Config": {"PrivateZone": True}, "Tags": [], "VPCs": [],
+            "Records": []}
+
+
+def test_a_zone_id_of_no_aws_shape_in_a_tag_key_is_named_like_its_zone():
+    """moto's zone ids (22 characters, no Z) sit in the VPN VPC's refarch:zone/<id> tags: two builds compare equal."""
+    def account(zone_id):
+        raw = raw_account()
+        raw["zones"] = [zone(zone_id)]
+        raw["vpcs"][0]["Tags"] += tags(**{"refarch__zone/" + zone_id: "production"})
+        return {"production": raw}
+    first, second = state.normalise(account("4PUDSWJKVQPNU1NWLI5FNY")), state.normalise(account("T9JFE6FUY60Z5VW63E5IRE"))
+    assert state.compare(first, second) == []
+    assert ("refarch:zone/production:zone/production.internal.(private)", "production") in dict(first["vpcs"])[
+        "production:production/vpc"]["tags"]
+
+
+def test_a_difference_names_the_attribute_and_the_values_on_one_side_only():
+    clean = state.normalise({"production": raw_account()})
+    changed = raw_account()
+    changed["vpcs"][0]["Tags"] += tags(extra="1")
+    found = state.compare(clean, state.normalise({"production": changed}))
+    assert len(found) == 2 and all("differs in tags: " in d for d in found)
+    assert '[["extra", "1"]]' in found[1] or '[["extra", "1"]]' in found[0]
+
+
 def test_orphans_are_owned_resources_and_foreign_ones_are_not():
     foreign_subnet = {"SubnetId": "subnet-0ddddddddddddd01", "VpcId": "vpc-0a1b2c3d4e5f60718", "CidrBlock": "10.130.255.0/24",
                       "AvailabilityZone": "us-east-1a", "Tags": tags(Name="foreign-subnet")}
