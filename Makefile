@@ -39,7 +39,7 @@ unit: venv
 	$(BIN)/pytest -q tests/unit
 
 integration: venv
-	$(BIN)/pytest -q -n 2 tests/integration
+	$(BIN)/pytest -q -n 2 --dist loadgroup tests/integration
 
 molecule: venv
 	bash tools/molecule_all.sh
@@ -78,7 +78,7 @@ test-apply: venv tools-kube
 	$(BIN)/pytest -q tests/integration/eks/test_apply_cluster.py
 
 test: venv tools-apt tools-kube
-	$(BIN)/pytest -q -n 2 tests/unit tests/integration
+	$(BIN)/pytest -q -n 2 --dist loadgroup tests/unit tests/integration
 	bash tools/molecule_all.sh
 	$(BIN)/ansible-lint --profile production
 	bash tools/sanity.sh

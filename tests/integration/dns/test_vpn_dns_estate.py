@@ -25,6 +25,9 @@ from pritunl_fake import SECRET, TOKEN, FakePritunl  # noqa: E402
 
 from ansible_collections.refarch.network.plugins.module_utils.dns_resolve import resolve  # noqa: E402
 
+# its module-scoped build is shared by all its tests: they run on one xdist worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group('test_vpn_dns_estate')
+
 RECORDS = {
     "management": [dict(zone="private", name="tools", type="A", values=["10.120.64.10"])],
     "development": [dict(zone="private", name="db", type="A", values=["10.110.64.10"])],

@@ -23,6 +23,9 @@ from ansible_collections.refarch.network.plugins.module_utils.k8s_objects import
 from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 from clusterissuer_schema import cluster_issuer_errors
 
+# its module-scoped build is shared by all its tests: they run on one xdist worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group('test_eks_plugins_render')
+
 ROLE = "arn:aws:iam::%s:role/OrganizationAccountAccessRole"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))

@@ -33,6 +33,9 @@ import harness  # noqa: E402
 import state  # noqa: E402
 from emulator import Emulator  # noqa: E402
 
+# its module-scoped build is shared by all its tests: they run on one xdist worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group('test_lifecycle')
+
 ENVIRONMENTS = harness.ENVIRONMENTS
 
 

@@ -18,6 +18,9 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
+# its module-scoped build is shared by all its tests: they run on one xdist worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group('test_packaging_galaxy')
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
 STRAY = (".venv/", ".git/", ".collections/", "build/", "tests/output/", "__pycache__/",

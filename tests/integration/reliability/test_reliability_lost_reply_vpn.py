@@ -13,7 +13,9 @@ from integration.vpn.vpn_testlib import AL2023, USER_DATA, build_vpc
 
 OWNER = "management"
 ZONE = "management.example.com"
-SEEDS = range(1, 9)
+# the fewest seeds whose lost replies hit every kind below (measured: seeds 1-8 hit them all in 115 s,
+# these four in ~55 s); the faults fall on writes only, so a seed hits the same writes on every run
+SEEDS = (1, 4, 5, 8)
 # the writes whose retry used to fail or duplicate, and must now have been hit at least once
 PRESENT_KINDS = {"CreateRole", "CreateInstanceProfile", "AddRoleToInstanceProfile", "CreateSecurityGroup",
                  "AllocateAddress", "RunInstances", "CreateRoute", "ChangeResourceRecordSets"}
