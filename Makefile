@@ -78,14 +78,23 @@ test-apply: venv tools-kube
 	$(BIN)/pytest -q tests/integration/eks/test_apply_cluster.py
 
 test: venv tools-apt tools-kube
+	@echo "[$$(date +%T)] pytest"
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/unit tests/integration
+	@echo "[$$(date +%T)] molecule_all.sh"
 	bash tools/molecule_all.sh
+	@echo "[$$(date +%T)] ansible-lint"
 	$(BIN)/ansible-lint --profile production
+	@echo "[$$(date +%T)] sanity.sh"
 	bash tools/sanity.sh
+	@echo "[$$(date +%T)] docs.sh"
 	bash tools/docs.sh --check
+	@echo "[$$(date +%T)] changelog.sh"
 	bash tools/changelog.sh
+	@echo "[$$(date +%T)] ee_create.sh"
 	bash tools/ee_create.sh
+	@echo "[$$(date +%T)] reliability.py"
 	$(PY) tools/reliability.py --quick
+	@echo "[$$(date +%T)] make test done"
 
 # the oldest ansible-core meta/runtime.yml declares, in its own venv (.venv-oldest/)
 test-oldest:

@@ -8,8 +8,8 @@ from ansible_collections.refarch.network.plugins.module_utils import file_set
 def test_diff_writes_what_differs_removes_what_must_not_exist_and_leaves_other_names():
     have = {"values.yaml": "a: 1\n", "manifests.yaml": "---\nkind: X\n", "release.yaml": None}
     wanted = {"values.yaml": "a: 1\n", "manifests.yaml": None, "release.yaml": "name: r\n"}
-    assert file_set.diff("/d", True, have, wanted) == [("remove", "/d/manifests.yaml"),
-                                                      ("write", "/d/release.yaml", "name: r\n")]
+    assert file_set.diff("/d", True, have, wanted) == [
+        ("remove", "/d/manifests.yaml"), ("write", "/d/release.yaml", "name: r\n")]
     assert file_set.diff("/d", False, dict.fromkeys(wanted), {"values.yaml": "a: 1\n", "x": None}) == [
         ("create directory", "/d"), ("write", "/d/values.yaml", "a: 1\n")]
     assert file_set.diff("/d", True, have, wanted, present=False) == [("remove directory", "/d")]
