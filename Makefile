@@ -80,21 +80,23 @@ test-apply: venv tools-kube
 test: venv tools-apt tools-kube
 	@echo "[$$(date +%T)] pytest"
 	$(BIN)/pytest -q -n 2 --dist loadgroup tests/unit tests/integration
-	@echo "[$$(date +%T)] molecule_all.sh"
-	bash tools/molecule_all.sh
-	@echo "[$$(date +%T)] ansible-lint"
-	$(BIN)/ansible-lint --profile production
-	@echo "[$$(date +%T)] sanity.sh"
-	bash tools/sanity.sh
-	@echo "[$$(date +%T)] docs.sh"
-	bash tools/docs.sh --check
-	@echo "[$$(date +%T)] changelog.sh"
-	bash tools/changelog.sh
-	@echo "[$$(date +%T)] ee_create.sh"
-	bash tools/ee_create.sh
-	@echo "[$$(date +%T)] reliability.py"
+	@echo "[$$(date +%T)] molecule beside the static checks (each about one core; output per stage when it ends)"
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-molecule test-static
+	@echo "[$$(date +%T)] reliability.py --quick"
 	$(PY) tools/reliability.py --quick
 	@echo "[$$(date +%T)] make test done"
+
+test-molecule:
+	bash tools/molecule_all.sh
+	@echo "[$$(date +%T)] molecule done"
+
+test-static:
+	$(BIN)/ansible-lint --profile production
+	bash tools/sanity.sh
+	bash tools/docs.sh --check
+	bash tools/changelog.sh
+	bash tools/ee_create.sh
+	@echo "[$$(date +%T)] static checks done"
 
 # the oldest ansible-core meta/runtime.yml declares, in its own venv (.venv-oldest/)
 test-oldest:
@@ -112,4 +114,4 @@ bench-quick: venv
 demo: venv
 	$(PY) tools/emulator.py run -- bash tools/demo.sh
 
-.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt tools-kube test test-oldest test-apply demo bench bench-quick reliability
+.PHONY: help venv unit integration molecule lint sanity build-test ee docs changelog tools-apt tools-kube test test-molecule test-static test-oldest test-apply demo bench bench-quick reliability
