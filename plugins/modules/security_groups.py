@@ -217,8 +217,8 @@ unmanaged_rules:
   sample: ["sg/app ingress tcp 22 from 0.0.0.0/0"]
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.sg_apply import HANDLERS, RUN_CREATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_models, diff_present, unmanaged_report, unmanaged_rules)
@@ -280,17 +280,12 @@ def converge(module):
                     % (name, owner))
     groups = dict((g["name"], dict(id=run.ids.get("sg/" + g["name"]), group_name=g["group_name"],
                                    adopted=g["adopted"])) for g in planned) if present else {}
-    result = dict(changed=bool(actions), actions=[a.text for a in actions], groups=groups, vpc_id=vpc_id,
-                  kept=kept, unplanned=unplanned, unmanaged_rules=unmanaged)
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, before, after, groups=groups, vpc_id=vpc_id, kept=kept, unplanned=unplanned,
+                     unmanaged_rules=unmanaged)
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("security_groups", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("security_groups", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -106,8 +106,8 @@ unplanned:
   elements: str
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_apply import HANDLERS, clients_needed
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_diff import (
     diff_subnet_groups, models, with_subnets)
@@ -156,18 +156,12 @@ def converge(module):
         module.warn("subnet group %s is owned by %s but not in groups; purge_groups: true deletes it" % (item, owner))
     groups = dict((g["name"], dict(kind=g["kind"], tier=g["tier"], subnets=g["subnets"], arn=run.ids.get(g["key"])))
                   for g in planned)
-    result = dict(changed=bool(actions), actions=[a.text for a in actions], groups=groups, vpc_id=vpc_id,
-                  unplanned=unplanned)
-    if module._diff:
-        before, after = models(planned, snap)
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, groups=groups, vpc_id=vpc_id, unplanned=unplanned,
+                     diff=lambda: dict(zip(("before", "after"), models(planned, snap))))
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("service_subnet_groups", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("service_subnet_groups", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -326,8 +326,8 @@ route_cidrs:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome, read_back
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn import ARGUMENT_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import HANDLERS, known_ids
@@ -364,17 +364,11 @@ def converge(module):
         snap = dict(snap, **read_back(lambda: read_core(run.ec2, run.iam, names, protection=False), core_ids, run))
     for warning in snap["warnings"] + out["warnings"]:
         module.warn(warning)
-    result = dict(result_of(params, snap, out, planned=not done), changed=bool(out["actions"]),
-                  actions=[a.text for a in out["actions"]])
-    if module._diff:
-        result["diff"] = dict(before=out["before"], after=out["after"])
-    return result
+    return converged(module, out["actions"], out["before"], out["after"], **result_of(params, snap, out, planned=not done))
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("vpn_instance", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpn_instance", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":
