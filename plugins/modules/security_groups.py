@@ -41,13 +41,6 @@ description:
 author:
   - refarch.network developers (@refarch)
 options:
-  vpc_id:
-    description:
-      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
-      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
-        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
-        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
-    type: str
   groups:
     description:
       - The security groups, each with its rules.
@@ -139,6 +132,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - refarch.network.aws
   - refarch.network.aws.ownership
+  - refarch.network.aws.target_vpc
   - amazon.aws.boto3
 """
 

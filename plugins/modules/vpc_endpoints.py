@@ -26,13 +26,6 @@ description:
 author:
   - refarch.network developers (@refarch)
 options:
-  vpc_id:
-    description:
-      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
-      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
-        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
-        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
-    type: str
   subnet_tier:
     description: Default tier for interface endpoints (its owned subnets, one per zone).
     type: str
@@ -100,6 +93,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - refarch.network.aws
   - refarch.network.aws.ownership
+  - refarch.network.aws.target_vpc
   - amazon.aws.boto3
 """
 
