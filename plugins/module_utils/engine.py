@@ -340,6 +340,14 @@ class Run(object):
 
 # -- the executor -------------------------------------------------------------------------
 
+class Refused(RuntimeError):
+    """A module's own refusal that is not an input error: ``msg`` as it is, with result fields."""
+
+    def __init__(self, msg, **fields):
+        self.fields = dict(fields, msg=msg)
+        super(Refused, self).__init__(msg)
+
+
 class ExecutionFailed(Exception):
     """An action failed: ``done`` lists the texts of the actions carried out before it."""
 
@@ -461,6 +469,8 @@ def failure(error, name):
 
     The one place where an error becomes what the user reads.
     """
+    if isinstance(error, Refused):
+        return dict(error.fields)
     if isinstance(error, InputError):
         return dict(msg="Invalid input: %s" % error, field=error.field, reason=error.reason)
     if isinstance(error, ExecutionFailed):
