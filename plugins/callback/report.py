@@ -52,11 +52,9 @@ import tempfile
 import yaml
 
 from ansible import context
-from ansible.plugins.callback import CallbackBase
-
 from ansible_collections.refarch.network.plugins.module_utils import report
+from ansible_collections.refarch.network.plugins.plugin_utils.module_results import ModuleResults
 
-PREFIX = "refarch.network."
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CARRIED = ("verification", "dns")  # sections a run without them keeps from the previous report
 
@@ -82,11 +80,8 @@ def write_atomic(path, content):
     os.replace(tmp, path)
 
 
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "aggregate"
+class CallbackModule(ModuleResults):
     CALLBACK_NAME = "refarch.network.report"
-    CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self):
         super(CallbackModule, self).__init__()
@@ -106,15 +101,8 @@ class CallbackModule(CallbackBase):
         except Exception:  # the label is a nicety: the environment's name stands in
             return None
 
-    def _record(self, result, failed=False):
-        action = result._task.action or ""
-        if not action.startswith(PREFIX):
-            return
-        module, res, env = action[len(PREFIX):], result._result, result._host.get_name()
-        actions = list(res.get("actions") or [])
-        for item in res.get("results") or []:
-            if isinstance(item, dict):
-                actions.extend(item.get("actions") or [])
+    def record(self, result, module, actions, failed):
+        res, env = result._result, result._host.get_name()
         entry = self.changes.setdefault((env, module), {"env": env, "module": module, "status": "ok", "actions": []})
         entry["actions"].extend(a for a in actions if a not in entry["actions"])
         if failed:
@@ -144,12 +132,6 @@ class CallbackModule(CallbackBase):
         reference = res.get("reference")
         if isinstance(reference, dict) and (reference.get("vpc_id") or reference.get("private_zone_name")):
             self.references[env] = dict(reference, label=self._label(host) or env)
-
-    def v2_runner_on_ok(self, result):
-        self._record(result)
-
-    def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._record(result, failed=True)
 
     def v2_playbook_on_stats(self, stats):
         if not self.facts:

@@ -21,39 +21,22 @@ author:
   - refarch.network developers (@refarch)
 """
 
-from ansible.plugins.callback import CallbackBase
+from ansible_collections.refarch.network.plugins.plugin_utils.module_results import ModuleResults
 
-PREFIX = "refarch.network."
 SHOWN = 3
 
 
-class CallbackModule(CallbackBase):
-    CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "aggregate"
+class CallbackModule(ModuleResults):
     CALLBACK_NAME = "refarch.network.summary"
-    CALLBACK_NEEDS_ENABLED = True
 
     def __init__(self):
         super(CallbackModule, self).__init__()
         self.rows = []
 
-    def _record(self, result, failed=False):
-        action = result._task.action or ""
-        if not action.startswith(PREFIX):
-            return
-        res = result._result
-        actions = list(res.get("actions") or [])
-        for item in res.get("results") or []:  # a loop: one result per item
-            actions.extend(item.get("actions") or [])
-        status = "FAILED" if failed else ("changed" if res.get("changed") else "ok")
-        self.rows.append((result._host.get_name(), action[len(PREFIX):], status, len(actions),
+    def record(self, result, module, actions, failed):
+        status = "FAILED" if failed else ("changed" if result._result.get("changed") else "ok")
+        self.rows.append((result._host.get_name(), module, status, len(actions),
                           "; ".join(actions[:SHOWN]) + (" ..." if len(actions) > SHOWN else "")))
-
-    def v2_runner_on_ok(self, result):
-        self._record(result)
-
-    def v2_runner_on_failed(self, result, ignore_errors=False):
-        self._record(result, failed=True)
 
     def v2_playbook_on_stats(self, stats):
         if not self.rows:

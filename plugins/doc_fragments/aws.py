@@ -49,3 +49,15 @@ options:
     choices: [present, absent]
     default: present
 """
+
+    # The VPC of the modules that work inside one (security groups, endpoints, subnet groups).
+    TARGET_VPC = r"""
+options:
+  vpc_id:
+    description:
+      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
+      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
+        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
+        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
+    type: str
+"""

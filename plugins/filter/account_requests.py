@@ -24,10 +24,6 @@ description:
     (C(aws_account_name), C(aws_account_id), C(aws_account_role)), else the account named like the
     environment. References are resolved only for hosts that name an account themselves.
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
   hosts:
     description: The play's hosts (usually C(ansible_play_hosts)).
     type: list
@@ -37,6 +33,8 @@ options:
     description: The role assumed in an account whose inventory gives no C(aws_account_role).
     type: str
     required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
 author:
   - refarch.network developers
 """

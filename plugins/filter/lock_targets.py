@@ -21,15 +21,13 @@ description:
   - Sorted by name, so two runs take shared locks in the same order and never wait for each other in a
     circle.
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
   hosts:
     description: The play's environments (C(ansible_play_hosts), or C(ansible_play_hosts_all) to release).
     type: list
     elements: str
     required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
 author:
   - refarch.network developers
 """

@@ -24,21 +24,15 @@ description:
   - Invalid data (an environment peering with itself, overlapping CIDRs, the two ends choosing
     different C(connectivity)) raises an error naming the field.
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
   host:
     description:
       - The environment asking (usually C(inventory_hostname)), or a list of environments (usually
         C(ansible_play_hosts)) - then the links and messages of all of them, each message once.
     type: raw
     required: true
-  present:
-    description: The environments in this run (usually C(ansible_play_hosts_all)).
-    type: list
-    elements: str
-    required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
+  - refarch.network.hostvars.present
 author:
   - refarch.network developers
 """

@@ -26,16 +26,9 @@ description:
     C(ansible-playbook) run, before any write.
   - "Every error of every environment is reported at once, one per line:
     C(<environment>: <field>: <reason>)."
-options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  present:
-    description: The environments of the run (usually C(ansible_play_hosts_all)).
-    type: list
-    elements: str
-    required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
+  - refarch.network.hostvars.present
 author:
   - refarch.network developers (@refarch)
 """

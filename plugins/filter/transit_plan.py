@@ -16,16 +16,9 @@ description:
     C(transit_gateway_hub=true)), C(attachments) (owner, subnet_tier, route_tiers, peers) for
     M(refarch.network.transit_gateway), and C(skipped) messages.
   - Attachments outside the hub's account or region are refused (they would need a RAM share).
-options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
-  present:
-    description: The environments in this run (usually C(ansible_play_hosts_all)).
-    type: list
-    elements: str
-    required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
+  - refarch.network.hostvars.present
 author:
   - refarch.network developers
 """

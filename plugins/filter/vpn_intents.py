@@ -18,10 +18,6 @@ description:
   - The far end names the tier's security group (C(pritunl_vpn_tier_groups), default C(app) for private and
     C(persistence) for persistence), so C(refarch.network.network_verify) checks the rules, not only the routes.
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
   hosts:
     description: The environments of the run.
     type: list
@@ -31,6 +27,8 @@ options:
     description: The port a tier that is not served must refuse (the database's for persistence).
     type: int
     default: 5432
+extends_documentation_fragment:
+  - refarch.network.hostvars
 author:
   - refarch.network developers (@refarch)
 """

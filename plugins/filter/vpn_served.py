@@ -20,14 +20,12 @@ description:
     so the module removes what it added there before.
   - Empty for an environment without C(vpn_enabled).
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
   host:
     description: The environment that runs the VPN (its inventory host).
     type: str
     required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
 author:
   - refarch.network developers (@refarch)
 """

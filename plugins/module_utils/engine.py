@@ -33,7 +33,9 @@ try:
 except ImportError:  # the module's SDK check reports it
     BotoCoreError = ClientError = ResponseParserError = Exception
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, tag_dict
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, new_module, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import ALREADY_DONE, retried
 
@@ -338,6 +340,14 @@ class Run(object):
 
 # -- the executor -------------------------------------------------------------------------
 
+class Refused(RuntimeError):
+    """A module's own refusal that is not an input error: ``msg`` as it is, with result fields."""
+
+    def __init__(self, msg, **fields):
+        self.fields = dict(fields, msg=msg)
+        super(Refused, self).__init__(msg)
+
+
 class ExecutionFailed(Exception):
     """An action failed: ``done`` lists the texts of the actions carried out before it."""
 
@@ -424,6 +434,25 @@ def diff_report(actions, before, after):
     return dict(before=before, after=after)
 
 
+def converged(module, actions, before=None, after=None, changed=None, texts=None, diff=None, **fields):
+    """A converge's result: ``fields``, ``changed`` (any action, unless given), ``actions`` (their
+    texts, unless given) and, with ``--diff``, ``diff`` (``before``/``after``, or ``diff()``)."""
+    result = dict(fields, changed=bool(actions) if changed is None else changed,
+                  actions=[a.text for a in actions] if texts is None else texts)
+    if module._diff:
+        result["diff"] = diff() if diff else dict(before=before, after=after)
+    return result
+
+
+def run_module(name, converge, argument_spec, aws=True, **options):
+    """The whole ``main()`` of a module: build it (``new_module`` with the AWS and assume-role
+    options, or a plain ``AnsibleModule`` when ``aws`` is False), run ``converge(module)`` and
+    end the module with its result or its failure: the one place a run reaches Ansible."""
+    module = (new_module if aws else AnsibleModule)(argument_spec=argument_spec, supports_check_mode=True, **options)
+    ok, result = outcome(name, converge, module)
+    (module.exit_json if ok else module.fail_json)(**result)
+
+
 def outcome(name, converge, *args):
     """``(True, result)`` from ``converge(*args)``, or ``(False, fail_json arguments)`` when it
     raised one of our errors; a module ends with
@@ -440,11 +469,14 @@ def failure(error, name):
 
     The one place where an error becomes what the user reads.
     """
+    if isinstance(error, Refused):
+        return dict(error.fields)
     if isinstance(error, InputError):
         return dict(msg="Invalid input: %s" % error, field=error.field, reason=error.reason)
     if isinstance(error, ExecutionFailed):
-        result = dict(msg="%s stopped at '%s': %s" % (name, error.action.text, _describe(error.error)),
-                      failed_action=error.action.text, actions_done=error.done)
+        result = _with_status(error.error, dict(
+            msg="%s stopped at '%s': %s" % (name, error.action.text, _describe(error.error)),
+            failed_action=error.action.text, actions_done=error.done))
         if isinstance(error.error, InputError):
             result.update(field=error.error.field, reason=error.error.reason)
         if isinstance(error.error, ClientError):
@@ -454,8 +486,15 @@ def failure(error, name):
         return dict(msg="AWS refused a %s call: %s" % (name, error),
                     error=error.response.get("Error", {}) if isinstance(error, ClientError) else {})
     if isinstance(error, (WaitTimeout, RuntimeError, ValueError)):
-        return dict(msg="%s: %s" % (name, error))
+        return _with_status(error, dict(msg="%s: %s" % (name, error)))
     return None
+
+
+def _with_status(error, result):
+    """A refused HTTP request's status (``PritunlError.status``) is part of the failure."""
+    if getattr(error, "status", None):
+        result["status"] = error.status
+    return result
 
 
 def _describe(error):

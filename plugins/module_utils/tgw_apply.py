@@ -24,6 +24,8 @@ try:
 except ImportError:  # the module's SDK check reports it
     ClientError = Exception
 
+from collections import namedtuple
+
 from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import ROUTE_HANDLERS, ref_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, tag_changes
@@ -44,23 +46,36 @@ def _confirmed(call, verify, **kwargs):
         raise
 
 
-def _states(run, describe, id_param, list_key, id_field, ids):
+# How to list each kind of resource by id, and what a message calls it
+Kind = namedtuple("Kind", "describe id_param list_key id_field what")
+GATEWAY = Kind("describe_transit_gateways", "TransitGatewayIds", "TransitGateways", "TransitGatewayId", "transit gateway")
+TABLE = Kind("describe_transit_gateway_route_tables", "TransitGatewayRouteTableIds", "TransitGatewayRouteTables",
+             "TransitGatewayRouteTableId", "tgw route table")
+ATTACHMENT = Kind("describe_transit_gateway_vpc_attachments", "TransitGatewayAttachmentIds",
+                  "TransitGatewayVpcAttachments", "TransitGatewayAttachmentId", "tgw attachment")
+
+
+def _states(run, kind, ids):
     """{id: state} of the resources named, as AWS lists them now (gone ones left out)."""
     try:
-        found = getattr(run.ec2, describe)(**{id_param: ids})[list_key]
+        found = getattr(run.ec2, kind.describe)(**{kind.id_param: ids})[kind.list_key]
     except ClientError as e:
         if "NotFound" not in error_code(e):
             raise
         return {}
-    return dict((r[id_field], r["State"]) for r in found)
+    return dict((r[kind.id_field], r["State"]) for r in found)
 
 
-def _available(run, describe, id_param, list_key, id_field, ids, what):
+def _gone(run, kind, resource_id):
+    return _states(run, kind, [resource_id]).get(resource_id, "deleted") in ("deleting", "deleted")
+
+
+def _available(run, kind, ids):
     def ready():
-        states = _states(run, describe, id_param, list_key, id_field, ids)
+        states = _states(run, kind, ids)
         broken = sorted(i for i, s in states.items() if s in BROKEN)
         if broken:
-            raise RuntimeError("%s %s: %s" % (what, ", ".join(broken), ", ".join(states[i] for i in broken)))
+            raise RuntimeError("%s %s: %s" % (kind.what, ", ".join(broken), ", ".join(states[i] for i in broken)))
         return len(states) == len(ids) and all(s == "available" for s in states.values())
     return ready
 
@@ -74,8 +89,7 @@ def _create_tgw(run, a):
 
 
 def _wait_tgw(run, a):
-    return _available(run, "describe_transit_gateways", "TransitGatewayIds", "TransitGateways", "TransitGatewayId",
-                      [run.ids[TGW_KEY]], "transit gateway")
+    return _available(run, GATEWAY, [run.ids[TGW_KEY]])
 
 
 def _create_table(run, a):
@@ -85,24 +99,17 @@ def _create_table(run, a):
 
 
 def _wait_tables(run, a):
-    return _available(run, "describe_transit_gateway_route_tables", "TransitGatewayRouteTableIds",
-                      "TransitGatewayRouteTables", "TransitGatewayRouteTableId", [run.ids[k] for k in a["keys"]],
-                      "tgw route table")
+    return _available(run, TABLE, [run.ids[k] for k in a["keys"]])
 
 
 def _delete_table(run, a):
     rtb = run.ids[a.key]
-    _confirmed(run.ec2.delete_transit_gateway_route_table, lambda: _states(
-        run, "describe_transit_gateway_route_tables", "TransitGatewayRouteTableIds", "TransitGatewayRouteTables",
-        "TransitGatewayRouteTableId", [rtb]).get(rtb, "deleted") in ("deleting", "deleted"),
-        TransitGatewayRouteTableId=rtb)
+    _confirmed(run.ec2.delete_transit_gateway_route_table, lambda: _gone(run, TABLE, rtb), TransitGatewayRouteTableId=rtb)
 
 
 def _delete_tgw(run, a):
     tgw = run.ids[TGW_KEY]
-    _confirmed(run.ec2.delete_transit_gateway, lambda: _states(
-        run, "describe_transit_gateways", "TransitGatewayIds", "TransitGateways", "TransitGatewayId",
-        [tgw]).get(tgw, "deleted") in ("deleting", "deleted"), TransitGatewayId=tgw)
+    _confirmed(run.ec2.delete_transit_gateway, lambda: _gone(run, GATEWAY, tgw), TransitGatewayId=tgw)
 
 
 # -- attachments --------------------------------------------------------------------------------
@@ -145,26 +152,18 @@ def _modify_attachment(run, a):
                                                   AddSubnetIds=a["add"], RemoveSubnetIds=a["remove"])
 
 
-def _attachment_states(run, ids):
-    return _states(run, "describe_transit_gateway_vpc_attachments", "TransitGatewayAttachmentIds",
-                   "TransitGatewayVpcAttachments", "TransitGatewayAttachmentId", ids)
-
-
 def _wait_attachments(run, a):
-    return _available(run, "describe_transit_gateway_vpc_attachments", "TransitGatewayAttachmentIds",
-                      "TransitGatewayVpcAttachments", "TransitGatewayAttachmentId", [run.ids[k] for k in a["keys"]],
-                      "tgw attachment")
+    return _available(run, ATTACHMENT, [run.ids[k] for k in a["keys"]])
 
 
 def _delete_attachment(run, a):
     att_id = run.ids[a.key]
-    _confirmed(run.ec2.delete_transit_gateway_vpc_attachment,
-               lambda: _attachment_states(run, [att_id]).get(att_id, "deleted") in ("deleting", "deleted"),
+    _confirmed(run.ec2.delete_transit_gateway_vpc_attachment, lambda: _gone(run, ATTACHMENT, att_id),
                TransitGatewayAttachmentId=att_id)
 
 
 def _wait_deleted(run, a):
-    return lambda: all(s in ("deleted", "failed") for s in _attachment_states(run, a["ids"]).values())
+    return lambda: all(s in ("deleted", "failed") for s in _states(run, ATTACHMENT, a["ids"]).values())
 
 
 # -- links ---------------------------------------------------------------------------------------

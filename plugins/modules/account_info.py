@@ -98,10 +98,21 @@ except ImportError:  # handled by AnsibleAWSModule
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts import resolve_accounts
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code, new_module
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
-from ansible_collections.refarch.network.plugins.module_utils.engine import outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
+ARGUMENT_SPEC = dict(
+    accounts=dict(type="list", elements="dict", options=dict(
+        name=dict(type="str", required=True),
+        role_name=dict(type="str"),
+        id=dict(type="str"),
+        optional=dict(type="bool", default=False),
+    )),
+    role_name=dict(type="str", default="OrganizationAccountAccessRole"),
+    check_role=dict(type="bool", default=False),
+)
 
 
 def check_roles(module, resolved):
@@ -149,21 +160,7 @@ def resolve(module):
 
 
 def main():
-    module = new_module(
-        dict(
-            accounts=dict(type="list", elements="dict", options=dict(
-                name=dict(type="str", required=True),
-                role_name=dict(type="str"),
-                id=dict(type="str"),
-                optional=dict(type="bool", default=False),
-            )),
-            role_name=dict(type="str", default="OrganizationAccountAccessRole"),
-            check_role=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    ok, result = outcome("account_info", resolve, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("account_info", resolve, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

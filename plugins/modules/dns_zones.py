@@ -237,11 +237,11 @@ reference:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import diff_dns, plan_dns, summarise
 from ansible_collections.refarch.network.plugins.module_utils.dns_read import known_ids, read_dns
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
 
 RECORD_SPEC = dict(zone=dict(type="str", choices=["private", "public"], default="private"),
                    name=dict(type="str", required=True),
@@ -272,19 +272,14 @@ def converge(module):
     actions, before, after, warnings = diff_dns(plan, snap)
     run = Run(clients, ids=Ids(known_ids(snap)), owner=plan["owner"], name_servers={})
     execute(module, actions, HANDLERS, run)
-    result = dict(changed=bool(actions), actions=[a.text for a in actions],
-                  **summarise(plan, snap, run.ids, run.data["name_servers"]))
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
+    result = converged(module, actions, before, after, **summarise(plan, snap, run.ids, run.data["name_servers"]))
     for warning in snap["warnings"] + warnings:
         module.warn(warning)
     return result
 
 
 def main():
-    module = new_module(ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("dns_zones", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("dns_zones", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

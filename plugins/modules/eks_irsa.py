@@ -176,8 +176,8 @@ account_id:
   type: str
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.irsa import DEFAULT_THUMBPRINT, POLICIES, plan_irsa
 from ansible_collections.refarch.network.plugins.module_utils.irsa_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.irsa_diff import (
@@ -220,16 +220,11 @@ def converge(module):
     before = before_model(plan, snap)
     # the handlers see the provider view: one made meanwhile by someone else is reported as not owned
     execute(module, actions, HANDLERS, Run({"iam": iam}, owner=plan["owner"], provider=result.get("oidc_provider")))
-    result.update(changed=bool(actions), actions=[a.text for a in actions])
-    if module._diff:
-        result["diff"] = dict(before=before, after=after_model(before, actions))
-    return result
+    return converged(module, actions, diff=lambda: dict(before=before, after=after_model(before, actions)), **result)
 
 
 def main():
-    module = new_module(ARGUMENT_SPEC, supports_check_mode=True, required_if=[("state", "present", ["zone_name"])])
-    ok, result = outcome("eks_irsa", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("eks_irsa", converge, ARGUMENT_SPEC, required_if=[("state", "present", ["zone_name"])])
 
 
 if __name__ == "__main__":

@@ -153,8 +153,8 @@ waited:
   type: int
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lock import (
     DEFAULT_TTL, ORGANIZATION, Store, describe, hold, organization_region, parameter_name, process_identity, release)
@@ -210,10 +210,7 @@ def converge(module):
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                        required_if=[("scope", "environment", ["owner"])])
-    ok, result = outcome("environment_lock", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("environment_lock", converge, ARGUMENT_SPEC, required_if=[("scope", "environment", ["owner"])])
 
 
 if __name__ == "__main__":

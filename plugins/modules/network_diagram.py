@@ -71,10 +71,8 @@ actions:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.refarch.network.plugins.module_utils import diagram
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
+from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 
 
@@ -92,20 +90,19 @@ def write(module, path, content, actions):
     return True
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            facts=dict(type="raw", required=True),
-            dest=dict(type="path", required=True),
-            title=dict(type="str", default="Network topology"),
-            svg=dict(type="str", default="auto", choices=["auto", "always", "never"]),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    facts=dict(type="raw", required=True),
+    dest=dict(type="path", required=True),
+    title=dict(type="str", default="Network topology"),
+    svg=dict(type="str", default="auto", choices=["auto", "always", "never"]),
+)
+
+
+def draw(module):
     try:
         facts = combine(module.params["facts"])
     except ValueError as e:
-        module.fail_json(msg=str(e))
+        raise Refused(str(e))
     dest = module.params["dest"]
     dot_bin = module.get_bin_path("dot", required=module.params["svg"] == "always") \
         if module.params["svg"] != "never" else None
@@ -131,9 +128,13 @@ def main():
             if not dry_run(module):
                 rc, out, err = module.run_command([dot_bin, "-Tsvg", "-o", svg, os.path.join(dest, "network.dot")])
                 if rc != 0:
-                    module.fail_json(msg="dot could not render %s: %s" % (svg, err.strip()))
+                    raise Refused("dot could not render %s: %s" % (svg, err.strip()))
         files.append(svg)
-    module.exit_json(changed=changed, files=files, svg=svg, actions=actions)
+    return dict(changed=changed, files=files, svg=svg, actions=actions)
+
+
+def main():
+    run_module("network_diagram", draw, ARGUMENT_SPEC, aws=False)
 
 
 if __name__ == "__main__":

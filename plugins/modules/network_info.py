@@ -170,9 +170,9 @@ except ImportError:  # handled by AnsibleAWSModule
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    Connection, KEY_TAG, error_code, new_module, owner_filter)
+    Connection, KEY_TAG, error_code, owner_filter)
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
     VPN_KEY, build_facts, summary)
@@ -286,13 +286,8 @@ def read_facts(module, conn):
 
 
 def main():
-    module = new_module(
-        dict(owner=dict(type="str", required=True),
-             vpc_id=dict(type="str"),
-             missing_ok=dict(type="bool", default=False)),
-        supports_check_mode=True)
-    ok, result = outcome("network_info", read_network, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("network_info", read_network, dict(owner=dict(type="str", required=True), vpc_id=dict(type="str"),
+                                                  missing_ok=dict(type="bool", default=False)))
 
 
 def read_network(module):

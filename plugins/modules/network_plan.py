@@ -82,30 +82,26 @@ plan:
       subnet/public/us-east-1a: {cidr: 10.120.0.0/20, az: us-east-1a, tier: public, route: internet}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.engine import run_module
 from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
 
 
+ARGUMENT_SPEC = dict(
+    cidr=dict(type="str", required=True),
+    azs=dict(type="list", elements="str", required=True),
+    az_slots=dict(type="int", default=4),
+    tiers=dict(type="list", elements="dict", required=True),
+    nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
+    required_prefix=dict(type="int"),
+)
+
+
+def plan(module):
+    return dict(changed=False, plan=plan_network(dict((k, v) for k, v in module.params.items() if v is not None)))
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            cidr=dict(type="str", required=True),
-            azs=dict(type="list", elements="str", required=True),
-            az_slots=dict(type="int", default=4),
-            tiers=dict(type="list", elements="dict", required=True),
-            nat_mode=dict(type="str", default="single", choices=["none", "single", "per_az"]),
-            required_prefix=dict(type="int"),
-        ),
-        supports_check_mode=True,
-    )
-    spec = dict((k, v) for k, v in module.params.items() if v is not None)
-    try:
-        plan = plan_network(spec)
-    except InputError as e:
-        module.fail_json(msg="Invalid input: %s" % e, field=e.field, reason=e.reason)
-    module.exit_json(changed=False, plan=plan)
+    run_module("network_plan", plan, ARGUMENT_SPEC, aws=False)
 
 
 if __name__ == "__main__":

@@ -148,9 +148,7 @@ actions:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
+from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 from ansible_collections.refarch.network.plugins.module_utils.reachability import check_intents
 
@@ -164,19 +162,18 @@ INTENT_SPEC = {
 }
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            facts=dict(type="raw", required=True),
-            intents=dict(type="list", elements="dict", required=True, options=INTENT_SPEC),
-            unverifiable=dict(type="str", default="warn", choices=["warn", "fail", "ignore"]),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    facts=dict(type="raw", required=True),
+    intents=dict(type="list", elements="dict", required=True, options=INTENT_SPEC),
+    unverifiable=dict(type="str", default="warn", choices=["warn", "fail", "ignore"]),
+)
+
+
+def verify(module):
     try:
         combined = combine(module.params["facts"])
     except ValueError as e:
-        module.fail_json(msg=str(e))
+        raise Refused(str(e))
     results = check_intents(combined, module.params["intents"])
     violations = [r["message"] for r in results if r["status"] == "violated"]
     unverifiable = [r["message"] for r in results if r["status"] == "unverifiable"]
@@ -192,12 +189,15 @@ def main():
         nothing = ("no intent could be verified (%d of %d unverifiable): this check proves nothing about the network; "
                    "give intents that name its tiers, groups or endpoints" % (len(unverifiable), len(results)))
         if not dry_run(module):
-            module.fail_json(msg=nothing, **out)
+            raise Refused(nothing, **out)
         module.warn(nothing)
     if failing:
-        module.fail_json(msg="%d of %d intents do not hold:\n- %s" % (len(failing), len(results), "\n- ".join(failing)),
-                         **out)
-    module.exit_json(**out)
+        raise Refused("%d of %d intents do not hold:\n- %s" % (len(failing), len(results), "\n- ".join(failing)), **out)
+    return out
+
+
+def main():
+    run_module("network_verify", verify, ARGUMENT_SPEC, aws=False)
 
 
 if __name__ == "__main__":

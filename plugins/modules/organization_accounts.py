@@ -127,8 +127,8 @@ from ansible_collections.refarch.network.plugins.module_utils.accounts import ou
 from ansible_collections.refarch.network.plugins.module_utils.accounts_apply import HANDLERS, known_ids, settle_view
 from ansible_collections.refarch.network.plugins.module_utils.accounts_diff import diff_accounts, diff_view, reported
 from ansible_collections.refarch.network.plugins.module_utils.accounts_read import read_organization
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lock import organization_lock
 
@@ -172,9 +172,8 @@ def converge(module):
                                                                snap["organization"]["feature_set"]))
 
     view = settle_view(view, run.ids, ou_name)
-    result = dict(changed=bool(actions), actions=reported(actions))
-    if module._diff:  # new ids show up after a run; check mode shows "(new ...)" placeholders
-        result["diff"] = diff_view(snap, accounts, view, ou_name)
+    # new ids show up in the diff after a run; check mode shows "(new ...)" placeholders
+    result = converged(module, actions, texts=reported(actions), diff=lambda: diff_view(snap, accounts, view, ou_name))
     organization = run.data.get("organization") or snap["organization"]
     roles = dict((a["name"], a["role_name"]) for a in accounts)
     for name, acc in view.items():
@@ -187,9 +186,7 @@ def converge(module):
 
 
 def main():
-    module = new_module(ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("organization_accounts", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("organization_accounts", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

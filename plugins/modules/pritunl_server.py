@@ -160,10 +160,8 @@ server:
            "routes": ["10.110.0.0/16 (nat)"], "organizations": ["refarch"], "status": "online"}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
-from ansible_collections.refarch.network.plugins.module_utils.engine import ExecutionFailed, Ids, Run, dry_run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.pritunl_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.pritunl_diff import diff_absent, diff_present, planned_view, view
@@ -217,29 +215,12 @@ def converge(module):
         after = planned_view(before, settings, routes, p["route_nat"], p["organizations"], actions,
                              nat_routes=p["nat_routes"])
     server_id = run.ids.get("server")
-    result = dict(changed=bool(actions), actions=[a.text for a in actions],
-                  server=dict(after, id=server_id) if after else {})
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, before, after, server=dict(after, id=server_id) if after else {})
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                           required_if=[("state", "present", ("network",))],
-                           mutually_exclusive=[("search_domain", "search_domains")])
-    refusals = []
-
-    def noting_status(module):  # a refused request's HTTP status is part of the failure
-        try:
-            return converge(module)
-        except (api.PritunlError, ExecutionFailed) as e:
-            refusals.append(getattr(e, "error", e))
-            raise
-    ok, result = outcome("pritunl_server", noting_status, module)
-    if not ok and refusals and getattr(refusals[0], "status", None):
-        result["status"] = refusals[0].status
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("pritunl_server", converge, ARGUMENT_SPEC, aws=False, required_if=[("state", "present", ("network",))],
+               mutually_exclusive=[("search_domain", "search_domains")])
 
 
 if __name__ == "__main__":

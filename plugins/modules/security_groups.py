@@ -41,13 +41,6 @@ description:
 author:
   - refarch.network developers (@refarch)
 options:
-  vpc_id:
-    description:
-      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
-      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
-        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
-        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
-    type: str
   groups:
     description:
       - The security groups, each with its rules.
@@ -139,6 +132,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - refarch.network.aws
   - refarch.network.aws.ownership
+  - refarch.network.aws.target_vpc
   - amazon.aws.boto3
 """
 
@@ -217,8 +211,8 @@ unmanaged_rules:
   sample: ["sg/app ingress tcp 22 from 0.0.0.0/0"]
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.sg_apply import HANDLERS, RUN_CREATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_models, diff_present, unmanaged_report, unmanaged_rules)
@@ -280,17 +274,12 @@ def converge(module):
                     % (name, owner))
     groups = dict((g["name"], dict(id=run.ids.get("sg/" + g["name"]), group_name=g["group_name"],
                                    adopted=g["adopted"])) for g in planned) if present else {}
-    result = dict(changed=bool(actions), actions=[a.text for a in actions], groups=groups, vpc_id=vpc_id,
-                  kept=kept, unplanned=unplanned, unmanaged_rules=unmanaged)
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, before, after, groups=groups, vpc_id=vpc_id, kept=kept, unplanned=unplanned,
+                     unmanaged_rules=unmanaged)
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("security_groups", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("security_groups", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,6 @@ description:
 author:
   - refarch.network developers (@refarch)
 options:
-  vpc_id:
-    description:
-      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
-      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
-        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
-        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
-    type: str
   groups:
     description: The subnet groups.
     type: list
@@ -67,6 +60,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - refarch.network.aws
   - refarch.network.aws.ownership
+  - refarch.network.aws.target_vpc
   - amazon.aws.boto3
 notes:
   - The moto emulator (5.2) lacks ModifyCacheSubnetGroup and DeleteCacheSubnetGroup, and its
@@ -106,8 +100,8 @@ unplanned:
   elements: str
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_apply import HANDLERS, clients_needed
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_diff import (
     diff_subnet_groups, models, with_subnets)
@@ -156,18 +150,12 @@ def converge(module):
         module.warn("subnet group %s is owned by %s but not in groups; purge_groups: true deletes it" % (item, owner))
     groups = dict((g["name"], dict(kind=g["kind"], tier=g["tier"], subnets=g["subnets"], arn=run.ids.get(g["key"])))
                   for g in planned)
-    result = dict(changed=bool(actions), actions=[a.text for a in actions], groups=groups, vpc_id=vpc_id,
-                  unplanned=unplanned)
-    if module._diff:
-        before, after = models(planned, snap)
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, groups=groups, vpc_id=vpc_id, unplanned=unplanned,
+                     diff=lambda: dict(zip(("before", "after"), models(planned, snap))))
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("service_subnet_groups", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("service_subnet_groups", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -133,9 +133,9 @@ routes:
   type: dict
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import execute_named
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, run_module
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import resolve
 from ansible_collections.refarch.network.plugins.module_utils.tgw_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.tgw_diff import (
@@ -171,17 +171,12 @@ def converge(module):
     run = Run({"ec2": ec2}, ids=Ids(known_ids(snap)), owner=want["owner"])
     made = execute_named(module, actions, HANDLERS, run, placeholders, p["wait_timeout"])
     after = resolve(after, made)
-    result = dict(changed=bool(actions), actions=[resolve(a.text, made) for a in actions],
-                  transit_gateway=after["transit_gateway"] or {}, routes=after["routes"])
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, before, after, texts=[resolve(a.text, made) for a in actions],
+                     transit_gateway=after["transit_gateway"] or {}, routes=after["routes"])
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("transit_gateway", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("transit_gateway", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -26,13 +26,6 @@ description:
 author:
   - refarch.network developers (@refarch)
 options:
-  vpc_id:
-    description:
-      - The VPC. Defaults to the VPC that M(refarch.network.vpc_tiers) built for O(owner).
-      - In check mode, when O(owner) has no VPC yet, the module plans against the empty VPC
-        M(refarch.network.vpc_tiers) will create; everything is reported as a create, and what
-        only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
-    type: str
   subnet_tier:
     description: Default tier for interface endpoints (its owned subnets, one per zone).
     type: str
@@ -100,6 +93,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - refarch.network.aws
   - refarch.network.aws.ownership
+  - refarch.network.aws.target_vpc
   - amazon.aws.boto3
 """
 
@@ -150,14 +144,14 @@ unplanned:
   elements: str
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_diff import (
     diff_endpoints, observed, resolve, resolve_planned, summary, texts, unknown_services)
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import plan_endpoints
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_read import (
     read_endpoints, read_references, read_services)
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc
 
 ENDPOINT_SPEC = dict(
@@ -206,17 +200,13 @@ def converge(module):
         module.warn("endpoint vpce/%s is owned by %s but not in endpoints; purge_endpoints: true deletes it"
                     % (name, owner))
     after = dict((e["name"], summary(e, run.ids.get("vpce/" + e["name"]))) for e in planned)
-    result = dict(changed=any(not a.is_wait for a in actions), actions=texts(actions), endpoints=after,
-                  vpc_id=vpc_id, unplanned=unplanned)
-    if module._diff:
-        result["diff"] = dict(before=dict((n, observed(e)) for n, e in owned.items()), after=after)
-    return result
+    return converged(module, actions, dict((n, observed(e)) for n, e in owned.items()), after,
+                     changed=any(not a.is_wait for a in actions), texts=texts(actions), endpoints=after,
+                     vpc_id=vpc_id, unplanned=unplanned)
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("vpc_endpoints", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpc_endpoints", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -198,9 +198,9 @@ routes:
   sample: {"requester": {"rtb/private/us-east-1a": ["10.130.0.0/16"]}, "accepter": {}}
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import credentials_connection, execute_named
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, outcome
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.peering_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import (
     deferral, diff_absent, diff_present, known_ids, placeholders, plan_peering, resolve, result_of)
@@ -251,22 +251,13 @@ def converge(module):
     run = Run({"ec2": req_ec2, "peer_ec2": acc_ec2}, ids=Ids(known_ids(want, snap)), owner=want["owners"]["requester"])
     made = execute_named(module, actions, HANDLERS, run, placeholders(want), p["wait_timeout"])
     after = resolve(after, made)
-    result = dict(changed=bool(actions), actions=[resolve(a.text, made) for a in actions], deferred=[],
-                  **result_of(want, snap, after))
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
-    return result
+    return converged(module, actions, before, after, texts=[resolve(a.text, made) for a in actions], deferred=[],
+                     **result_of(want, snap, after))
 
 
 def main():
-    module = new_module(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        required_together=[("accepter_access_key", "accepter_secret_key")],
-        mutually_exclusive=[("accepter_profile", "accepter_access_key")],
-    )
-    ok, result = outcome("vpc_peering", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpc_peering", converge, ARGUMENT_SPEC, required_together=[("accepter_access_key", "accepter_secret_key")],
+               mutually_exclusive=[("accepter_profile", "accepter_access_key")])
 
 
 if __name__ == "__main__":

@@ -222,8 +222,8 @@ plan:
   type: dict
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome, read_back
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
     ARGUMENT_SPEC, after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
@@ -257,22 +257,16 @@ def converge(module):
     if execute(module, actions, HANDLERS, run):
         snap = read_back(lambda: read_vpc(run.ec2, owner), lambda s: known_ids(s).values(), run)
 
-    result = dict(changed=bool(actions), actions=[a.text for a in actions], kept=kept,
-                  unplanned=leftover, **summarise(snap))
+    result = converged(module, actions, before, after, kept=kept, unplanned=leftover, **summarise(snap))
     if plan is not None:
         result["plan"] = plan
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
     for item in leftover:
         module.warn("%s is owned but no longer planned; purge: true deletes it" % item)
     return result
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, required_if=[("state", "present", ("cidr", "azs", "tiers"))],
-                        supports_check_mode=True)
-    ok, result = outcome("vpc_tiers", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpc_tiers", converge, ARGUMENT_SPEC, required_if=[("state", "present", ("cidr", "azs", "tiers"))])
 
 
 if __name__ == "__main__":

@@ -127,8 +127,8 @@ search_domains:
   sample: [management.internal, production.internal]
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Run, dry_run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Run, converged, dry_run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.zone_assoc_aws import HANDLERS, read_associations
 from ansible_collections.refarch.network.plugins.module_utils.zone_assoc_diff import (
     diff_associations, plan_associations, summarise,
@@ -150,18 +150,14 @@ def converge(module):
                                                 dry_run(module))
     actions, before, after = diff_associations(plan, snap)
     execute(module, actions, HANDLERS, Run(clients, owner=plan["owner"]))
-    result = dict(changed=bool(actions), actions=[a.text for a in actions], **summarise(plan, snap))
-    if module._diff:
-        result["diff"] = dict(before=before, after=after)
+    result = converged(module, actions, before, after, **summarise(plan, snap))
     for warning in warnings:
         module.warn(warning)
     return result
 
 
 def main():
-    module = new_module(ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("vpc_zone_associations", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpc_zone_associations", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

@@ -74,8 +74,8 @@ rules:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module, tag_dict
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute, outcome
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn import MODULE
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import HANDLERS
@@ -103,16 +103,11 @@ def converge(module):
     out = dict(actions=[], before={}, after={}, warnings=[])
     reach_rules(dict(tags={}), names, snap, "%s/32" % source if source else None, bool(source), out)
     execute(module, out["actions"], HANDLERS, Run(dict(ec2=ec2), ids=Ids({}), owner=p["vpn_owner"]))
-    result = dict(changed=bool(out["actions"]), actions=[a.text for a in out["actions"]], rules=out["after"]["reach"])
-    if module._diff:
-        result["diff"] = dict(before=out["before"], after=out["after"])
-    return result
+    return converged(module, out["actions"], out["before"], out["after"], rules=out["after"]["reach"])
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("vpn_access", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpn_access", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

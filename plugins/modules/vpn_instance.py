@@ -127,93 +127,6 @@ options:
   client_cidr:
     description: The VPN client network (the Pritunl server network). Required in routed mode.
     type: str
-  peers:
-    description:
-      - Peered environments whose route tables get the client route (routed mode).
-      - AWS drops traffic over a VPC peering whose source is outside the two VPCs (no edge-to-edge
-        routing), so on AWS these routes carry nothing; the preflight refuses C(pritunl_vpn_peers) over
-        a peering. Reach served environments with O(reach) instead (from the server's address).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      owner:
-        description: Owner tag of the peer's VPC and route tables.
-        type: str
-      vpc_id:
-        description: The peer's VPC, instead of looking it up by O(peers[].owner).
-        type: str
-      assume_role_arn:
-        description: Role in the peer's account.
-        type: str
-      region:
-        description: Region of the peer's VPC. Defaults to O(region).
-        type: str
-  reach:
-    description:
-      - The environments the VPN serves (the role derives them with the C(refarch.network.vpn_served)
-        filter). The security groups O(reach[].groups) of each served VPC admit the instance's private
-        address (C(<ip>/32)) on O(reach[].ports), as rules tagged with O(owner), C(refarch:key=reach/<env>/<group>/tcp/<port>)
-        and C(refarch:module=vpn_instance); other rules of those groups are never touched.
-      - Rules are converged exactly - an entry with no O(reach[].ports) or no O(reach[].groups) (an
-        environment linked but not served) has our rules revoked, so turning a served environment off
-        leaves nothing behind; a replaced instance's rules follow its new address.
-      - Both modes reach a served environment from the instance's own address - in routed mode
-        Pritunl NATs the routes to other VPCs, because AWS drops traffic over a VPC peering whose
-        source is outside the two VPCs (see docs/vpn.md). The routes themselves belong to
-        M(refarch.network.vpc_peering) and M(refarch.network.transit_gateway).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      environment:
-        description: Name of the served environment (in rule keys and messages).
-        type: str
-        required: true
-      served:
-        description: V(false) - linked but not served, our rules there are revoked.
-        type: bool
-        default: true
-      owner:
-        description: Owner tag of its VPC and groups. Defaults to O(reach[].environment).
-        type: str
-      assume_role_arn:
-        description: Role in its account.
-        type: str
-      region:
-        description: Region of its VPC. Defaults to O(region).
-        type: str
-      tiers:
-        description: Tiers served; their subnets are returned in RV(route_cidrs).
-        type: list
-        elements: str
-        default: []
-      ports:
-        description: TCP ports admitted.
-        type: list
-        elements: int
-        default: []
-      groups:
-        description: Logical names of the groups (made by M(refarch.network.security_groups)) that admit the VPN.
-        type: list
-        elements: str
-        default: []
-  dns_zone:
-    description:
-      - Public hosted zone of the environment (for example C(management.example.com)). When it
-        exists, an A record O(dns_record) points at the Elastic IP; when it does not, nothing
-        is written and a warning says so.
-      - The record is registered in the zone's ownership registry under owner C(<owner>-vpn),
-        the convention of M(refarch.network.dns_zones), which therefore leaves it alone.
-    type: str
-  dns_record:
-    description: Name of the record, relative to O(dns_zone).
-    type: str
-    default: vpn
-  dns_ttl:
-    description: TTL of the record.
-    type: int
-    default: 300
   wait_timeout:
     description: Seconds to wait for the instance to run or terminate.
     type: int
@@ -223,6 +136,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - refarch.network.aws
   - refarch.network.aws.ownership
+  - refarch.network.vpn_links
   - amazon.aws.boto3
 notes:
   - AWS is eventually consistent - RunInstances refuses an instance profile made seconds ago and
@@ -326,8 +240,8 @@ route_cidrs:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, new_module
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, dry_run, execute, outcome, read_back
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn import ARGUMENT_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import HANDLERS, known_ids
@@ -364,17 +278,11 @@ def converge(module):
         snap = dict(snap, **read_back(lambda: read_core(run.ec2, run.iam, names, protection=False), core_ids, run))
     for warning in snap["warnings"] + out["warnings"]:
         module.warn(warning)
-    result = dict(result_of(params, snap, out, planned=not done), changed=bool(out["actions"]),
-                  actions=[a.text for a in out["actions"]])
-    if module._diff:
-        result["diff"] = dict(before=out["before"], after=out["after"])
-    return result
+    return converged(module, out["actions"], out["before"], out["after"], **result_of(params, snap, out, planned=not done))
 
 
 def main():
-    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    ok, result = outcome("vpn_instance", converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    run_module("vpn_instance", converge, ARGUMENT_SPEC)
 
 
 if __name__ == "__main__":

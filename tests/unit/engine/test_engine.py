@@ -11,7 +11,8 @@ from ansible_collections.refarch.network.plugins.module_utils.errors import Inpu
 from scripted import scripted
 
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
-    Action, ExecutionFailed, Ids, Run, WaitTimeout, execute, failure, is_propagation, outcome, poll,
+    Action, ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
+    poll,
 )
 
 
@@ -41,8 +42,9 @@ class Clock(object):
 
 
 class Module(object):
-    def __init__(self, check_mode=False):
+    def __init__(self, check_mode=False, diff=False):
         self.check_mode = check_mode
+        self._diff = diff
 
 
 def new_run(client, created=(), bound=30.0):
@@ -219,6 +221,31 @@ def test_input_errors_name_the_field():
     assert ok is False
     assert result == {"msg": "Invalid input: tiers[0].name: duplicate", "field": "tiers[0].name",
                       "reason": "duplicate"}
+
+
+def test_a_refusal_is_reported_as_it_is_with_its_fields():
+    def refuse():
+        raise Refused("2 of 3 intents do not hold", counts={"violated": 2})
+    assert outcome("network_verify", refuse) == (False, {"msg": "2 of 3 intents do not hold", "counts": {"violated": 2}})
+
+
+def test_a_refused_http_request_reports_its_status():
+    class HttpError(RuntimeError):
+        status = 409
+    assert failure(HttpError("Pritunl API: HTTP 409: taken"), "pritunl_server")["status"] == 409
+    wrapped = failure(ExecutionFailed(Action("start", "server", "start server"), HttpError("taken"), []), "pritunl_server")
+    assert wrapped["status"] == 409 and wrapped["failed_action"] == "start server"
+    assert "status" not in failure(RuntimeError("Pritunl API: unreachable"), "pritunl_server")
+
+
+def test_the_result_of_a_converge_and_its_diff():
+    actions = [Action("create", "a", "create a", before=None, after={"x": 1})]
+    assert converged(Module(), actions, {}, {"a": 1}, vpc_id="vpc-1") == dict(
+        changed=True, actions=["create a"], vpc_id="vpc-1")
+    assert converged(Module(diff=True), actions, {}, {"a": 1})["diff"] == {"before": {}, "after": {"a": 1}}
+    assert converged(Module(diff=True), [], diff=lambda: {"before": 1, "after": 1}) == dict(
+        changed=False, actions=[], diff={"before": 1, "after": 1})
+    assert converged(Module(), actions, changed=False, texts=["one line"]) == dict(changed=False, actions=["one line"])
 
 
 def test_unknown_errors_are_not_swallowed():

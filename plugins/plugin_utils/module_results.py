@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the callbacks (summary, report) share: reading the results of the collection's modules."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.plugins.callback import CallbackBase
+
+PREFIX = "refarch.network."
+
+
+class ModuleResults(CallbackBase):
+    """An aggregate callback that hears each result of a refarch.network module as
+    ``record(result, module, actions, failed)``: ``module`` is the short name, ``actions`` the
+    ``actions`` it returned (of every item of a loop); other modules' results are ignored."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def record(self, result, module, actions, failed):
+        raise NotImplementedError
+
+    def _heard(self, result, failed=False):
+        action = result._task.action or ""
+        if not action.startswith(PREFIX):
+            return
+        actions = list(result._result.get("actions") or [])
+        for item in result._result.get("results") or []:  # a loop: one result per item
+            if isinstance(item, dict):
+                actions.extend(item.get("actions") or [])
+        self.record(result, action[len(PREFIX):], actions, failed)
+
+    def v2_runner_on_ok(self, result):
+        self._heard(result)
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._heard(result, failed=True)
