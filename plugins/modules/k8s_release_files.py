@@ -60,37 +60,37 @@ actions:
   sample: ["create directory build/production/k8s/traefik", "write build/production/k8s/traefik/values.yaml"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.refarch.network.plugins.module_utils import file_set
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
+from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, converged, dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+
+ARGUMENT_SPEC = dict(
+    path=dict(type="path", required=True),
+    files=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            files=dict(type="dict", default={}),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-        supports_check_mode=True,
-    )
-    path, wanted = module.params["path"], module.params["files"]
+def render(module):
+    path = module.params["path"]
+    wanted = dict((name, content or None) for name, content in module.params["files"].items())
     bad = sorted(name for name in wanted if not name or "/" in name or name in (".", ".."))
     if bad:
-        module.fail_json(msg="files: %s is not a file name inside path" % ", ".join(repr(n) for n in bad))
-    wanted = dict((name, content or None) for name, content in wanted.items())
+        raise InputError("files", "%s is not a file name inside path" % ", ".join(repr(n) for n in bad))
     exists, have = file_set.read(path, wanted)
     actions = file_set.diff(path, exists, have, wanted, present=module.params["state"] == "present")
-    result = dict(changed=bool(actions), actions=[" ".join(a[:2]) for a in actions])
-    if module._diff:
-        result["diff"] = file_set.file_diffs(path, have, actions)
+    result = converged(module, actions, texts=[" ".join(a[:2]) for a in actions],
+                       diff=lambda: file_set.file_diffs(path, have, actions))
     if not dry_run(module):
         try:
             file_set.apply(actions)
         except (IOError, OSError) as e:
-            module.fail_json(msg="could not write the files of %s: %s" % (path, e), **result)
-    module.exit_json(**result)
+            raise Refused("could not write the files of %s: %s" % (path, e), **result)
+    return result
+
+
+def main():
+    run_module("k8s_release_files", render, ARGUMENT_SPEC, aws=False)
 
 
 if __name__ == "__main__":

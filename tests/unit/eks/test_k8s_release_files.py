@@ -43,5 +43,5 @@ def test_module_writes_once_reports_exactly_in_check_mode_and_removes_the_direct
 
 def test_a_path_as_a_file_name_is_refused(module, tmp_path):
     result = module("k8s_release_files", {"path": str(tmp_path), "files": {"../x": "a"}})
-    assert result.failed and "files: '../x' is not a file name inside path" in result["msg"]
+    assert result.failed and result["field"] == "files" and "'../x' is not a file name inside path" in result["msg"]
     assert not os.path.exists(str(tmp_path.parent / "x"))
