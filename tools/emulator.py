@@ -8,8 +8,8 @@ On its own (quick start): ``eval "$(python tools/emulator.py start)"`` starts it
 background and prints the ``export`` lines of its URL and fake credentials (again on a second
 ``start`` while it runs); ``python tools/emulator.py stop`` stops it. The running one is
 recorded in build/emulator.json.
-The server is moto's with the Route53 calls of cross-account zone association added
-(tools/emulator_route53.py).
+The server is moto's with the calls it lacks added (tools/emulator_server.py: Route53's
+cross-account zone association, ElastiCache's subnet-group delete and modify).
 """
 
 import importlib.util
@@ -38,11 +38,11 @@ def free_port():
 
 
 def moto_server_command():
-    """moto's server, through emulator_route53 (the Route53 association authorization calls
-    moto lacks) when this Python has moto, else the moto_server found on PATH as it is."""
+    """moto's server, through emulator_server (the Route53 association authorization and ElastiCache
+    subnet-group calls moto lacks) when this Python has moto, else the moto_server found on PATH as it is."""
     if importlib.util.find_spec("moto") is None:
         return [shutil.which("moto_server") or "moto_server"]
-    return [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "emulator_route53.py")]
+    return [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "emulator_server.py")]
 
 
 class Emulator(object):

@@ -5,7 +5,7 @@ AWS associates a VPC of account B with a private zone of account A in two steps:
 CreateVPCAssociationAuthorization(zone, vpc), then B calls AssociateVPCWithHostedZone(zone, vpc).
 Either account may later call DisassociateVPCFromHostedZone. moto keeps zones per account, has
 no authorization calls (404), and looks the zone up in the caller's account only. This module
-adds, inside the moto process (tools/emulator.py starts the server through it):
+adds, inside the moto process (tools/emulator_server.py installs it):
 
 - CreateVPCAssociationAuthorization, DeleteVPCAssociationAuthorization and
   ListVPCAssociationAuthorizations, kept per zone in the zone's account;
@@ -15,11 +15,7 @@ adds, inside the moto process (tools/emulator.py starts the server through it):
 
 Nothing else changes: calls on a zone of the caller's own account run moto's code untouched.
 Like moto, it does not check that the VPC exists or belongs to the caller.
-
-    python tools/emulator_route53.py -H 127.0.0.1 -p PORT    # same arguments as moto_server
 """
-
-import sys
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.route53 import urls
@@ -115,9 +111,3 @@ def install():
     Route53.delete_vpc_association_authorization = delete_vpc_association_authorization
     Route53.list_vpc_association_authorizations = list_vpc_association_authorizations
 
-
-if __name__ == "__main__":
-    install()
-    from moto.server import main
-    sys.argv[0] = "moto_server"
-    sys.exit(main())

@@ -104,9 +104,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     emu = new_emulator()
     log("emulator on %s; logs in %s" % (emu.url, os.path.relpath(LOGS, ROOT)))
-    # the realistic builds have emulators of their own and spend most of their time waiting out AWS's
-    # pending windows: they run beside the other sections from the start, and are joined in their turn
-    realistic_run = Background(lambda: realistic.run_each((0.0, args.fault_rate), args.seed))
+    realistic_run = None
     try:
         # 1. the reference: a clean converge of the three environments
         emu.reset()
@@ -115,6 +113,9 @@ def main(argv=None):
         clean = state.snapshot(emu.url)
         results["seconds"] = {"reference": round(time.monotonic() - t0)}
         log("clean converge of %s: %.0f s" % (", ".join(ENVIRONMENTS), seconds))
+        # the realistic builds have emulators of their own and spend most of their time waiting out AWS's
+        # pending windows: they run beside the other sections from here, and are joined in their turn
+        realistic_run = Background(lambda: realistic.run_each((0.0, args.fault_rate), args.seed))
         steps = [
             ("baseline", lambda: section_baseline(emu, results, args.quick)),
             ("bad inputs", lambda: results.__setitem__("bad_inputs", bad_inputs.run(emu, args.quick, log))),
@@ -136,6 +137,8 @@ def main(argv=None):
             log("%s done in %.0f s" % (name, results["seconds"][name]))
     finally:
         emu.stop()
+        if realistic_run:  # its proxies and emulators stop while the interpreter still runs
+            realistic_run.result(wait_only=True)
     results["faults"] = results.get("faults") or {}
     results["faults"].pop("clean_snapshot", None)
     ok = print_table(results, errors, time.monotonic() - started, trials, site_trials, args.quick)
@@ -150,7 +153,6 @@ class Background(object):
 
     def __init__(self, work):
         self.value, self.error, self.seconds = None, None, 0.0
-        # not a daemon: on SIGTERM the interpreter waits for it, so its emulators are stopped
         self.thread = threading.Thread(target=self._run, args=(work,))
         self.thread.start()
 
@@ -162,9 +164,9 @@ class Background(object):
             self.error = e
         self.seconds = time.monotonic() - t0
 
-    def result(self):
+    def result(self, wait_only=False):
         self.thread.join()
-        if self.error:
+        if self.error and not wait_only:
             raise self.error
         return self.value
 

@@ -63,8 +63,8 @@ extends_documentation_fragment:
   - refarch.network.aws.target_vpc
   - amazon.aws.boto3
 notes:
-  - The moto emulator (5.2) lacks ModifyCacheSubnetGroup and DeleteCacheSubnetGroup, and its
-    ModifyDBSubnetGroup loses the group; real AWS has all three.
+  - The moto emulator (5.2) lacks ModifyCacheSubnetGroup and DeleteCacheSubnetGroup (the project's
+    tools/emulator_server.py adds them), and its ModifyDBSubnetGroup loses the group; real AWS has all three.
 """
 
 EXAMPLES = r"""
@@ -134,7 +134,8 @@ def converge(module):
 
     conn = Connection(module)
     vpc_id = target_vpc(module, conn.client("ec2"))
-    families = sorted(set(g["family"] for g in planned)) if present else sorted(FAMILIES)
+    # every family, also one no group asks for any more: its owned groups are unplanned (or purged)
+    families = sorted(FAMILIES)
     snap, subnets_by_tier = read_subnet_groups(conn.client, families, vpc_id, owner)
     # before vpc_tiers made the VPC (check mode) each group spans its tier by planned name
     planned = with_subnets(planned, subnets_by_tier)

@@ -18,7 +18,7 @@ import sys
 import threading
 
 import state
-from harness import LOGS, ROOT, AwsProxy, changed_count, log_tail, new_emulator, playbook_env, run_playbook
+from harness import ROOT, AwsProxy, changed_count, log_tail, new_emulator, playbook_env, run_playbook
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 from aws_realism import Realism  # noqa: E402  (tools/ is not a package)
@@ -33,13 +33,6 @@ def _play(playbook, endpoint, log_name, inventories=None, extra_vars=None):
     if rc:
         raise RuntimeError("%s failed (rc=%s), see build/reliability/%s:\n%s" % (playbook, rc, log_name, log_tail(log_name)))
     return seconds
-
-
-def _stopped_only_at_cache_groups(log_name):
-    with open(os.path.join(LOGS, log_name)) as f:
-        failures = [line for line in f if line.startswith("    failed_action:")]
-    return bool(failures) and all("delete elasticache subnet group" in line or "delete cache subnet group" in line
-                                  for line in failures)
 
 
 def build(endpoint, tag, emulator_url):
@@ -80,14 +73,8 @@ def run(emu, rate=0.0, seed=10, realism=None):
     if duplicates:
         problems.append("duplicates: %s" % duplicates)
     _play("destroy.yml", emu.url, "%s-destroy.log" % tag, extra_vars={"refarch_state": "absent"})
-    # The emulator has no DeleteCacheSubnetGroup (it answers HTTP 500), so the single-VPC
-    # layout's teardown stops at its ElastiCache subnet group: that stop is expected and
-    # checked, and its resources are left out of the orphan count.
-    rc, _seconds = run_playbook("destroy.yml", emu.url, "%s-destroy-single.log" % tag, inventories=SINGLE,
-                                extra_vars={"refarch_state": "absent"})
-    if rc and not _stopped_only_at_cache_groups("%s-destroy-single.log" % tag):
-        problems.append("single-VPC destroy failed before the emulator's gap:\n%s" % log_tail("%s-destroy-single.log" % tag))
-    orphans = [o for o in state.orphans(state.snapshot(emu.url)) if "single_vpc_" not in o and "single-vpc-" not in o]
+    _play("destroy.yml", emu.url, "%s-destroy-single.log" % tag, inventories=SINGLE, extra_vars={"refarch_state": "absent"})
+    orphans = state.orphans(state.snapshot(emu.url))
     if orphans:
         problems.append("owned resources left after destroy: %s" % orphans[:20])
     return dict(rate=rate, seconds=seconds, realism_hits=hits, faults=faults, rerun_writes=len(writes),

@@ -44,9 +44,9 @@ CASES = {
     "endpoints-changed": ("vpc_endpoints", ENDPOINTS, dict(CHANGED_ENDPOINTS, purge_endpoints=True)),
     "endpoints-absent": ("vpc_endpoints", ENDPOINTS, dict(state="absent")),
     "subnet-groups-new": ("service_subnet_groups", None, dict(groups=SUBNET_GROUPS)),
-    # the emulator has no DeleteCacheSubnetGroup: purge the DocumentDB group only
-    "subnet-groups-changed": ("service_subnet_groups", dict(groups=SUBNET_GROUPS[:2]),
-                              dict(groups=SUBNET_GROUPS[:1] + SUBNET_GROUPS[2:], purge_groups=True)),
+    "subnet-groups-changed": ("service_subnet_groups", dict(groups=SUBNET_GROUPS),
+                              dict(groups=SUBNET_GROUPS[:1], purge_groups=True)),
+    "subnet-groups-absent": ("service_subnet_groups", dict(groups=SUBNET_GROUPS), dict(state="absent")),
 }
 
 

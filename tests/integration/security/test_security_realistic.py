@@ -91,9 +91,9 @@ def test_lost_replies_of_creates_neither_duplicate_nor_fail(seed_vpc, module, aw
 
 
 def test_lost_replies_during_teardown(seed_vpc, module, aws):
-    # the emulator has no DeleteCacheSubnetGroup: DB subnet groups only
-    converge(module, aws.url, RUNS[:2] + [("service_subnet_groups", dict(groups=SUBNET_GROUPS[:2]))])
-    lose = ["DeleteVpcEndpoints", "DeleteDBSubnetGroup", "RevokeSecurityGroupIngress", "DeleteSecurityGroup"]
+    converge(module, aws.url, RUNS)
+    lose = ["DeleteVpcEndpoints", "DeleteDBSubnetGroup", "DeleteCacheSubnetGroup", "RevokeSecurityGroupIngress",
+            "DeleteSecurityGroup"]
     with AwsProxy(aws.port, lose_first=lose) as proxy:
         for name, args in [RUNS[1], (RUNS[2][0], {}), RUNS[0]]:
             gone = module(name, dict(args, owner=OWNER, state="absent", endpoint_url=proxy.url))

@@ -60,16 +60,42 @@ def test_foreign_group_and_bad_tier_refused_before_writes(seed_vpc, module):
     assert sorted(db_groups()) == ["sectest-aurora"]
 
 
-def test_absent_removes_only_owned_db_groups(seed_vpc, module):
-    # ElastiCache groups are left out: the emulator has no DeleteCacheSubnetGroup.
-    rds = boto3.client("rds")
+def cache_groups():
+    return sorted(g["CacheSubnetGroupName"] for g in
+                  boto3.client("elasticache").describe_cache_subnet_groups()["CacheSubnetGroups"])
+
+
+def test_absent_removes_only_owned_groups(seed_vpc, module):
+    rds, cache = boto3.client("rds"), boto3.client("elasticache")
     rds.create_db_subnet_group(DBSubnetGroupName="foreign", DBSubnetGroupDescription="not ours",
                                SubnetIds=seed_vpc["subnets"]["aurora"])
-    db = GROUPS[:2]
-    assert module("service_subnet_groups", dict(owner=OWNER, groups=db))["changed"]
-    kept = module("service_subnet_groups", dict(owner=OWNER, groups=db[:1]))
-    assert not kept["changed"] and kept["unplanned"] == ["db/sectest-documentdb"]
+    cache.create_cache_subnet_group(CacheSubnetGroupName="foreign-cache", CacheSubnetGroupDescription="not ours",
+                                    SubnetIds=seed_vpc["subnets"]["elasticache"])
+    assert module("service_subnet_groups", dict(owner=OWNER, groups=GROUPS))["changed"]
+    kept = module("service_subnet_groups", dict(owner=OWNER, groups=GROUPS[:1]))
+    assert not kept["changed"] and sorted(kept["unplanned"]) == ["cache/sectest-elasticache", "db/sectest-documentdb"]
     gone = module("service_subnet_groups", dict(owner=OWNER, state="absent"))
-    assert sorted(gone["actions"]) == ["delete db subnet group sectest-aurora", "delete db subnet group sectest-documentdb"]
-    assert sorted(db_groups()) == ["foreign"]
+    assert sorted(gone["actions"]) == ["delete cache subnet group sectest-elasticache",
+                                       "delete db subnet group sectest-aurora", "delete db subnet group sectest-documentdb"]
+    assert sorted(db_groups()) == ["foreign"] and cache_groups() == ["foreign-cache"]
     assert not module("service_subnet_groups", dict(owner=OWNER, state="absent"))["changed"]
+
+
+def test_the_emulator_deletes_and_modifies_cache_subnet_groups(seed_vpc):
+    """moto 5.2.5 answers both calls with HTTP 500; tools/emulator_elasticache.py serves them as AWS does."""
+    cache = boto3.client("elasticache")
+    one, two = seed_vpc["subnets"]["elasticache"][:1], seed_vpc["subnets"]["elasticache"]
+    cache.create_cache_subnet_group(CacheSubnetGroupName="g", CacheSubnetGroupDescription="d", SubnetIds=one,
+                                    Tags=[{"Key": "k", "Value": "v"}])
+    arn = cache.describe_cache_subnet_groups(CacheSubnetGroupName="g")["CacheSubnetGroups"][0]["ARN"]
+    changed = cache.modify_cache_subnet_group(CacheSubnetGroupName="g", SubnetIds=two)["CacheSubnetGroup"]
+    assert sorted(s["SubnetIdentifier"] for s in changed["Subnets"]) == sorted(two)
+    assert changed["CacheSubnetGroupDescription"] == "d" and changed["ARN"] == arn
+    assert cache.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "k", "Value": "v"}]
+    cache.delete_cache_subnet_group(CacheSubnetGroupName="g")
+    assert "g" not in cache_groups()
+    try:
+        cache.delete_cache_subnet_group(CacheSubnetGroupName="g")
+        raise AssertionError("a second delete succeeded")
+    except cache.exceptions.CacheSubnetGroupNotFoundFault:
+        pass
