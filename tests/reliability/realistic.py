@@ -104,9 +104,19 @@ def run_each(rates, seed=10):
     return results
 
 
+def main(argv):
+    """``realistic.py RATE [RATE...] --seed N --json FILE``: the builds side by side, their figures to FILE.
+    tools/reliability.py runs this in a process of its own beside its other sections."""
+    import argparse
+    import json
+    parser = argparse.ArgumentParser()
+    parser.add_argument("rates", nargs="+", type=float)
+    parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--json", required=True)
+    args = parser.parse_args(argv)
+    with open(args.json, "w") as f:
+        json.dump(run_each(args.rates, args.seed), f, default=str)
+
+
 if __name__ == "__main__":
-    emulator = new_emulator()
-    try:
-        print(run(emulator, rate=float(sys.argv[1]) if len(sys.argv) > 1 else 0.0))
-    finally:
-        emulator.stop()
+    main(sys.argv[1:])
