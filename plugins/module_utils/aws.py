@@ -175,17 +175,12 @@ class RefarchModule(AnsibleAWSModule):
 
     ``module.warn`` hands a warning to ansible-core, which puts it in the result; amazon.aws (10.x)
     also passes the warnings it recorded to ``exit_json``/``fail_json`` as ``warnings=``, which
-    ansible-core 2.19+ answers with a deprecation warning on every run that warned. Forgetting
-    its copy before the result is built keeps each warning, once, without the deprecation.
+    ansible-core 2.19+ answers with a deprecation warning on every run that warned. Not injecting
+    its copy keeps each warning, once, without the deprecation.
     """
 
-    def exit_json(self, *args, **kwargs):
-        self._warnings = []
-        super(RefarchModule, self).exit_json(*args, **kwargs)
-
-    def fail_json(self, *args, **kwargs):
-        self._warnings = []
-        super(RefarchModule, self).fail_json(*args, **kwargs)
+    def _should_inject_warnings(self):
+        return False
 
 
 def new_module(argument_spec, **kwargs):

@@ -445,12 +445,13 @@ def converged(module, actions, before=None, after=None, changed=None, texts=None
 
 
 def run_module(name, converge, argument_spec, aws=True, **options):
-    """The whole ``main()`` of a module: build it (``new_module`` with the AWS and assume-role
-    options, or a plain ``AnsibleModule`` when ``aws`` is False), run ``converge(module)`` and
-    end the module with its result or its failure: the one place a run reaches Ansible."""
+    """A module's run: build it (``new_module`` with the AWS and assume-role options, or a plain
+    ``AnsibleModule`` when ``aws`` is False), run ``converge(module)``; ``(module, ok, result)``.
+    Nothing in module_utils ends a module: its ``main()`` does, with
+    ``(module.exit_json if ok else module.fail_json)(**result)``."""
     module = (new_module if aws else AnsibleModule)(argument_spec=argument_spec, supports_check_mode=True, **options)
     ok, result = outcome(name, converge, module)
-    (module.exit_json if ok else module.fail_json)(**result)
+    return module, ok, result
 
 
 def outcome(name, converge, *args):

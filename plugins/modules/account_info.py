@@ -160,7 +160,8 @@ def resolve(module):
 
 
 def main():
-    run_module("account_info", resolve, ARGUMENT_SPEC)
+    module, ok, result = run_module("account_info", resolve, ARGUMENT_SPEC)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

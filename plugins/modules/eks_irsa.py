@@ -224,7 +224,8 @@ def converge(module):
 
 
 def main():
-    run_module("eks_irsa", converge, ARGUMENT_SPEC, required_if=[("state", "present", ["zone_name"])])
+    module, ok, result = run_module("eks_irsa", converge, ARGUMENT_SPEC, required_if=[("state", "present", ["zone_name"])])
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -210,7 +210,8 @@ def converge(module):
 
 
 def main():
-    run_module("environment_lock", converge, ARGUMENT_SPEC, required_if=[("scope", "environment", ["owner"])])
+    module, ok, result = run_module("environment_lock", converge, ARGUMENT_SPEC, required_if=[("scope", "environment", ["owner"])])
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,8 @@ def render(module):
 
 
 def main():
-    run_module("k8s_release_files", render, ARGUMENT_SPEC, aws=False)
+    module, ok, result = run_module("k8s_release_files", render, ARGUMENT_SPEC, aws=False)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,8 @@ def draw(module):
 
 
 def main():
-    run_module("network_diagram", draw, ARGUMENT_SPEC, aws=False)
+    module, ok, result = run_module("network_diagram", draw, ARGUMENT_SPEC, aws=False)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -286,8 +286,9 @@ def read_facts(module, conn):
 
 
 def main():
-    run_module("network_info", read_network, dict(owner=dict(type="str", required=True), vpc_id=dict(type="str"),
-                                                  missing_ok=dict(type="bool", default=False)))
+    module, ok, result = run_module("network_info", read_network, dict(
+        owner=dict(type="str", required=True), vpc_id=dict(type="str"), missing_ok=dict(type="bool", default=False)))
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 def read_network(module):

@@ -101,7 +101,8 @@ def plan(module):
 
 
 def main():
-    run_module("network_plan", plan, ARGUMENT_SPEC, aws=False)
+    module, ok, result = run_module("network_plan", plan, ARGUMENT_SPEC, aws=False)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -197,7 +197,8 @@ def verify(module):
 
 
 def main():
-    run_module("network_verify", verify, ARGUMENT_SPEC, aws=False)
+    module, ok, result = run_module("network_verify", verify, ARGUMENT_SPEC, aws=False)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -219,8 +219,10 @@ def converge(module):
 
 
 def main():
-    run_module("pritunl_server", converge, ARGUMENT_SPEC, aws=False, required_if=[("state", "present", ("network",))],
-               mutually_exclusive=[("search_domain", "search_domains")])
+    module, ok, result = run_module("pritunl_server", converge, ARGUMENT_SPEC, aws=False,
+                                    required_if=[("state", "present", ("network",))],
+                                    mutually_exclusive=[("search_domain", "search_domains")])
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

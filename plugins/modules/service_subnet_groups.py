@@ -156,7 +156,8 @@ def converge(module):
 
 
 def main():
-    run_module("service_subnet_groups", converge, ARGUMENT_SPEC)
+    module, ok, result = run_module("service_subnet_groups", converge, ARGUMENT_SPEC)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

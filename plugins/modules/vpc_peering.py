@@ -256,8 +256,10 @@ def converge(module):
 
 
 def main():
-    run_module("vpc_peering", converge, ARGUMENT_SPEC, required_together=[("accepter_access_key", "accepter_secret_key")],
-               mutually_exclusive=[("accepter_profile", "accepter_access_key")])
+    module, ok, result = run_module("vpc_peering", converge, ARGUMENT_SPEC,
+                                    required_together=[("accepter_access_key", "accepter_secret_key")],
+                                    mutually_exclusive=[("accepter_profile", "accepter_access_key")])
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

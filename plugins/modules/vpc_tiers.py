@@ -266,7 +266,8 @@ def converge(module):
 
 
 def main():
-    run_module("vpc_tiers", converge, ARGUMENT_SPEC, required_if=[("state", "present", ("cidr", "azs", "tiers"))])
+    module, ok, result = run_module("vpc_tiers", converge, ARGUMENT_SPEC, required_if=[("state", "present", ("cidr", "azs", "tiers"))])
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":

@@ -157,7 +157,8 @@ def converge(module):
 
 
 def main():
-    run_module("vpc_zone_associations", converge, ARGUMENT_SPEC)
+    module, ok, result = run_module("vpc_zone_associations", converge, ARGUMENT_SPEC)
+    (module.exit_json if ok else module.fail_json)(**result)
 
 
 if __name__ == "__main__":
