@@ -46,16 +46,18 @@ def moto_server_command():
 
 
 class Emulator(object):
-    def __init__(self, port=None):
+    def __init__(self, port=None, output=subprocess.DEVNULL):
+        """``output``: where the server's own output goes (a file object, or nowhere)."""
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.proc = None
+        self.output = output
 
     def start(self, timeout=30.0):
         env = dict(os.environ)
         env.pop("AWS_ENDPOINT_URL", None)
         self.proc = subprocess.Popen(moto_server_command() + ["-H", "127.0.0.1", "-p", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                                     stdout=self.output, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout
         delay = 0.05
