@@ -55,7 +55,7 @@ def read_vpc(ec2, owner):
         "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
         "dead_nats": [], "eips": {}, "default_sg": None, "flow_logs": [],
     }
-    vpc = find_vpc(ec2, owner, field="owner")
+    vpc = find_vpc(ec2, owner, field="owner", reuse=False)  # the run's first read of it
     # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
     for address in ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"]:
         if ours(address, owner, "eip"):

@@ -171,7 +171,7 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, KEY_TAG, error_code, new_module, owner_filter)
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, known_vpc
 from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, outcome
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
@@ -242,7 +242,7 @@ def read_facts(module, conn):
         vpcs = reader.all("describe_vpcs", "Vpcs", VpcIds=[module.params["vpc_id"]])
         vpc = vpcs[0] if vpcs else None
     else:
-        reader.calls += 1
+        reader.calls += 0 if known_vpc(ec2.meta.region_name, owner) else 1
         vpc = find_vpc(ec2, owner, field="owner")
     if vpc is None:
         if module.params["missing_ok"] or dry_run(module):  # --check on a new environment

@@ -216,6 +216,14 @@ unplanned:
   returned: always
   type: list
   elements: str
+known_vpc:
+  description:
+    - The VPC as DescribeVpcs gives it at the end of the run (after the module's own writes), with its
+      region; empty when there is none (or, in check mode, none yet).
+    - Pass it to later modules of the same run in O(known_vpcs) so they do not read it again.
+  returned: always
+  type: dict
+  sample: {"region": "us-east-1", "vpc": {"VpcId": "vpc-0123", "CidrBlock": "10.130.0.0/16"}}
 plan:
   description: The computed plan (see M(refarch.network.network_plan)).
   returned: when state is present
@@ -259,6 +267,8 @@ def converge(module):
 
     result = dict(changed=bool(actions), actions=[a.text for a in actions], kept=kept,
                   unplanned=leftover, **summarise(snap))
+    # read after our writes (read_back), so later modules of the run may take it (known_vpcs)
+    result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"]) if snap["vpc"] else {}
     if plan is not None:
         result["plan"] = plan
     if module._diff:
