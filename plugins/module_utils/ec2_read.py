@@ -76,11 +76,24 @@ def known_vpc(region, owner, vpc_id=None):
     return None
 
 
+def known_subnets(region, vpc_id):
+    """Every subnet of the VPC ``vpc_id`` as vpc_tiers read it at its end (``known_vpcs``), or None.
+
+    Only vpc_tiers writes subnets (and their tags), so this is what a later read would give.
+    """
+    for item in KNOWN_VPCS:
+        if item.get("region") == region and (item.get("vpc") or {}).get("VpcId") == vpc_id and "subnets" in item:
+            return item["subnets"]
+    return None
+
+
 def owned_subnets_by_tier(ec2, owner, vpc_id):
     """{tier: [subnet, ...]} for the owned subnets of a VPC (tag ``refarch:tier``), by zone."""
     result = {}
-    for subnet in paginate(ec2, "describe_subnets", "Subnets",
-                           Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)):
+    subnets = known_subnets(ec2.meta.region_name, vpc_id)
+    if subnets is None:
+        subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner))
+    for subnet in subnets:
         tier = tag_dict(subnet.get("Tags")).get(TIER_TAG)
         if tier and tagged(subnet, owner):
             result.setdefault(tier, []).append(subnet)

@@ -100,6 +100,11 @@ def read_vpc(ec2, owner):
     return snap
 
 
+def all_subnets(snap):
+    """Every subnet the snapshot saw in the VPC, ours and foreign, as DescribeSubnets gave them."""
+    return list(snap["subnets"].values()) + snap["foreign_subnets"]
+
+
 def check_zones(ec2, azs, snap):
     """Refuse zones the region does not offer.
 

@@ -171,7 +171,7 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, KEY_TAG, error_code, new_module, owner_filter)
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, known_vpc
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, known_subnets, known_vpc
 from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, outcome
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
@@ -270,7 +270,7 @@ def read_facts(module, conn):
     zones = read_zones(module, conn, reader, vpc_id, region)
     facts = build_facts(
         owner, region, vpc,
-        subnets=reader.all("describe_subnets", "Subnets", Filters=in_vpc),
+        subnets=known_subnets(ec2.meta.region_name, vpc_id) or reader.all("describe_subnets", "Subnets", Filters=in_vpc),
         route_tables=reader.all("describe_route_tables", "RouteTables", Filters=in_vpc),
         internet_gateways=reader.all("describe_internet_gateways", "InternetGateways",
                                      Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]),

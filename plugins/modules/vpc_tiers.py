@@ -218,12 +218,12 @@ unplanned:
   elements: str
 known_vpc:
   description:
-    - The VPC as DescribeVpcs gives it at the end of the run (after the module's own writes), with its
-      region; empty when there is none (or, in check mode, none yet).
+    - The VPC and every subnet in it as DescribeVpcs and DescribeSubnets give them at the end of the run
+      (after the module's own writes), with the region; empty when there is no VPC (or, in check mode, none yet).
     - Pass it to later modules of the same run in O(known_vpcs) so they do not read it again.
   returned: always
   type: dict
-  sample: {"region": "us-east-1", "vpc": {"VpcId": "vpc-0123", "CidrBlock": "10.130.0.0/16"}}
+  sample: {"region": "us-east-1", "vpc": {"VpcId": "vpc-0123", "CidrBlock": "10.130.0.0/16"}, "subnets": []}
 plan:
   description: The computed plan (see M(refarch.network.network_plan)).
   returned: when state is present
@@ -236,7 +236,7 @@ from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import H
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
     ARGUMENT_SPEC, after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
 )
-from ansible_collections.refarch.network.plugins.module_utils.vpc_read import check_zones, read_vpc, summarise
+from ansible_collections.refarch.network.plugins.module_utils.vpc_read import all_subnets, check_zones, read_vpc, summarise
 
 
 def converge(module):
@@ -268,7 +268,7 @@ def converge(module):
     result = dict(changed=bool(actions), actions=[a.text for a in actions], kept=kept,
                   unplanned=leftover, **summarise(snap))
     # read after our writes (read_back), so later modules of the run may take it (known_vpcs)
-    result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"]) if snap["vpc"] else {}
+    result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"], subnets=all_subnets(snap)) if snap["vpc"] else {}
     if plan is not None:
         result["plan"] = plan
     if module._diff:

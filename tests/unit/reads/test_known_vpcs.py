@@ -11,7 +11,15 @@ def vpc(vpc_id, owner):
             "Tags": [{"Key": aws.OWNER_TAG, "Value": owner}, {"Key": aws.KEY_TAG, "Value": "vpc"}]}
 
 
-KNOWN = {"region": "us-east-1", "vpc": vpc("vpc-1", "production")}
+def subnet(subnet_id, owner, tier, az):
+    return {"SubnetId": subnet_id, "AvailabilityZone": az, "CidrBlock": "10.0.0.0/24",
+            "Tags": [{"Key": aws.OWNER_TAG, "Value": owner}, {"Key": aws.TIER_TAG, "Value": tier}]}
+
+
+KNOWN = {"region": "us-east-1", "vpc": vpc("vpc-1", "production"),
+         "subnets": [subnet("subnet-b", "production", "private", "us-east-1b"),
+                     subnet("subnet-a", "production", "private", "us-east-1a"),
+                     subnet("subnet-eks", "eks", "private", "us-east-1a")]}
 
 
 class Meta(object):
@@ -65,6 +73,15 @@ def test_vpc_tiers_own_read_never_reuses(known):
     ec2 = CountingEc2()
     assert ec2_read.find_vpc(ec2, "production", reuse=False) is None
     assert ec2.calls == 1
+
+
+def test_the_owned_subnets_of_a_known_vpc_are_answered_without_a_call(known):
+    ec2 = CountingEc2()
+    by_tier = ec2_read.owned_subnets_by_tier(ec2, "production", "vpc-1")
+    assert dict((t, [s["SubnetId"] for s in subnets]) for t, subnets in by_tier.items()) == {
+        "private": ["subnet-a", "subnet-b"]}
+    assert ec2_read.known_subnets("us-east-1", "vpc-2") is None
+    assert ec2.calls == 0
 
 
 def test_the_filter_gives_each_environment_s_vpc_of_this_run():
