@@ -256,11 +256,11 @@ def read_facts(module, conn):
     if any((e.get("VpcEndpointType") or "").lower() == "gateway" for e in endpoints):
         prefix_lists = dict((p["PrefixListName"], p["PrefixListId"])
                             for p in reader.all("describe_prefix_lists", "PrefixLists"))
-    peerings = {}
-    for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
-        for pcx in reader.all("describe_vpc_peering_connections", "VpcPeeringConnections",
-                              Filters=[{"Name": side, "Values": [vpc_id]}]):
-            peerings[pcx["VpcPeeringConnectionId"]] = pcx
+    # the VPC on either side: one read of the account's connections (filters on the two sides
+    # would be two calls, AWS ANDs them)
+    peerings = dict((pcx["VpcPeeringConnectionId"], pcx)
+                    for pcx in reader.all("describe_vpc_peering_connections", "VpcPeeringConnections")
+                    if vpc_id in ((pcx.get("RequesterVpcInfo") or {}).get("VpcId"), (pcx.get("AccepterVpcInfo") or {}).get("VpcId")))
     attachments = reader.all("describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments",
                              Filters=in_vpc)
     vpn = reader.all("describe_instances", "Reservations",
