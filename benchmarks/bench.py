@@ -34,7 +34,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, HERE)
 
-from aws_proxy import LOCK_ACTIONS, AwsProxy  # noqa: E402
+from aws_proxy import LOCK_ACTIONS, AwsProxy, resource_type  # noqa: E402
 from aws_realism import Realism  # noqa: E402
 from emulator import FAKE_ENV, Emulator  # noqa: E402
 import per_resource  # noqa: E402
@@ -244,11 +244,6 @@ class Session(object):
             "changed": counted["changed"],
             "roles": counted.get("seconds", {}),
         }
-
-
-def resource_type(action):
-    """An AWS call by kind: Route 53's REST paths without the zone's id."""
-    return re.sub(r"/(hostedzone|change|delegationset)/[A-Za-z0-9]+", r"/\1/{id}", action)
 
 
 def _count(actions):

@@ -70,6 +70,11 @@ def action_of(method, path, headers, body):
 READ_POSTS = ("POST /2013-04-01/tags/hostedzone",)  # Route53 ListTagsForResources is a POST
 
 
+def resource_type(action):
+    """An AWS call by kind: Route 53's REST paths without the zone's id."""
+    return re.sub(r"/(hostedzone|change|delegationset)/[A-Za-z0-9]+", r"/\1/{id}", action)
+
+
 def is_write(action):
     if action in READ_POSTS:
         return False

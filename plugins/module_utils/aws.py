@@ -40,7 +40,12 @@ ASSUME_ROLE_SPEC = dict(
     assume_role_arn=dict(type="str"),
     assume_role_session_name=dict(type="str", default="refarch-network"),
     assume_role_external_id=dict(type="str", no_log=True),
+    known_vpcs=dict(type="list", elements="dict", default=[]),
 )
+
+# The VPCs this run has already read (option known_vpcs, set by new_module): [{region, vpc}],
+# vpc as DescribeVpcs gives it. ec2_read.find_vpc answers from them instead of reading again.
+KNOWN_VPCS = []
 
 
 # A server error page that is not the service's answer (an HTML 500 from a load balancer, or
@@ -187,7 +192,10 @@ def new_module(argument_spec, **kwargs):
     """A RefarchModule (an AnsibleAWSModule) with the assume-role options added."""
     spec = dict(ASSUME_ROLE_SPEC)
     spec.update(argument_spec)
-    return RefarchModule(argument_spec=spec, **kwargs)
+    module = RefarchModule(argument_spec=spec, **kwargs)
+    # a worker runs several modules (plugin_utils/in_worker.py): nothing may reach the next
+    KNOWN_VPCS[:] = module.params["known_vpcs"] or []
+    return module
 
 
 def tag_dict(tag_list):

@@ -15,7 +15,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, TIER_TAG, owner_filter, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import (
+    KEY_TAG, KNOWN_VPCS, OWNER_TAG, TIER_TAG, owner_filter, tag_dict,
+)
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId", "NetworkInterfaceId",
@@ -37,9 +39,15 @@ def tagged(resource, owner, key=None):
     return tags.get(OWNER_TAG) == owner and (key is None or tags.get(KEY_TAG) == key)
 
 
-def find_vpc(ec2, owner, vpc_id=None, field="vpc_id"):
+def find_vpc(ec2, owner, vpc_id=None, field="vpc_id", reuse=True):
     """The VPC given by ``vpc_id``, else the one owned by ``owner`` (tags owner + key ``vpc``);
-    None when there is none. Two owned VPCs are an ``InputError`` on ``field``."""
+    None when there is none. Two owned VPCs are an ``InputError`` on ``field``.
+
+    With ``reuse``, a VPC the run already read (option ``known_vpcs``) is answered without a call.
+    """
+    known = known_vpc(ec2.meta.region_name, owner, vpc_id) if reuse else None
+    if known:
+        return known
     if vpc_id:
         vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"]
         return vpcs[0] if vpcs else None
@@ -51,11 +59,41 @@ def find_vpc(ec2, owner, vpc_id=None, field="vpc_id"):
     return vpcs[0] if vpcs else None
 
 
+def known_vpc(region, owner, vpc_id=None):
+    """The VPC of ``known_vpcs`` in ``region`` with id ``vpc_id``, else owned by ``owner``; or None.
+
+    vpc_tiers gives its VPC as read at its end (after its own writes); later only its tags change
+    (peering consent, zone associations), and the playbooks stop passing known VPCs once such a
+    write happened in the run (filter known_vpcs), so a later module would read exactly this.
+    vpc_tiers' own read found a single owned VPC, or it failed and the run stopped.
+    """
+    for item in KNOWN_VPCS:
+        vpc = item.get("vpc") or {}
+        if item.get("region") != region or not vpc.get("VpcId"):
+            continue
+        if (vpc["VpcId"] == vpc_id) if vpc_id else tagged(vpc, owner, "vpc"):
+            return vpc
+    return None
+
+
+def known_subnets(region, vpc_id):
+    """Every subnet of the VPC ``vpc_id`` as vpc_tiers read it at its end (``known_vpcs``), or None.
+
+    Only vpc_tiers writes subnets (and their tags), so this is what a later read would give.
+    """
+    for item in KNOWN_VPCS:
+        if item.get("region") == region and (item.get("vpc") or {}).get("VpcId") == vpc_id and "subnets" in item:
+            return item["subnets"]
+    return None
+
+
 def owned_subnets_by_tier(ec2, owner, vpc_id):
     """{tier: [subnet, ...]} for the owned subnets of a VPC (tag ``refarch:tier``), by zone."""
     result = {}
-    for subnet in paginate(ec2, "describe_subnets", "Subnets",
-                           Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)):
+    subnets = known_subnets(ec2.meta.region_name, vpc_id)
+    if subnets is None:
+        subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner))
+    for subnet in subnets:
         tier = tag_dict(subnet.get("Tags")).get(TIER_TAG)
         if tier and tagged(subnet, owner):
             result.setdefault(tier, []).append(subnet)

@@ -77,10 +77,14 @@ def read_groups(ec2, vpc_id, owner):
     return snap
 
 
-def group_ids(ec2, vpc_id, owner):
+def group_ids(ec2, vpc_id, owner, listed=None):
     """{logical name: group id} of the groups security_groups made in the VPC, and ``default``
-    (what other modules' data names groups by)."""
-    return dict((key[3:], group_id) for key, group_id in known_ids(_groups(ec2, vpc_id, owner)).items())
+    (what other modules' data names groups by). ``listed`` (a list, filled when given): the ids of
+    every group of the VPC, from the same read."""
+    snap = _groups(ec2, vpc_id, owner)
+    if listed is not None:
+        listed.extend(g["GroupId"] for g in snap["by_name"].values())
+    return dict((key[3:], group_id) for key, group_id in known_ids(snap).items())
 
 
 def read_rule_owners(ec2, snap, owner):

@@ -55,7 +55,7 @@ def read_vpc(ec2, owner):
         "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
         "dead_nats": [], "eips": {}, "default_sg": None, "flow_logs": [],
     }
-    vpc = find_vpc(ec2, owner, field="owner")
+    vpc = find_vpc(ec2, owner, field="owner", reuse=False)  # the run's first read of it
     # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
     for address in ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"]:
         if ours(address, owner, "eip"):
@@ -98,6 +98,11 @@ def read_vpc(ec2, owner):
     snap["flow_logs"] = [f for f in ec2.describe_flow_logs(
         Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] if ours(f, owner, "flow_log")]
     return snap
+
+
+def all_subnets(snap):
+    """Every subnet the snapshot saw in the VPC, ours and foreign, as DescribeSubnets gave them."""
+    return list(snap["subnets"].values()) + snap["foreign_subnets"]
 
 
 def check_zones(ec2, azs, snap):

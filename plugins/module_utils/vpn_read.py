@@ -227,11 +227,9 @@ def _root_device(ec2, image_id, params):
     return images[0].get("RootDeviceName") or "/dev/xvda"
 
 
-def our_rules(ec2, vpc_id, names):
+def our_rules(ec2, groups, names):
     """{rule key: (group id, port, cidr, rule id)} of the ingress rules this VPN server added to
-    the groups of a served VPC (tagged with its owner, module and a ``reach/`` key)."""
-    groups = [g["GroupId"] for g in paginate(ec2, "describe_security_groups", "SecurityGroups",
-                                             Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])]
+    ``groups`` (every group of a served VPC), tagged with its owner, module and a ``reach/`` key."""
     found = {}
     if not groups:
         return found
@@ -253,7 +251,9 @@ def read_reach(ec2, names, entry, client):
     vpc = find_vpc(ec2, owner, field="reach")
     if vpc is None:
         return found
-    found.update(vpc=vpc, groups=group_ids(ec2, vpc["VpcId"], owner), rules=our_rules(ec2, vpc["VpcId"], names))
+    listed = []   # one DescribeSecurityGroups gives both the named groups and every group's id
+    found.update(vpc=vpc, groups=group_ids(ec2, vpc["VpcId"], owner, listed))
+    found["rules"] = our_rules(ec2, listed, names)
     by_tier = owned_subnets_by_tier(ec2, owner, vpc["VpcId"])
     found["cidrs"] = sorted(s["CidrBlock"] for tier in entry.get("tiers") or [] for s in by_tier.get(tier, []))
     return found

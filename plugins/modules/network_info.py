@@ -171,7 +171,7 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, KEY_TAG, error_code, owner_filter)
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, known_subnets, known_vpc
 from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
@@ -242,7 +242,7 @@ def read_facts(module, conn):
         vpcs = reader.all("describe_vpcs", "Vpcs", VpcIds=[module.params["vpc_id"]])
         vpc = vpcs[0] if vpcs else None
     else:
-        reader.calls += 1
+        reader.calls += 0 if known_vpc(ec2.meta.region_name, owner) else 1
         vpc = find_vpc(ec2, owner, field="owner")
     if vpc is None:
         if module.params["missing_ok"] or dry_run(module):  # --check on a new environment
@@ -256,11 +256,11 @@ def read_facts(module, conn):
     if any((e.get("VpcEndpointType") or "").lower() == "gateway" for e in endpoints):
         prefix_lists = dict((p["PrefixListName"], p["PrefixListId"])
                             for p in reader.all("describe_prefix_lists", "PrefixLists"))
-    peerings = {}
-    for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
-        for pcx in reader.all("describe_vpc_peering_connections", "VpcPeeringConnections",
-                              Filters=[{"Name": side, "Values": [vpc_id]}]):
-            peerings[pcx["VpcPeeringConnectionId"]] = pcx
+    # the VPC on either side: one read of the account's connections (filters on the two sides
+    # would be two calls, AWS ANDs them)
+    peerings = dict((pcx["VpcPeeringConnectionId"], pcx)
+                    for pcx in reader.all("describe_vpc_peering_connections", "VpcPeeringConnections")
+                    if vpc_id in ((pcx.get("RequesterVpcInfo") or {}).get("VpcId"), (pcx.get("AccepterVpcInfo") or {}).get("VpcId")))
     attachments = reader.all("describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments",
                              Filters=in_vpc)
     vpn = reader.all("describe_instances", "Reservations",
@@ -270,7 +270,7 @@ def read_facts(module, conn):
     zones = read_zones(module, conn, reader, vpc_id, region)
     facts = build_facts(
         owner, region, vpc,
-        subnets=reader.all("describe_subnets", "Subnets", Filters=in_vpc),
+        subnets=known_subnets(ec2.meta.region_name, vpc_id) or reader.all("describe_subnets", "Subnets", Filters=in_vpc),
         route_tables=reader.all("describe_route_tables", "RouteTables", Filters=in_vpc),
         internet_gateways=reader.all("describe_internet_gateways", "InternetGateways",
                                      Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]),

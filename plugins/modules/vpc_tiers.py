@@ -216,6 +216,14 @@ unplanned:
   returned: always
   type: list
   elements: str
+known_vpc:
+  description:
+    - The VPC and every subnet in it as DescribeVpcs and DescribeSubnets give them at the end of the run
+      (after the module's own writes), with the region; empty when there is no VPC (or, in check mode, none yet).
+    - Pass it to later modules of the same run in O(known_vpcs) so they do not read it again.
+  returned: always
+  type: dict
+  sample: {"region": "us-east-1", "vpc": {"VpcId": "vpc-0123", "CidrBlock": "10.130.0.0/16"}, "subnets": []}
 plan:
   description: The computed plan (see M(refarch.network.network_plan)).
   returned: when state is present
@@ -228,7 +236,7 @@ from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import H
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
     ARGUMENT_SPEC, after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
 )
-from ansible_collections.refarch.network.plugins.module_utils.vpc_read import check_zones, read_vpc, summarise
+from ansible_collections.refarch.network.plugins.module_utils.vpc_read import all_subnets, check_zones, read_vpc, summarise
 
 
 def converge(module):
@@ -258,6 +266,8 @@ def converge(module):
         snap = read_back(lambda: read_vpc(run.ec2, owner), lambda s: known_ids(s).values(), run)
 
     result = converged(module, actions, before, after, kept=kept, unplanned=leftover, **summarise(snap))
+    # read after our writes (read_back), so later modules of the run may take it (known_vpcs)
+    result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"], subnets=all_subnets(snap)) if snap["vpc"] else {}
     if plan is not None:
         result["plan"] = plan
     for item in leftover:

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: refarch.network contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: known_vpcs
+short_description: The VPCs this run has already read, for the modules' known_vpcs option
+version_added: 0.1.0
+description:
+  - Returns the C(known_vpc) result of M(refarch.network.vpc_tiers) (registered as C(refarch_vpc)) of
+    each environment in O(hosts), so later modules of the run do not read those VPCs again.
+  - A VPC's record changes after vpc_tiers only by its tags - a peering's consent (C(refarch_peering))
+    or a private zone's association (C(refarch_zone_restore), C(pritunl_vpn_zones)). Once one of those
+    tasks changed anything in the run, on any environment, nothing is returned and every module reads
+    the VPCs itself, so its view is exact.
+options:
+  _input:
+    description: C(hostvars).
+    type: dict
+    required: true
+  hosts:
+    description: The environments of the run (usually C(ansible_play_hosts_all)).
+    type: list
+    elements: str
+    required: true
+author:
+  - refarch.network developers
+"""
+
+EXAMPLES = r"""
+- name: Security groups in the VPC vpc.yml read earlier in the run
+  refarch.network.security_groups:
+    owner: production
+    groups: []
+    known_vpcs: "{{ hostvars | refarch.network.known_vpcs(ansible_play_hosts_all) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: "C([{region, vpc}]), C(vpc) as DescribeVpcs gives it."
+  type: list
+  elements: dict
+"""
+
+# registered results of the tasks that write a VPC's tags after vpc_tiers (playbooks peering.yml,
+# dns.yml, role pritunl_vpn)
+VPC_TAGGERS = ("refarch_peering", "refarch_zone_restore", "pritunl_vpn_zones")
+
+
+def known_vpcs(hostvars, hosts):
+    envs = [hostvars[h] for h in hosts if h in hostvars]
+    if any((env.get(name) or {}).get("changed") for env in envs for name in VPC_TAGGERS):
+        return []
+    return [env["refarch_vpc"]["known_vpc"] for env in envs if (env.get("refarch_vpc") or {}).get("known_vpc")]
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"known_vpcs": known_vpcs}
