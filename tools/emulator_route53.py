@@ -110,4 +110,3 @@ def install():
     Route53.create_vpc_association_authorization = create_vpc_association_authorization
     Route53.delete_vpc_association_authorization = delete_vpc_association_authorization
     Route53.list_vpc_association_authorizations = list_vpc_association_authorizations
-
