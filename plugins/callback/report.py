@@ -84,7 +84,7 @@ class CallbackModule(ModuleResults):
     CALLBACK_NAME = "refarch.network.report"
 
     def __init__(self):
-        super(CallbackModule, self).__init__()
+        super(CallbackModule, self).__init__(self.record)
         self.playbooks, self.facts, self.changes = [], {}, {}
         self.verification, self.references, self.delegations, self.public_zones = None, {}, [], {}
         self.started, self.variables = now(), None

@@ -30,7 +30,7 @@ class CallbackModule(ModuleResults):
     CALLBACK_NAME = "refarch.network.summary"
 
     def __init__(self):
-        super(CallbackModule, self).__init__()
+        super(CallbackModule, self).__init__(self.record)
         self.rows = []
 
     def record(self, result, module, actions, failed):

@@ -61,7 +61,7 @@ actions:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import file_set
-from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, converged, dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 ARGUMENT_SPEC = dict(
@@ -79,14 +79,8 @@ def render(module):
         raise InputError("files", "%s is not a file name inside path" % ", ".join(repr(n) for n in bad))
     exists, have = file_set.read(path, wanted)
     actions = file_set.diff(path, exists, have, wanted, present=module.params["state"] == "present")
-    result = converged(module, actions, texts=[" ".join(a[:2]) for a in actions],
-                       diff=lambda: file_set.file_diffs(path, have, actions))
-    if not dry_run(module):
-        try:
-            file_set.apply(actions)
-        except (IOError, OSError) as e:
-            raise Refused("could not write the files of %s: %s" % (path, e), **result)
-    return result
+    execute(module, actions, file_set.HANDLERS, Run())
+    return converged(module, actions, diff=lambda: file_set.file_diffs(actions))
 
 
 def main():

@@ -71,24 +71,9 @@ actions:
 
 import os
 
-from ansible_collections.refarch.network.plugins.module_utils import diagram
-from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils import diagram, file_set
+from ansible_collections.refarch.network.plugins.module_utils.engine import Action, Refused, Run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
-
-
-def write(module, path, content, actions):
-    try:
-        with open(path) as f:
-            if f.read() == content:
-                return False
-    except IOError:
-        pass
-    actions.append("write %s" % path)
-    if not dry_run(module):
-        with open(path, "w") as f:
-            f.write(content)
-    return True
-
 
 ARGUMENT_SPEC = dict(
     facts=dict(type="raw", required=True),
@@ -96,6 +81,13 @@ ARGUMENT_SPEC = dict(
     title=dict(type="str", default="Network topology"),
     svg=dict(type="str", default="auto", choices=["auto", "always", "never"]),
 )
+
+
+def render_svg(module, action):
+    """The engine's handler of ``render``: Graphviz draws the SVG from the .dot file."""
+    rc, _out, err = module.run_command([action["dot"], "-Tsvg", "-o", action.key, action["source"]])
+    if rc != 0:
+        raise RuntimeError("dot could not render %s: %s" % (action.key, err.strip()))
 
 
 def draw(module):
@@ -106,31 +98,18 @@ def draw(module):
     dest = module.params["dest"]
     dot_bin = module.get_bin_path("dot", required=module.params["svg"] == "always") \
         if module.params["svg"] != "never" else None
-    if not dry_run(module) and not os.path.isdir(dest):
-        os.makedirs(dest)
-    actions, files = [], []
-    outputs = [("network.mmd", diagram.mermaid(facts)),
-               ("network.md", diagram.markdown(facts, module.params["title"]))]
+    wanted = {"network.mmd": diagram.mermaid(facts), "network.md": diagram.markdown(facts, module.params["title"])}
     if dot_bin:
-        outputs.append(("network.dot", diagram.dot(facts)))
-    changed = False
-    for name, content in outputs:
-        path = os.path.join(dest, name)
-        changed = write(module, path, content, actions) or changed
-        files.append(path)
-    svg = None
-    if dot_bin:
-        svg = os.path.join(dest, "network.svg")
-        dot_changed = "write %s" % os.path.join(dest, "network.dot") in actions
-        if dot_changed or not os.path.exists(svg):
-            actions.append("render %s" % svg)
-            changed = True
-            if not dry_run(module):
-                rc, out, err = module.run_command([dot_bin, "-Tsvg", "-o", svg, os.path.join(dest, "network.dot")])
-                if rc != 0:
-                    raise Refused("dot could not render %s: %s" % (svg, err.strip()))
-        files.append(svg)
-    return dict(changed=changed, files=files, svg=svg, actions=actions)
+        wanted["network.dot"] = diagram.dot(facts)
+    exists, have = file_set.read(dest, wanted)
+    actions = file_set.diff(dest, exists, have, wanted)
+    svg = os.path.join(dest, "network.svg") if dot_bin else None
+    source = os.path.join(dest, "network.dot")
+    if svg and (any(a.key == source for a in actions) or not os.path.exists(svg)):
+        actions.append(Action("render", svg, "render " + svg, dot=dot_bin, source=source))
+    execute(module, actions, dict(file_set.HANDLERS, render=lambda _run, action: render_svg(module, action)), Run())
+    files = [os.path.join(dest, name) for name in wanted] + ([svg] if svg else [])
+    return dict(changed=bool(actions), files=files, svg=svg, actions=[a.text for a in actions])
 
 
 def main():

@@ -13,16 +13,17 @@ PREFIX = "refarch.network."
 
 
 class ModuleResults(CallbackBase):
-    """An aggregate callback that hears each result of a refarch.network module as
-    ``record(result, module, actions, failed)``: ``module`` is the short name, ``actions`` the
+    """An aggregate callback that hears each result of a refarch.network module through the
+    ``record(result, module, actions, failed)`` its subclass gives: ``module`` is the short name, ``actions`` the
     ``actions`` it returned (of every item of a loop); other modules' results are ignored."""
 
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
     CALLBACK_NEEDS_ENABLED = True
 
-    def record(self, result, module, actions, failed):
-        raise NotImplementedError
+    def __init__(self, record):
+        super(ModuleResults, self).__init__()
+        self._record = record
 
     def _heard(self, result, failed=False):
         action = result._task.action or ""
@@ -32,7 +33,7 @@ class ModuleResults(CallbackBase):
         for item in result._result.get("results") or []:  # a loop: one result per item
             if isinstance(item, dict):
                 actions.extend(item.get("actions") or [])
-        self.record(result, action[len(PREFIX):], actions, failed)
+        self._record(result, action[len(PREFIX):], actions, failed)
 
     def v2_runner_on_ok(self, result):
         self._heard(result)

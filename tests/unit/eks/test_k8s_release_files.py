@@ -5,14 +5,19 @@ import os
 from ansible_collections.refarch.network.plugins.module_utils import file_set
 
 
+def texts(actions):
+    return [a.text for a in actions]
+
+
 def test_diff_writes_what_differs_removes_what_must_not_exist_and_leaves_other_names():
     have = {"values.yaml": "a: 1\n", "manifests.yaml": "---\nkind: X\n", "release.yaml": None}
     wanted = {"values.yaml": "a: 1\n", "manifests.yaml": None, "release.yaml": "name: r\n"}
-    assert file_set.diff("/d", True, have, wanted) == [
-        ("remove", "/d/manifests.yaml"), ("write", "/d/release.yaml", "name: r\n")]
-    assert file_set.diff("/d", False, dict.fromkeys(wanted), {"values.yaml": "a: 1\n", "x": None}) == [
-        ("create directory", "/d"), ("write", "/d/values.yaml", "a: 1\n")]
-    assert file_set.diff("/d", True, have, wanted, present=False) == [("remove directory", "/d")]
+    actions = file_set.diff("/d", True, have, wanted)
+    assert texts(actions) == ["remove /d/manifests.yaml", "write /d/release.yaml"]
+    assert [(d["before"], d["after"]) for d in file_set.file_diffs(actions)] == [("---\nkind: X\n", ""), ("", "name: r\n")]
+    assert texts(file_set.diff("/d", False, dict.fromkeys(wanted), {"values.yaml": "a: 1\n", "x": None})) == [
+        "create directory /d", "write /d/values.yaml"]
+    assert texts(file_set.diff("/d", True, have, wanted, present=False)) == ["remove directory /d"]
     assert file_set.diff("/d", False, {}, wanted, present=False) == []
 
 
@@ -45,3 +50,12 @@ def test_a_path_as_a_file_name_is_refused(module, tmp_path):
     result = module("k8s_release_files", {"path": str(tmp_path), "files": {"../x": "a"}})
     assert result.failed and result["field"] == "files" and "'../x' is not a file name inside path" in result["msg"]
     assert not os.path.exists(str(tmp_path.parent / "x"))
+
+
+def test_a_file_that_cannot_be_written_fails_naming_the_action(module, tmp_path):
+    path = tmp_path / "release"
+    path.mkdir()
+    (path / "values.yaml").mkdir()  # a directory where the file goes: the write fails
+    result = module("k8s_release_files", {"path": str(path), "files": {"values.yaml": "a: 1\n"}})
+    assert result.failed and result["failed_action"] == "write %s/values.yaml" % path, result
+    assert "k8s_release_files stopped at" in result["msg"] and "Is a directory" in result["msg"]

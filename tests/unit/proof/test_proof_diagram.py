@@ -74,3 +74,25 @@ def test_module_writes_once(module, tmp_path):
     assert again["changed"] is False and again["actions"] == []
     check = module("network_diagram", dict(args, dest=str(tmp_path / "other")), check_mode=True)
     assert check["changed"] and not os.path.exists(str(tmp_path / "other"))
+
+
+def test_svg_is_rendered_after_its_dot_file_and_only_when_that_changed(module, tmp_path, monkeypatch):
+    """A stand-in for Graphviz on PATH (none is installed here) that records its calls; one that fails is named."""
+    tools, calls = tmp_path / "bin", tmp_path / "calls"
+    tools.mkdir()
+    (tools / "dot").write_text('#!/bin/sh\necho "$@" >> %s\n[ -n "$DOT_FAILS" ] && { echo broken >&2; exit 3; }\n'
+                               'echo "<svg/>" > "$3"\n' % calls)
+    (tools / "dot").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (tools, os.environ["PATH"]))
+    dest = str(tmp_path / "diagram")
+    args = {"facts": list(h.demo().values()), "dest": dest, "svg": "always"}
+    first = module("network_diagram", args)
+    assert first["actions"][-2:] == ["write %s/network.mmd" % dest, "render %s/network.svg" % dest], first["actions"]
+    assert first["svg"] == dest + "/network.svg" and os.path.exists(first["svg"])
+    assert first["files"] == [dest + "/network.mmd", dest + "/network.md", dest + "/network.dot", dest + "/network.svg"]
+    assert module("network_diagram", args)["actions"] == [] and calls.read_text().count("-Tsvg") == 1
+    os.remove(first["svg"])
+    monkeypatch.setenv("DOT_FAILS", "1")
+    failed = module("network_diagram", args)
+    assert failed.failed and failed["failed_action"] == "render %s/network.svg" % dest
+    assert "dot could not render" in failed["msg"] and "broken" in failed["msg"]
