@@ -47,6 +47,22 @@ def by_name(r53, name, private):
     return with_tags(r53, zones)
 
 
+def listed_zones(r53, wanted):
+    """{(name, private): [zone with its tags (a dict)]} for each (name, private) of ``wanted``.
+
+    One listing of the account's zones (paginated, as amazon.aws's route53_zone finds zones) and
+    their tags ten zones per call, however many names a call needs: by name it would be two reads
+    a name."""
+    found = dict((key, []) for key in wanted)
+    for page in r53.get_paginator("list_hosted_zones").paginate():
+        for zone in page["HostedZones"]:
+            key = (dns.fqdn(zone["Name"]), zone.get("Config", {}).get("PrivateZone", False))
+            if key in found:
+                found[key].append(zone)
+    with_tags(r53, [zone for zones in found.values() for zone in zones])
+    return found
+
+
 def with_tags(r53, zones):
     """``zones`` with their tags (a dict each), read ten zones per call."""
     for start in range(0, len(zones), 10):
@@ -65,15 +81,16 @@ def detail(r53, zone):
                 NameServers=got.get("DelegationSet", {}).get("NameServers", []))
 
 
-def owned_zone(r53, name, private, owner, key, field):
-    """Our zone (tagged, or created by an interrupted run of ours and untagged), with details."""
+def owned_zone(r53, zones, owner, key, field):
+    """Our zone among ``zones`` of one name (tagged, or created by an interrupted run of ours and
+    untagged), with details."""
     prefix = caller_prefix(owner, key)
-    ours = [z for z in by_name(r53, name, private)
+    ours = [z for z in zones
             if (z["Tags"].get(OWNER_TAG) == owner and z["Tags"].get(KEY_TAG) == key)
             or (OWNER_TAG not in z["Tags"] and z.get("CallerReference", "").startswith(prefix))]
     if len(ours) > 1:
         raise InputError(field, "%d zones named %s are owned by %s (%s); delete the extra ones" % (
-            len(ours), name, owner, ", ".join(zone_id(z) for z in ours)))
+            len(ours), dns.fqdn(ours[0]["Name"]), owner, ", ".join(zone_id(z) for z in ours)))
     return detail(r53, ours[0]) if ours else None
 
 
@@ -103,7 +120,7 @@ def vpcs_of(r53, zid):
     return [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
 
 
-def _read_parent(plan, r53, connect, dry, snap, clients):
+def _read_parent(plan, r53, listed, connect, dry, snap, clients):
     spec = plan["parent"]
     role = spec.get("assume_role_arn") or None
     client = connect(role_arn=role).client("route53") if role else r53
@@ -114,8 +131,10 @@ def _read_parent(plan, r53, connect, dry, snap, clients):
             if error_code(e) != "NoSuchHostedZone":
                 raise
             raise InputError("public_zone.parent_zone.id", "no hosted zone %s in the parent account" % spec["id"])
-    else:
+    elif role:
         found = by_name(client, spec["name"], False)
+    else:  # the zones' own account, listed with them
+        found = listed[(spec["name"], False)]
     if len(found) > 1:
         raise InputError("public_zone.parent_zone.id", "%d public zones are named %s (%s); choose one with "
                          "parent_zone.id" % (len(found), spec["name"], ", ".join(zone_id(z) for z in found)))
@@ -178,14 +197,18 @@ def read_dns(plan, conn, connect, dry):
     snap["vpc"] = find_vpc(ec2, plan["owner"], plan["vpc_id"])
     if plan["vpc_id"] and snap["vpc"] is None:
         raise InputError("vpc_id", "VPC %s does not exist" % plan["vpc_id"])
-    for kind in ("public", "private"):
-        if not plan[kind]:
-            continue
-        zone = owned_zone(r53, plan[kind], kind == "private", plan["owner"], "zone/" + kind, "%s_zone.name" % kind)
+    kinds = [kind for kind in ("public", "private") if plan[kind]]
+    wanted = [(plan[kind], kind == "private") for kind in kinds]
+    if plan["parent"] and not plan["parent"].get("assume_role_arn"):
+        wanted.append((plan["parent"]["name"], False))  # in the zones' account: the same listing
+    listed = listed_zones(r53, wanted)
+    for kind in kinds:
+        zone = owned_zone(r53, listed[(plan[kind], kind == "private")], plan["owner"], "zone/" + kind,
+                          "%s_zone.name" % kind)
         snap["zones"][kind] = zone
         snap["records"][kind] = records(r53, zone_id(zone)) if zone else []
         if kind == "public" and plan["parent"]:
-            _read_parent(plan, r53, connect, dry, snap, clients)
+            _read_parent(plan, r53, listed, connect, dry, snap, clients)
     if plan["private"] and plan["present"]:
         vpc = snap["vpc"]
         if vpc is None and not dry:

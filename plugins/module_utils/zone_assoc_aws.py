@@ -19,7 +19,7 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_list
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import associate_across_accounts, associate_vpc
-from ansible_collections.refarch.network.plugins.module_utils.dns_read import by_name, with_tags, zone_id
+from ansible_collections.refarch.network.plugins.module_utils.dns_read import with_tags, zone_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
@@ -28,15 +28,31 @@ PRIVATE_KEY = "zone/private"
 GONE_CODES = ("VPCAssociationNotFound", "NoSuchHostedZone")
 
 
-def private_zones_of(r53, owner, name=None):
-    """The private zones tagged ``refarch:owner=<owner>``, ``refarch:key=zone/private`` (dns_zones'),
-    by name when it is known, else among every zone of the account."""
-    if name:
-        zones = by_name(r53, name, True)
-    else:
-        zones = with_tags(r53, [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
-                                if z.get("Config", {}).get("PrivateZone")])
-    return [z for z in zones if z["Tags"].get(OWNER_TAG) == owner and z["Tags"].get(KEY_TAG) == PRIVATE_KEY]
+def private_zones(r53, specs):
+    """{owner: its private zones (tags ``refarch:owner=<owner>``, ``refarch:key=zone/private``,
+    dns_zones')} for the served environments ``specs`` whose zones are in this account: one
+    listing of the account's zones and their tags ten per call, for every environment at once
+    (only the named zones' tags when every environment names its zone)."""
+    zones = [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
+             if z.get("Config", {}).get("PrivateZone")]
+    names = set(spec["name"] for spec in specs)
+    if None not in names:
+        zones = [z for z in zones if dns.fqdn(z["Name"]) in names]
+    with_tags(r53, zones)
+    return dict((spec["owner"], [z for z in zones if z["Tags"].get(OWNER_TAG) == spec["owner"]
+                                 and z["Tags"].get(KEY_TAG) == PRIVATE_KEY
+                                 and spec["name"] in (None, dns.fqdn(z["Name"]))]) for spec in specs)
+
+
+def zones_of_vpc(r53, vpc_id, region):
+    """Ids of the private zones the VPC is associated with, whichever account owns them."""
+    ids, kwargs = set(), dict(VPCId=vpc_id, VPCRegion=region)
+    while True:
+        page = r53.list_hosted_zones_by_vpc(**kwargs)
+        ids.update(summary["HostedZoneId"].split("/")[-1] for summary in page.get("HostedZoneSummaries", []))
+        if not page.get("NextToken"):
+            return ids
+        kwargs["NextToken"] = page["NextToken"]
 
 
 def _account(conn, role_arn):
@@ -48,6 +64,7 @@ def read_associations(plan, conn, connect, dry):
     ec2 = conn.client("ec2")
     clients, warnings = {"route53": conn.client("route53"), "ec2": ec2}, []
     snap = dict(vpc=find_vpc(ec2, plan["owner"], plan["vpc_id"]), region=ec2.meta.region_name, zones=[])
+    vpc_id = snap["vpc"]["VpcId"] if snap["vpc"] else None
     if snap["vpc"] is None:
         if plan["present"] and not plan["recorded_only"] and (plan["vpc_id"] or not dry):
             raise InputError("vpc_id", "no VPC %s; build it first (vpc_tiers) or pass vpc_id" % (
@@ -56,11 +73,16 @@ def read_associations(plan, conn, connect, dry):
         snap["vpc"] = {"VpcId": "(vpc %s, planned)" % plan["owner"] if plan["present"] else None, "Tags": []}
         if plan["recorded_only"]:  # a VPC that does not exist records nothing
             return snap, clients, warnings
-    vpc_account = None
+    accounts = {}  # role (None: the VPC's account's) -> (route53 client, {owner: zones})
+    for spec in plan["zones"]:
+        accounts.setdefault(spec["assume_role_arn"], [])
+    for role in accounts:
+        r53 = connect(role_arn=role).client("route53") if role else clients["route53"]
+        accounts[role] = (r53, private_zones(r53, [s for s in plan["zones"] if s["assume_role_arn"] == role]))
+    vpc_account, associated = None, None
     for index, spec in enumerate(plan["zones"]):
         role = spec["assume_role_arn"]
-        r53 = connect(role_arn=role).client("route53") if role else clients["route53"]
-        found = private_zones_of(r53, spec["owner"], spec["name"])
+        r53, found = accounts[role][0], accounts[role][1][spec["owner"]]
         if len(found) > 1:
             raise InputError(spec["field"], "%s has %d private zones (%s); name the one to resolve (%s.name)" % (
                 spec["owner"], len(found), ", ".join(dns.fqdn(z["Name"]) for z in found), spec["field"]))
@@ -74,13 +96,18 @@ def read_associations(plan, conn, connect, dry):
             snap["zones"].append(dict(owner=spec["owner"], id=None, name=None, vpcs=[], client=None))
             continue
         zid = zone_id(found[0])
-        vpcs = [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
         client = None
         if role:
             vpc_account = vpc_account or _account(conn, conn.role_arn)
             if _account(conn, role) != vpc_account:
                 client = "zone%d" % index
                 clients[client] = r53
+        if client:  # another account's zone: its own account lists the VPCs it resolves from
+            vpcs = [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
+        else:  # the VPC's account: which of its zones the VPC resolves, one read for all of them
+            if associated is None:
+                associated = zones_of_vpc(clients["route53"], vpc_id, snap["region"]) if vpc_id else set()
+            vpcs = [(vpc_id, snap["region"])] if zid in associated else []
         snap["zones"].append(dict(owner=spec["owner"], id=zid, name=dns.fqdn(found[0]["Name"]), vpcs=vpcs,
                                   client=client))
     return snap, clients, warnings
