@@ -87,19 +87,10 @@ class CallbackModule(ModuleResults):
         super(CallbackModule, self).__init__(self.record)
         self.playbooks, self.facts, self.changes = [], {}, {}
         self.verification, self.references, self.delegations, self.public_zones = None, {}, [], {}
-        self.started, self.variables = now(), None
+        self.started = now()
 
     def v2_playbook_on_start(self, playbook):
         self.playbooks.append(os.path.basename(playbook._file_name))
-
-    def v2_playbook_on_play_start(self, play):
-        self.variables = play.get_variable_manager()
-
-    def _label(self, host):
-        try:
-            return self.variables.get_vars(host=host).get("dns_reference_label")
-        except Exception:  # the label is a nicety: the environment's name stands in
-            return None
 
     def record(self, result, module, actions, failed):
         res, env = result._result, result._host.get_name()
@@ -131,7 +122,7 @@ class CallbackModule(ModuleResults):
                     self.delegations.append(delegation)
         reference = res.get("reference")
         if isinstance(reference, dict) and (reference.get("vpc_id") or reference.get("private_zone_name")):
-            self.references[env] = dict(reference, label=self._label(host) or env)
+            self.references[env] = dict(reference, label=self.label(host) or env)
 
     def v2_playbook_on_stats(self, stats):
         if not self.facts:

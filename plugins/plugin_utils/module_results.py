@@ -24,6 +24,17 @@ class ModuleResults(CallbackBase):
     def __init__(self, record):
         super(ModuleResults, self).__init__()
         self._record = record
+        self.variables = None
+
+    def v2_playbook_on_play_start(self, play):
+        self.variables = play.get_variable_manager()
+
+    def label(self, host):
+        """The environment's ``dns_reference_label`` (its row in the DNS reference), or None."""
+        try:
+            return self.variables.get_vars(host=host).get("dns_reference_label")
+        except Exception:  # the label is a nicety: the environment's name stands in
+            return None
 
     def _heard(self, result, failed=False):
         action = result._task.action or ""
