@@ -19,7 +19,7 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_list
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import associate_across_accounts, associate_vpc
-from ansible_collections.refarch.network.plugins.module_utils.dns_read import with_tags, zone_id
+from ansible_collections.refarch.network.plugins.module_utils.dns_read import vpcs_of, with_tags, zone_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
@@ -103,7 +103,7 @@ def read_associations(plan, conn, connect, dry):
                 client = "zone%d" % index
                 clients[client] = r53
         if client:  # another account's zone: its own account lists the VPCs it resolves from
-            vpcs = [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
+            vpcs = vpcs_of(r53, zid)
         else:  # the VPC's account: which of its zones the VPC resolves, one read for all of them
             if associated is None:
                 associated = zones_of_vpc(clients["route53"], vpc_id, snap["region"]) if vpc_id else set()

@@ -8,7 +8,8 @@ Pure. The snapshot (``zone_assoc_aws.read_associations``)::
     {"vpc": {"VpcId", "CidrBlock", "Tags"} (planned in check mode: "(vpc <owner>, planned)"),
      "region": "us-east-1",
      "zones": [{"owner": "production", "id": zone id or None (no such zone: not built, or destroyed),
-                "name": "production.internal.", "vpcs": [(vpc_id, region)],
+                "name": "production.internal.", "vpcs": [(vpc_id, region)] (the zone's VPCs; of a zone in
+                the VPC's account, only the VPC itself when it resolves the zone),
                 "client": client name in the zone's account when it is not the VPC's, else None}]}
 
 The associations this module made are recorded on the VPC, as tags
