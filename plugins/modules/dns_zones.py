@@ -152,11 +152,8 @@ options:
         elements: str
         required: true
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - amazon.aws.boto3
 notes:
   - Zone tags are added or updated, never purged, except C(refarch:vpc/) tags of associations
     the module removes.

@@ -82,11 +82,8 @@ options:
     elements: str
     default: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - amazon.aws.boto3
 notes:
   - Supports check mode (no write call; RV(actions) lists exactly what would change) and diff mode.
   - Role names are global in an account; two clusters of the same name in different regions need

@@ -63,11 +63,8 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - amazon.aws.boto3
 author:
   - refarch.network developers (@refarch)
 """

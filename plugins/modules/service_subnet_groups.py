@@ -56,12 +56,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
-  - amazon.aws.boto3
 notes:
   - The moto emulator (5.2) lacks ModifyCacheSubnetGroup and DeleteCacheSubnetGroup (the project's
     tools/emulator_server.py adds them), and its ModifyDBSubnetGroup loses the group; real AWS has all three.

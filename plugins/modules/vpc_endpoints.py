@@ -89,12 +89,9 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

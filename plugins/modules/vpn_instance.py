@@ -132,12 +132,9 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.vpn_links
-  - amazon.aws.boto3
 notes:
   - AWS is eventually consistent - RunInstances refuses an instance profile made seconds ago and
     new ids are unknown for a moment; both are retried for up to two minutes. Every create is
