@@ -269,10 +269,8 @@ def converge(module):
     actions, before, after, warnings = diff_dns(plan, snap)
     run = Run(clients, ids=Ids(known_ids(snap)), owner=plan["owner"], name_servers={})
     execute(module, actions, HANDLERS, run)
-    result = converged(module, actions, before, after, **summarise(plan, snap, run.ids, run.data["name_servers"]))
-    for warning in snap["warnings"] + warnings:
-        module.warn(warning)
-    return result
+    return converged(module, actions, before, after, warnings=snap["warnings"] + warnings,
+                     **summarise(plan, snap, run.ids, run.data["name_servers"]))
 
 
 def main():

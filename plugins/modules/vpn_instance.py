@@ -273,9 +273,8 @@ def converge(module):
     done = execute(module, out["actions"], HANDLERS, run, wait_timeout=params["wait_timeout"])
     if done and desired is not None:
         snap = dict(snap, **read_back(lambda: read_core(run.ec2, run.iam, names, protection=False), core_ids, run))
-    for warning in snap["warnings"] + out["warnings"]:
-        module.warn(warning)
-    return converged(module, out["actions"], out["before"], out["after"], **result_of(params, snap, out, planned=not done))
+    return converged(module, out["actions"], out["before"], out["after"], warnings=snap["warnings"] + out["warnings"],
+                     **result_of(params, snap, out, planned=not done))
 
 
 def main():
