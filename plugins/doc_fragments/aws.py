@@ -93,5 +93,7 @@ options:
         # amazon.aws's own fragments so that they stay in step with it, and the collection's
         # cross-account options. Built here, not as a class attribute, as amazon.aws.boto3 does:
         # a doc fragment's class attributes are YAML literals (ansible-test's yamllint reads them).
+        # The same attributes the modules named before: amazon.aws.common.modules,
+        # amazon.aws.region.modules, amazon.aws.boto3 (galaxy.yml: amazon.aws >= 10.0.0).
         self.MODULES = bundle(common.ModuleDocFragment.MODULES, region.ModuleDocFragment.MODULES, self.DOCUMENTATION,
-                              boto3.ModuleDocFragment().MODULES)
+                              boto3.ModuleDocFragment().DOCUMENTATION)
