@@ -239,6 +239,7 @@ from ansible_collections.refarch.network.plugins.module_utils.dns_apply import H
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import diff_dns, plan_dns, summarise
 from ansible_collections.refarch.network.plugins.module_utils.dns_read import known_ids, read_dns
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
 RECORD_SPEC = dict(zone=dict(type="str", choices=["private", "public"], default="private"),
                    name=dict(type="str", required=True),
@@ -249,9 +250,7 @@ VPC_SPEC = dict(vpc_id=dict(type="str"), owner=dict(type="str"), region=dict(typ
 PARENT_SPEC = dict(name=dict(type="str", required=True), id=dict(type="str"), assume_role_arn=dict(type="str"),
                    ttl=dict(type="int", default=3600))
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
+    OWNERSHIP_SPEC,
     vpc_id=dict(type="str"),
     private_zone=dict(type="dict", default={}, apply_defaults=True, options=dict(
         enabled=dict(type="bool", default=True), name=dict(type="str"), comment=dict(type="str"),

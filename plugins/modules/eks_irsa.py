@@ -180,6 +180,7 @@ from ansible_collections.refarch.network.plugins.module_utils.irsa_apply import 
 from ansible_collections.refarch.network.plugins.module_utils.irsa_diff import (
     after_model, before_model, diff_absent, diff_present)
 from ansible_collections.refarch.network.plugins.module_utils.irsa_read import read_irsa
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
 SERVICE_ACCOUNT_SPEC = dict(
     policy=dict(type="str", required=True, choices=sorted(POLICIES)),
@@ -189,14 +190,12 @@ SERVICE_ACCOUNT_SPEC = dict(
 )
 
 ARGUMENT_SPEC = dict(
+    OWNERSHIP_SPEC,
     cluster_name=dict(type="str", required=True),
     zone_name=dict(type="str"),
     service_accounts=dict(type="list", elements="dict", options=SERVICE_ACCOUNT_SPEC,
                           default=[dict(policy="external_dns"), dict(policy="cert_manager")]),
     thumbprints=dict(type="list", elements="str", default=[DEFAULT_THUMBPRINT]),
-    owner=dict(type="str", required=True),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 
