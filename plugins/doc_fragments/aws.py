@@ -6,9 +6,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import yaml
+
+from ansible_collections.amazon.aws.plugins.doc_fragments import boto3, common, region
+
+
+def bundle(*blocks):
+    """One fragment from several: options merged, notes and requirements in order."""
+    merged = {}
+    for block in blocks:
+        for key, value in yaml.safe_load(block).items():
+            if isinstance(value, dict):
+                merged.setdefault(key, {}).update(value)
+            else:
+                merged.setdefault(key, []).extend(value)
+    return yaml.safe_dump(merged, sort_keys=False, width=1000)
+
 
 class ModuleDocFragment(object):
-    # Cross-account options shared by every AWS module of the collection.
+    # The collection's cross-account options (assume_role_*, known_vpcs) alone.
     DOCUMENTATION = r"""
 options:
   assume_role_arn:
@@ -70,3 +86,14 @@ options:
         only exists with the VPC (subnets, route tables, group IDs) appears by its logical name.
     type: str
 """
+
+    def __init__(self):
+        # What every AWS module of the collection extends, in one name (refarch.network.aws.modules):
+        # amazon.aws's credential, endpoint and region options and its boto3 requirements, read from
+        # amazon.aws's own fragments so that they stay in step with it, and the collection's
+        # cross-account options. Built here, not as a class attribute, as amazon.aws.boto3 does:
+        # a doc fragment's class attributes are YAML literals (ansible-test's yamllint reads them).
+        # The same attributes the modules named before: amazon.aws.common.modules,
+        # amazon.aws.region.modules, amazon.aws.boto3 (galaxy.yml: amazon.aws >= 10.0.0).
+        self.MODULES = bundle(common.ModuleDocFragment.MODULES, region.ModuleDocFragment.MODULES, self.DOCUMENTATION,
+                              boto3.ModuleDocFragment().DOCUMENTATION)

@@ -54,9 +54,7 @@ _value:
   type: dict
 """
 
-
-def _names_account(data):
-    return "aws_account_name" in data or "aws_account_id" in data
+from ansible_collections.refarch.network.plugins.module_utils.environments import linked, names_account
 
 
 def _request(name, data, default_role, reference=False):
@@ -83,15 +81,14 @@ def account_requests(hostvars, hosts, default_role):
     requests = {}
     for host in hosts:
         data = hostvars[host]
-        if not _names_account(data):
+        if not names_account(data):
             continue
         for name in referred_environments(data):
             if name in hosts or name in requests:
                 continue
             if "refarch_environment_roles" in data and name in data["refarch_environment_roles"]:
                 continue   # resolved by an earlier play of this run
-            known = hostvars[name] if name in hostvars else (data.get("environment_accounts") or {}).get(name, {})
-            requests[name] = _request(name, known, default_role, reference=True)
+            requests[name] = _request(name, linked(hostvars, data, name)[0], default_role, reference=True)
         if "refarch_role_arn" in data or data.get("refarch_account_pending", False):
             continue
         requests[host] = _request(host, data, default_role)

@@ -47,10 +47,11 @@ _value:
   elements: dict
 """
 
+from ansible_collections.refarch.network.plugins.module_utils.environments import linked, names_account
+
 
 def _resolved(data):
-    named = "aws_account_name" in data or "aws_account_id" in data
-    return (not named or "refarch_role_arn" in data) and not data.get("refarch_account_pending", False)
+    return (not names_account(data) or "refarch_role_arn" in data) and not data.get("refarch_account_pending", False)
 
 
 def lock_targets(hostvars, hosts):
@@ -65,9 +66,8 @@ def lock_targets(hostvars, hosts):
         for name, role in sorted((data.get("refarch_environment_roles") or {}).items()):
             if name in targets or name in hosts or not role:
                 continue
-            known = hostvars[name] if name in hostvars else (data.get("environment_accounts") or {}).get(name) or {}
-            targets[name] = dict(name=name, owner=known.get("owner") or name,
-                                 region=known.get("aws_region") or data.get("aws_region"), role_arn=role)
+            owner, region = linked(hostvars, data, name)[1:]
+            targets[name] = dict(name=name, owner=owner, region=region, role_arn=role)
     return [targets[name] for name in sorted(targets)]
 
 

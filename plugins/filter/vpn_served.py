@@ -48,6 +48,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.refarch.network.plugins.module_utils.environments import linked
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn_reach import from_hostvars
 
@@ -62,14 +63,12 @@ def served_plan(hostvars, host):
 def vpn_served(hostvars, host):
     data = hostvars[host]
     roles = data.get("refarch_environment_roles") or {}
-    accounts = data.get("environment_accounts") or {}
     out = []
     for entry in served_plan(hostvars, host):
         name = entry["environment"]
-        known = hostvars[name] if name in hostvars else accounts.get(name) or {}
+        known, owner, region = linked(hostvars, data, name)
         role = known.get("refarch_role_arn") if "refarch_role_arn" in known else roles.get(name)
-        out.append(dict(entry, owner=known.get("owner") or name, assume_role_arn=role,
-                        region=known.get("aws_region") or data.get("aws_region")))
+        out.append(dict(entry, owner=owner, assume_role_arn=role, region=region))
     return out
 
 

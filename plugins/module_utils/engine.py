@@ -434,9 +434,12 @@ def diff_report(actions, before, after):
     return dict(before=before, after=after)
 
 
-def converged(module, actions, before=None, after=None, changed=None, texts=None, diff=None, **fields):
+def converged(module, actions, before=None, after=None, changed=None, texts=None, diff=None, warnings=(), **fields):
     """A converge's result: ``fields``, ``changed`` (any action, unless given), ``actions`` (their
-    texts, unless given) and, with ``--diff``, ``diff`` (``before``/``after``, or ``diff()``)."""
+    texts, unless given) and, with ``--diff``, ``diff`` (``before``/``after``, or ``diff()``).
+    ``warnings`` (of the read or the diff) are given to the user with ``module.warn``."""
+    for warning in warnings:
+        module.warn(warning)
     result = dict(fields, changed=bool(actions) if changed is None else changed,
                   actions=[a.text for a in actions] if texts is None else texts)
     if module._diff:

@@ -15,6 +15,7 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
+from ansible_collections.refarch.network.plugins.module_utils.environments import linked, names_account
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
 
@@ -70,14 +71,12 @@ def absent_peers(hostvars, present):
     for name in sorted(present):
         data = hostvars[name]
         roles = data.get("refarch_environment_roles") or {}
-        accounts = data.get("environment_accounts") or {}
-        multi_account = "aws_account_name" in data or "aws_account_id" in data
+        multi_account = names_account(data)
         for peer in data.get("peers") or []:
             if peer in present or peer in absent or not isinstance(peer, str):
                 continue
-            known = hostvars[peer] if peer in hostvars else accounts.get(peer) or {}
-            absent[peer] = dict(owner=known.get("owner") or peer, role_arn=roles.get(peer) or None,
-                                region=known.get("aws_region") or data.get("aws_region") or None,
+            owner, region = linked(hostvars, data, peer)[1:]
+            absent[peer] = dict(owner=owner, role_arn=roles.get(peer) or None, region=region,
                                 account_missing=multi_account and not roles.get(peer))
     return absent
 

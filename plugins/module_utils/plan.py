@@ -23,6 +23,14 @@ import re
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
+# The options of the doc fragment refarch.network.aws.ownership, declared by every module that
+# makes resources it owns (modules: ARGUMENT_SPEC = dict(OWNERSHIP_SPEC, ...)).
+OWNERSHIP_SPEC = dict(
+    owner=dict(type="str", required=True),
+    tags=dict(type="dict", default={}),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
+
 ROUTE_POLICIES = ("internet", "nat", "none")
 NAT_MODES = ("none", "single", "per_az")
 KUBERNETES_ROLES = ("elb", "internal-elb")

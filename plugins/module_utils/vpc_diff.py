@@ -19,7 +19,7 @@ import ipaddress
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import route_target, tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.engine import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
-from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC, plan_network
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, OWNER_TAG, ROUTE_TABLE_TAG, TIER_TAG, owned_tags, tag_dict,
 )
@@ -51,7 +51,7 @@ FLOW_LOG_SPEC = dict(
     max_aggregation_interval=dict(type="int", choices=[60, 600]),
 )
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
+    OWNERSHIP_SPEC,
     name=dict(type="str"),
     cidr=dict(type="str"),
     azs=dict(type="list", elements="str"),
@@ -62,8 +62,6 @@ ARGUMENT_SPEC = dict(
     lockdown_default_sg=dict(type="bool", default=True),
     flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
     purge=dict(type="bool", default=False),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 

@@ -19,7 +19,7 @@ import re
 from ansible_collections.refarch.network.plugins.module_utils.addresses import world_open
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
-from ansible_collections.refarch.network.plugins.module_utils.plan import parse_cidr
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC, parse_cidr
 
 WORLD = "0.0.0.0/0"
 CONSOLE_PORT = 443
@@ -261,9 +261,7 @@ REACH_SPEC = dict(environment=dict(type="str", required=True), served=dict(type=
                   tiers=dict(type="list", elements="str", default=[]), ports=dict(type="list", elements="int", default=[]),
                   groups=dict(type="list", elements="str", default=[]))
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True), key=dict(type="str", default="instance/vpn", no_log=False),
-    name=dict(type="str"), tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
+    OWNERSHIP_SPEC, key=dict(type="str", default="instance/vpn", no_log=False), name=dict(type="str"),
     vpc_id=dict(type="str"), subnet_id=dict(type="str"), subnet_tier=dict(type="str", default="public"),
     availability_zone=dict(type="str"), image_id=dict(type="str"), image_ssm_parameter=dict(type="str", default=UBUNTU),
     instance_type=dict(type="str", default="t3.medium"), root_volume_size=dict(type="int", default=20),

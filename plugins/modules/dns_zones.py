@@ -152,11 +152,8 @@ options:
         elements: str
         required: true
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - amazon.aws.boto3
 notes:
   - Zone tags are added or updated, never purged, except C(refarch:vpc/) tags of associations
     the module removes.
@@ -242,6 +239,7 @@ from ansible_collections.refarch.network.plugins.module_utils.dns_apply import H
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import diff_dns, plan_dns, summarise
 from ansible_collections.refarch.network.plugins.module_utils.dns_read import known_ids, read_dns
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
 RECORD_SPEC = dict(zone=dict(type="str", choices=["private", "public"], default="private"),
                    name=dict(type="str", required=True),
@@ -252,9 +250,7 @@ VPC_SPEC = dict(vpc_id=dict(type="str"), owner=dict(type="str"), region=dict(typ
 PARENT_SPEC = dict(name=dict(type="str", required=True), id=dict(type="str"), assume_role_arn=dict(type="str"),
                    ttl=dict(type="int", default=3600))
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
+    OWNERSHIP_SPEC,
     vpc_id=dict(type="str"),
     private_zone=dict(type="dict", default={}, apply_defaults=True, options=dict(
         enabled=dict(type="bool", default=True), name=dict(type="str"), comment=dict(type="str"),
@@ -272,10 +268,8 @@ def converge(module):
     actions, before, after, warnings = diff_dns(plan, snap)
     run = Run(clients, ids=Ids(known_ids(snap)), owner=plan["owner"], name_servers={})
     execute(module, actions, HANDLERS, run)
-    result = converged(module, actions, before, after, **summarise(plan, snap, run.ids, run.data["name_servers"]))
-    for warning in snap["warnings"] + warnings:
-        module.warn(warning)
-    return result
+    return converged(module, actions, before, after, warnings=snap["warnings"] + warnings,
+                     **summarise(plan, snap, run.ids, run.data["name_servers"]))
 
 
 def main():

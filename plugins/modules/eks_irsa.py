@@ -82,11 +82,8 @@ options:
     elements: str
     default: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - amazon.aws.boto3
 notes:
   - Supports check mode (no write call; RV(actions) lists exactly what would change) and diff mode.
   - Role names are global in an account; two clusters of the same name in different regions need
@@ -183,6 +180,7 @@ from ansible_collections.refarch.network.plugins.module_utils.irsa_apply import 
 from ansible_collections.refarch.network.plugins.module_utils.irsa_diff import (
     after_model, before_model, diff_absent, diff_present)
 from ansible_collections.refarch.network.plugins.module_utils.irsa_read import read_irsa
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
 SERVICE_ACCOUNT_SPEC = dict(
     policy=dict(type="str", required=True, choices=sorted(POLICIES)),
@@ -192,14 +190,12 @@ SERVICE_ACCOUNT_SPEC = dict(
 )
 
 ARGUMENT_SPEC = dict(
+    OWNERSHIP_SPEC,
     cluster_name=dict(type="str", required=True),
     zone_name=dict(type="str"),
     service_accounts=dict(type="list", elements="dict", options=SERVICE_ACCOUNT_SPEC,
                           default=[dict(policy="external_dns"), dict(policy="cert_manager")]),
     thumbprints=dict(type="list", elements="str", default=[DEFAULT_THUMBPRINT]),
-    owner=dict(type="str", required=True),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 

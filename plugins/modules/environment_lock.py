@@ -84,10 +84,7 @@ options:
         process.
     type: dict
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
-  - amazon.aws.boto3
+  - refarch.network.aws.modules
 """
 
 EXAMPLES = r"""

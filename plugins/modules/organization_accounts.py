@@ -63,11 +63,8 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - amazon.aws.boto3
 author:
   - refarch.network developers (@refarch)
 """
@@ -131,8 +128,10 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import Connect
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lock import organization_lock
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
 ARGUMENT_SPEC = dict(
+    OWNERSHIP_SPEC,
     accounts=dict(type="list", elements="dict", default=[], options=dict(
         name=dict(type="str", required=True),
         email=dict(type="str", required=True),
@@ -140,9 +139,6 @@ ARGUMENT_SPEC = dict(
     )),
     organizational_unit=dict(type="str"),
     wait_timeout=dict(type="int", default=900),
-    owner=dict(type="str", required=True),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
 )
 
 

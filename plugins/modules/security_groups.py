@@ -128,12 +128,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
@@ -216,6 +213,7 @@ from ansible_collections.refarch.network.plugins.module_utils.engine import Ids,
 from ansible_collections.refarch.network.plugins.module_utils.sg_apply import HANDLERS, RUN_CREATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_models, diff_present, unmanaged_report, unmanaged_rules)
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import plan_groups
 from ansible_collections.refarch.network.plugins.module_utils.sg_read import (
     empty, known_ids, listed_group_ids, planned_vpc, read_groups, resolve_prefix_list_names)
@@ -233,10 +231,9 @@ GROUP_SPEC = dict(
     egress=dict(type="list", elements="dict", options=RULE_SPEC),
 )
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True), vpc_id=dict(type="str"),
+    OWNERSHIP_SPEC, vpc_id=dict(type="str"),
     groups=dict(type="list", elements="dict", default=[], options=GROUP_SPEC),
-    purge_groups=dict(type="bool", default=False), tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
+    purge_groups=dict(type="bool", default=False),
 )
 
 

@@ -56,12 +56,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
-  - amazon.aws.boto3
 notes:
   - The moto emulator (5.2) lacks ModifyCacheSubnetGroup and DeleteCacheSubnetGroup (the project's
     tools/emulator_server.py adds them), and its ModifyDBSubnetGroup loses the group; real AWS has all three.
@@ -102,6 +99,7 @@ unplanned:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_apply import HANDLERS, clients_needed
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_diff import (
     diff_subnet_groups, models, with_subnets)
@@ -118,12 +116,10 @@ GROUP_SPEC = dict(
     tags=dict(type="dict"),
 )
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
+    OWNERSHIP_SPEC,
     vpc_id=dict(type="str"),
     groups=dict(type="list", elements="dict", default=[], options=GROUP_SPEC),
     purge_groups=dict(type="bool", default=False),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 

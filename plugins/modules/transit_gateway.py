@@ -88,10 +88,7 @@ options:
     type: int
     default: 900
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
-  - amazon.aws.boto3
+  - refarch.network.aws.modules
 """
 
 EXAMPLES = r"""

@@ -89,12 +89,9 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""
@@ -152,6 +149,7 @@ from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan impo
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_read import (
     read_endpoints, read_references, read_services)
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc
 
 ENDPOINT_SPEC = dict(
@@ -161,7 +159,7 @@ ENDPOINT_SPEC = dict(
     private_dns=dict(type="bool"), policy=dict(type="raw"), route_table_tiers=dict(type="list", elements="str"),
 )
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
+    OWNERSHIP_SPEC,
     vpc_id=dict(type="str"),
     subnet_tier=dict(type="str"),
     security_groups=dict(type="list", elements="str"),
@@ -169,8 +167,6 @@ ARGUMENT_SPEC = dict(
     purge_endpoints=dict(type="bool", default=False),
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 

@@ -123,10 +123,7 @@ notes:
   - Tags of a peering connection are per account; in a cross-account or cross-region peering
     the accepter's view is tagged with O(accepter_owner) and the same key.
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
-  - amazon.aws.boto3
+  - refarch.network.aws.modules
 """
 
 EXAMPLES = r"""

@@ -152,11 +152,8 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
-  - refarch.network.aws
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
 """
 
 EXAMPLES = r"""

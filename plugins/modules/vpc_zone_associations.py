@@ -74,10 +74,7 @@ options:
     choices: [present, absent]
     default: present
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
-  - amazon.aws.boto3
+  - refarch.network.aws.modules
 """
 
 EXAMPLES = r"""
@@ -150,10 +147,7 @@ def converge(module):
                                                 dry_run(module))
     actions, before, after = diff_associations(plan, snap)
     execute(module, actions, HANDLERS, Run(clients, owner=plan["owner"]))
-    result = converged(module, actions, before, after, **summarise(plan, snap))
-    for warning in warnings:
-        module.warn(warning)
-    return result
+    return converged(module, actions, before, after, warnings=warnings, **summarise(plan, snap))
 
 
 def main():

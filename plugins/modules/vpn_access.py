@@ -44,10 +44,7 @@ options:
     description: Region of the VPN. Defaults to O(region).
     type: str
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
-  - amazon.aws.boto3
+  - refarch.network.aws.modules
 """
 
 EXAMPLES = r"""

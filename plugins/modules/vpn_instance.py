@@ -132,12 +132,9 @@ options:
     type: int
     default: 600
 extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - refarch.network.aws
+  - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.vpn_links
-  - amazon.aws.boto3
 notes:
   - AWS is eventually consistent - RunInstances refuses an instance profile made seconds ago and
     new ids are unknown for a moment; both are retried for up to two minutes. Every create is
@@ -276,9 +273,8 @@ def converge(module):
     done = execute(module, out["actions"], HANDLERS, run, wait_timeout=params["wait_timeout"])
     if done and desired is not None:
         snap = dict(snap, **read_back(lambda: read_core(run.ec2, run.iam, names, protection=False), core_ids, run))
-    for warning in snap["warnings"] + out["warnings"]:
-        module.warn(warning)
-    return converged(module, out["actions"], out["before"], out["after"], **result_of(params, snap, out, planned=not done))
+    return converged(module, out["actions"], out["before"], out["after"], warnings=snap["warnings"] + out["warnings"],
+                     **result_of(params, snap, out, planned=not done))
 
 
 def main():

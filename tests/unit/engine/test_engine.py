@@ -45,6 +45,10 @@ class Module(object):
     def __init__(self, check_mode=False, diff=False):
         self.check_mode = check_mode
         self._diff = diff
+        self.warnings = []
+
+    def warn(self, warning):
+        self.warnings.append(warning)
 
 
 def new_run(client, created=(), bound=30.0):
@@ -246,6 +250,10 @@ def test_the_result_of_a_converge_and_its_diff():
     assert converged(Module(diff=True), [], diff=lambda: {"before": 1, "after": 1}) == dict(
         changed=False, actions=[], diff={"before": 1, "after": 1})
     assert converged(Module(), actions, changed=False, texts=["one line"]) == dict(changed=False, actions=["one line"])
+    module = Module()
+    assert converged(module, actions, warnings=["zone x is not ours", "record y kept"]) == dict(
+        changed=True, actions=["create a"])
+    assert module.warnings == ["zone x is not ours", "record y kept"]
 
 
 def test_unknown_errors_are_not_swallowed():
