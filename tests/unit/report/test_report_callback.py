@@ -5,24 +5,7 @@ import json
 
 import report_facts as rf
 from ansible_collections.refarch.network.plugins.callback.report import CallbackModule
-
-
-class Host(object):
-    def __init__(self, name):
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-class Task(object):
-    def __init__(self, action):
-        self.action = action
-
-
-class Result(object):
-    def __init__(self, host, action, result):
-        self._host, self._task, self._result = Host(host), Task(action), result
+from fake_results import Result
 
 
 def test_results_feed_facts_verification_dns_and_changes():

@@ -2,24 +2,7 @@
 and where the VPN answers, all from the modules' results (no playbook task only prints)."""
 
 from ansible_collections.refarch.network.plugins.callback.summary import CallbackModule
-
-
-class Host(object):
-    def __init__(self, name):
-        self.name = name
-
-    def get_name(self):
-        return self.name
-
-
-class Task(object):
-    def __init__(self, action):
-        self.action = action
-
-
-class Result(object):
-    def __init__(self, host, action, result):
-        self._host, self._task, self._result = Host(host), Task(action), result
+from fake_results import Result
 
 
 class Display(object):
