@@ -15,8 +15,8 @@ description:
   - At the end of a play run, prints one row per environment and module - whether it changed,
     how many actions it took (or would take in check mode), and the first actions.
   - Reads the C(actions) every refarch.network module returns; other modules are ignored.
-  - Then what the run proved and where to reach what it built, from the modules' results (no task of
-    the playbooks only prints) - the intents M(refarch.network.network_verify) proved, the DNS reference of
+  - Then what the run proved and where to reach what it built, from the modules' results (instead
+    of tasks of the playbooks that only print) - the intents M(refarch.network.network_verify) proved, the DNS reference of
     each environment (M(refarch.network.dns_zones), labelled by the environment's C(dns_reference_label))
     and where each VPN answers (M(refarch.network.vpn_instance)).
 requirements:
