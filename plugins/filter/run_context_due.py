@@ -12,18 +12,19 @@ short_description: Whether a play must start with the role run_context
 version_added: 0.1.0
 description:
   - Used by every playbook that starts with C(refarch.network.run_context) (validate the run, resolve the
-    accounts, take the locks). That role records, on each host of its play, which environments the run
-    holds its context for and until when its locks need no refresh (C(run_context_held)). A later play of
-    the same ansible-playbook run (site.yml imports seven) skips the role in one condition when it has no
-    other environment and the locks are fresh; otherwise the role runs, and each of its three parts still
-    does only what is left.
+    accounts, take the locks). Its last part, C(refarch.network.run_lock), records on each host of the play
+    the lock the run holds (C(run_lock_taken) - its hosts, and C(refresh_by), a quarter of C(run_lock_ttl)
+    after it was taken), after the validation and the accounts of those hosts. A later play of the same
+    ansible-playbook run (site.yml imports seven) skips the role in one condition when it has no other
+    environment and the lock is fresh; otherwise the role runs, and each of its three parts still does only
+    what is left. Without a lock (C(run_lock_enabled=false)) the role always runs.
 options:
   _input:
-    description: C(run_context_held) as the role recorded it (C(hosts), C(refresh_by)), or C({}).
+    description: C(run_lock_taken), or C({}) before the run holds a lock.
     type: dict
     required: true
   hosts:
-    description: The play's environments (C(ansible_play_hosts_all)).
+    description: The play's active environments (C(ansible_play_hosts)).
     type: list
     elements: str
     required: true
@@ -35,7 +36,7 @@ EXAMPLES = r"""
 - name: Resolve the accounts, validate the run and take its locks (once per run)
   ansible.builtin.include_role:
     name: refarch.network.run_context
-  when: run_context_held | default({}) | refarch.network.run_context_due(ansible_play_hosts_all)
+  when: run_lock_taken | default({}) | refarch.network.run_context_due(ansible_play_hosts)
 """
 
 RETURN = r"""

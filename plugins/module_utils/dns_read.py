@@ -47,18 +47,21 @@ def by_name(r53, name, private):
     return with_tags(r53, zones)
 
 
+def all_zones(r53):
+    """Every hosted zone of the account (paginated, as amazon.aws's route53_zone finds zones)."""
+    return [zone for page in r53.get_paginator("list_hosted_zones").paginate() for zone in page["HostedZones"]]
+
+
 def listed_zones(r53, wanted):
     """{(name, private): [zone with its tags (a dict)]} for each (name, private) of ``wanted``.
 
-    One listing of the account's zones (paginated, as amazon.aws's route53_zone finds zones) and
-    their tags ten zones per call, however many names a call needs: by name it would be two reads
-    a name."""
+    One listing of the account's zones and their tags ten zones per call, however many names a
+    call needs: by name it would be two reads a name."""
     found = dict((key, []) for key in wanted)
-    for page in r53.get_paginator("list_hosted_zones").paginate():
-        for zone in page["HostedZones"]:
-            key = (dns.fqdn(zone["Name"]), zone.get("Config", {}).get("PrivateZone", False))
-            if key in found:
-                found[key].append(zone)
+    for zone in all_zones(r53):
+        key = (dns.fqdn(zone["Name"]), zone.get("Config", {}).get("PrivateZone", False))
+        if key in found:
+            found[key].append(zone)
     with_tags(r53, [zone for zones in found.values() for zone in zones])
     return found
 

@@ -19,7 +19,7 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_list
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import associate_across_accounts, associate_vpc
-from ansible_collections.refarch.network.plugins.module_utils.dns_read import vpcs_of, with_tags, zone_id
+from ansible_collections.refarch.network.plugins.module_utils.dns_read import all_zones, vpcs_of, with_tags, zone_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
@@ -33,8 +33,7 @@ def private_zones(r53, specs):
     dns_zones')} for the served environments ``specs`` whose zones are in this account: one
     listing of the account's zones and their tags ten per call, for every environment at once
     (only the named zones' tags when every environment names its zone)."""
-    zones = [z for page in r53.get_paginator("list_hosted_zones").paginate() for z in page["HostedZones"]
-             if z.get("Config", {}).get("PrivateZone")]
+    zones = [z for z in all_zones(r53) if z.get("Config", {}).get("PrivateZone")]
     names = set(spec["name"] for spec in specs)
     if None not in names:
         zones = [z for z in zones if dns.fqdn(z["Name"]) in names]

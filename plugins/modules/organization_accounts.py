@@ -81,14 +81,7 @@ EXAMPLES = r"""
         email: aws+production@example.com
   register: org
 
-- name: Preview only
-  refarch.network.organization_accounts:
-    owner: refarch
-    accounts:
-      - name: management
-        email: aws+management@example.com
-  check_mode: true
-  diff: true
+# Preview: run the playbook with --check --diff; the module reports the same actions and makes none.
 """
 
 RETURN = r"""
