@@ -8,51 +8,67 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 name: run_context_due
-short_description: Whether a play must start with the role run_context
+short_description: Whether a playbook must start with the role run_context
 version_added: 0.1.0
 description:
-  - Used by every playbook that starts with C(refarch.network.run_context) (validate the run, resolve the
-    accounts, take the locks). Its last part, C(refarch.network.run_lock), records on each host of the play
-    the lock the run holds (C(run_lock_taken) - its hosts, and C(refresh_by), a quarter of C(run_lock_ttl)
-    after it was taken), after the validation and the accounts of those hosts. A later play of the same
-    ansible-playbook run (site.yml imports seven) skips the role in one condition when it has no other
-    environment and the lock is fresh; otherwise the role runs, and each of its three parts still does only
-    what is left. Without a lock (C(run_lock_enabled=false)) the role always runs.
+  - Used by the first play of every playbook that writes (C(playbooks/parts/run_context.yml)) -
+    validate the run, resolve the accounts, take the locks with the role C(refarch.network.run_context).
+    Its last part, C(refarch.network.run_lock), records on each host of the play the lock the run holds
+    (C(run_lock_taken) - its hosts, and C(refresh_by), a quarter of C(run_lock_ttl) after it was taken),
+    after the validation and the accounts of those hosts.
+  - A later playbook of the same ansible-playbook run (C(site.yml) imports seven) matches no host there - a
+    play without hosts costs no task - when every environment of the run has such a record that names them
+    all and is fresh; otherwise the role runs, and each of its three parts still does only what is left.
+  - Without a lock (C(run_lock_enabled=false)) nothing is recorded and the role always runs; so it does for
+    an empty list of environments.
 options:
-  _input:
-    description: C(run_lock_taken), or C({}) before the run holds a lock.
-    type: dict
-    required: true
   hosts:
-    description: The play's active environments (C(ansible_play_hosts)).
+    description:
+      - The environments of the run - at the start of a play, C(groups.environments) restricted by
+        C(--limit) (C(ansible_play_hosts) before the play has hosts).
     type: list
     elements: str
     required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
 author:
   - refarch.network developers
 """
 
 EXAMPLES = r"""
-- name: Resolve the accounts, validate the run and take its locks (once per run)
-  ansible.builtin.include_role:
-    name: refarch.network.run_context
-  when: run_lock_taken | default({}) | refarch.network.run_context_due(ansible_play_hosts)
+- name: Validate the run, resolve the accounts and take the locks (once per run)
+  hosts: >-
+    {{ 'environments' if hostvars | refarch.network.run_context_due(groups.environments | intersect(ansible_play_hosts))
+       else 'environments:!environments' }}
+  gather_facts: false
+  tasks:
+    - name: Validate the run, resolve the accounts and take the locks
+      ansible.builtin.import_role:
+        name: refarch.network.run_context
+        rolespec_validate: false
 """
 
 RETURN = r"""
 _value:
-  description: True when the play has an environment the run holds no context for, or the locks are due for refresh.
+  description: True when an environment of the run has no fresh record of the run's locks naming them all.
   type: bool
 """
 
 import time
 
 
-def run_context_due(held, hosts):
+def _stale(held, hosts):
+    """A host's record of the run's locks misses one of ``hosts`` or is due for refresh."""
     held = held or {}
     if set(hosts) - set(held.get("hosts") or []):
         return True
     return time.time() >= float(held.get("refresh_by") or 0)
+
+
+def run_context_due(hostvars, hosts):
+    hosts = list(hosts or [])
+    # hostvars is undefined at the start of the first play of an ansible-playbook run: {}
+    return not hosts or any(_stale((hostvars.get(host) or {}).get("run_lock_taken"), hosts) for host in hosts)
 
 
 class FilterModule(object):

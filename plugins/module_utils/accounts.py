@@ -70,6 +70,15 @@ def validate_accounts(accounts, organizational_unit=None):
     return result
 
 
+def account_to_create(data):
+    """The member account an environment's inventory ``data`` asks the organization for ({name,
+    email, role_name}), or None: an account is created only from an e-mail, never for an id."""
+    if data.get("aws_account_email") is None or data.get("aws_account_id") is not None:
+        return None
+    return dict(name=data.get("aws_account_name"), email=data["aws_account_email"],
+                role_name=data.get("aws_account_role", DEFAULT_ROLE))
+
+
 def desired_tags(owner, name, extra):
     tags = dict(extra or {})
     tags[OWNER_TAG] = owner

@@ -501,9 +501,8 @@ def _accounts(check, environments):
             check.call(env, (), accounts.validate_role_name, data["aws_account_role"], "aws_account_role")
         if data.get("aws_organizational_unit"):
             check.call(env, ACCOUNT, accounts.validate_accounts, [], data["aws_organizational_unit"])
-        if data.get("aws_account_email") is not None and data.get("aws_account_id") is None:
-            account = dict(name=data.get("aws_account_name"), email=data["aws_account_email"],
-                           role_name=data.get("aws_account_role", "OrganizationAccountAccessRole"))
+        account = accounts.account_to_create(data)
+        if account is not None:
             if check.call(env, ACCOUNT, accounts.validate_accounts, [account]) is not _FAILED:
                 wanted.append((env, account))
     try:

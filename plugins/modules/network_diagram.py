@@ -45,7 +45,8 @@ options:
 EXAMPLES = r"""
 - name: Draw every environment of the run
   refarch.network.network_diagram:
-    facts: "{{ ansible_play_hosts | map('extract', hostvars, 'refarch_network_facts') | list }}"
+    # each host's refarch.network.network_info result, registered as refarch_network_info
+    facts: "{{ ansible_play_hosts | map('extract', hostvars, ['refarch_network_info', 'network_facts']) | list }}"
     dest: "{{ playbook_dir }}/../build/diagram"
   run_once: true
 """

@@ -85,7 +85,8 @@ options:
 EXAMPLES = r"""
 - name: Prove the network isolates what it should
   refarch.network.network_verify:
-    facts: "{{ ansible_play_hosts | map('extract', hostvars, 'refarch_network_facts') | list }}"
+    # each host's refarch.network.network_info result, registered as refarch_network_info
+    facts: "{{ ansible_play_hosts | map('extract', hostvars, ['refarch_network_info', 'network_facts']) | list }}"
     intents:
       - {name: "internet reaches the load balancers", from: internet, to: "{env}/public/public_lb", port: 443}
       - {name: "persistence stays private", from: internet, to: "{env}/persistence", port: 5432, expect: deny}
