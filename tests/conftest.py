@@ -63,6 +63,11 @@ class ModuleResult(dict):
     def failed(self):
         return bool(self.get("failed"))
 
+    @property
+    def warning_texts(self):
+        """The warnings' texts (ansible-core 2.19+ gives each as a structured summary)."""
+        return [w["event"]["msg"] if isinstance(w, dict) else w for w in self.get("warnings", [])]
+
 
 def run_module(name, args, check_mode=False, diff=False):
     """Run refarch.network.<name> in-process, as the collection's action runs it in a worker."""

@@ -35,17 +35,13 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import plan_network
+from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
 
 
 def network_plan(spec):
-    try:
+    with refusing("Invalid input"):
         return plan_network(spec)
-    except InputError as e:
-        raise AnsibleFilterError("Invalid input: %s" % e)
 
 
 class FilterModule(object):

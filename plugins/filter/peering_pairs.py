@@ -53,21 +53,17 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import absent_peers, inventory_environments, pairs_for
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
 
 
 def peering_pairs(hostvars, host, present):
-    try:
+    with refusing("Invalid peering data"):
         environments, absent = inventory_environments(hostvars, present), absent_peers(hostvars, present)
         if isinstance(host, str):
             return pairs_for(environments, host, absent=absent)
         found = [pairs_for(environments, name, absent=absent) for name in host]
         return dict(pairs=[p for f in found for p in f["pairs"]], skipped=sorted(set(m for f in found for m in f["skipped"])))
-    except InputError as e:
-        raise AnsibleFilterError("Invalid peering data: %s" % e)
 
 
 class FilterModule(object):

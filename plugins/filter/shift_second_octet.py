@@ -37,17 +37,13 @@ _value:
   type: str
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import shift_second_octet
+from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
 
 
 def shift_octet(cidr, offset):
-    try:
+    with refusing("Invalid input"):
         return shift_second_octet(cidr, int(offset))
-    except InputError as e:
-        raise AnsibleFilterError("Invalid input: %s" % e)
 
 
 class FilterModule(object):

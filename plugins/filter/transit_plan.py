@@ -35,17 +35,13 @@ _value:
   type: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import inventory_environments, plan_transit
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
 
 
 def transit_plan(hostvars, present):
-    try:
+    with refusing("Invalid peering data"):
         return plan_transit(inventory_environments(hostvars, present))
-    except InputError as e:
-        raise AnsibleFilterError("Invalid peering data: %s" % e)
 
 
 class FilterModule(object):

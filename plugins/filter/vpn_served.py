@@ -46,18 +46,14 @@ _value:
   elements: dict
 """
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.refarch.network.plugins.module_utils.environments import linked
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn_reach import from_hostvars
+from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
 
 
 def served_plan(hostvars, host):
-    try:
+    with refusing("Invalid VPN data of %s" % host):
         return from_hostvars(hostvars[host], host)
-    except InputError as e:
-        raise AnsibleFilterError("Invalid VPN data of %s: %s" % (host, e))
 
 
 def vpn_served(hostvars, host):

@@ -447,6 +447,14 @@ def converged(module, actions, before=None, after=None, changed=None, texts=None
     return result
 
 
+def unplanned_warnings(names, owner, what, listed_in):
+    """The warnings for ``converged`` of the resources ``owner`` owns that the module's option
+    ``listed_in`` no longer lists and that the run kept: each ``what % name`` (``"endpoint vpce/%s"``)
+    is named with the option ``purge_<listed_in>`` that would delete it."""
+    return ["%s is owned by %s but not in %s; purge_%s: true deletes it" % (what % name, owner, listed_in, listed_in)
+            for name in names]
+
+
 def run_module(name, converge, argument_spec, aws=True, **options):
     """A module's run: build it (``new_module`` with the AWS and assume-role options, or a plain
     ``AnsibleModule`` when ``aws`` is False), run ``converge(module)``; ``(module, ok, result)``.

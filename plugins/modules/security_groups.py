@@ -209,7 +209,8 @@ unmanaged_rules:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module, read_back
+from ansible_collections.refarch.network.plugins.module_utils.engine import (
+    Ids, Run, converged, execute, read_back, run_module, unplanned_warnings)
 from ansible_collections.refarch.network.plugins.module_utils.sg_apply import HANDLERS, RUN_CREATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_models, diff_present, unmanaged_report, unmanaged_rules)
@@ -266,13 +267,10 @@ def converge(module):
         read_back(lambda: listed_group_ids(run.ec2, vpc_id), list, run)
 
     unplanned = [] if params["purge_groups"] else leftover
-    for name in unplanned:
-        module.warn("security group sg/%s is owned by %s but not in groups; purge_groups: true deletes it"
-                    % (name, owner))
     groups = dict((g["name"], dict(id=run.ids.get("sg/" + g["name"]), group_name=g["group_name"],
                                    adopted=g["adopted"])) for g in planned) if present else {}
     return converged(module, actions, before, after, groups=groups, vpc_id=vpc_id, kept=kept, unplanned=unplanned,
-                     unmanaged_rules=unmanaged)
+                     unmanaged_rules=unmanaged, warnings=unplanned_warnings(unplanned, owner, "security group sg/%s", "groups"))
 
 
 def main():

@@ -98,7 +98,8 @@ unplanned:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import (
+    Ids, Run, converged, execute, run_module, unplanned_warnings)
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_apply import HANDLERS, clients_needed
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_diff import (
@@ -143,11 +144,10 @@ def converge(module):
     execute(module, actions, HANDLERS, run)
 
     unplanned = [] if purge else ["%s/%s" % item for item in leftover]
-    for item in unplanned:
-        module.warn("subnet group %s is owned by %s but not in groups; purge_groups: true deletes it" % (item, owner))
     groups = dict((g["name"], dict(kind=g["kind"], tier=g["tier"], subnets=g["subnets"], arn=run.ids.get(g["key"])))
                   for g in planned)
     return converged(module, actions, groups=groups, vpc_id=vpc_id, unplanned=unplanned,
+                     warnings=unplanned_warnings(unplanned, owner, "subnet group %s", "groups"),
                      diff=lambda: dict(zip(("before", "after"), models(planned, snap))))
 
 

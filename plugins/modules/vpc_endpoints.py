@@ -148,7 +148,8 @@ from ansible_collections.refarch.network.plugins.module_utils.endpoint_diff impo
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import plan_endpoints
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_read import (
     read_endpoints, read_references, read_services)
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import (
+    Ids, Run, converged, dry_run, execute, run_module, unplanned_warnings)
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc
 
@@ -192,13 +193,10 @@ def converge(module):
     execute(module, actions, HANDLERS, run, wait_timeout=params["wait_timeout"])
 
     unplanned = [] if purge else leftover
-    for name in unplanned:
-        module.warn("endpoint vpce/%s is owned by %s but not in endpoints; purge_endpoints: true deletes it"
-                    % (name, owner))
     after = dict((e["name"], summary(e, run.ids.get("vpce/" + e["name"]))) for e in planned)
     return converged(module, actions, dict((n, observed(e)) for n, e in owned.items()), after,
                      changed=any(not a.is_wait for a in actions), texts=texts(actions), endpoints=after,
-                     vpc_id=vpc_id, unplanned=unplanned)
+                     vpc_id=vpc_id, unplanned=unplanned, warnings=unplanned_warnings(unplanned, owner, "endpoint vpce/%s", "endpoints"))
 
 
 def main():

@@ -132,6 +132,7 @@ def test_unplanned_kept_then_purged_and_absent(seed_vpc, module):
     one = dict(two, endpoints=[{"service": "sts"}])
     kept = module("vpc_endpoints", one)
     assert not kept["changed"] and kept["unplanned"] == ["logs"]
+    assert "endpoint vpce/logs is owned by %s but not in endpoints; purge_endpoints: true deletes it" % OWNER in kept.warning_texts
     purged = module("vpc_endpoints", dict(one, purge_endpoints=True))
     assert purged["actions"][0].startswith("delete endpoint vpce/logs vpce-")
     assert sorted(owned_endpoints(seed_vpc["vpc_id"])) == ["sts"]

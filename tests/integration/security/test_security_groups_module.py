@@ -127,6 +127,7 @@ def test_unplanned_groups_kept_unless_purge_groups_and_absent_cleans_up(seed_vpc
     fewer = [g for g in SEED_GROUPS if g["name"] != "public_lb"]
     kept = module("security_groups", dict(owner=OWNER, groups=fewer))
     assert not kept["changed"] and kept["unplanned"] == ["public_lb"]
+    assert "security group sg/public_lb is owned by sectest but not in groups; purge_groups: true deletes it" in kept.warning_texts
     gone = module("security_groups", dict(owner=OWNER, groups=fewer, purge_groups=True))
     assert gone["actions"] == ["delete security group sg/public_lb (sectest-public_lb)"]
     assert "sectest-public_lb" not in groups_by_name(vpc_id)

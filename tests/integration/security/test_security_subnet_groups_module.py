@@ -74,6 +74,7 @@ def test_absent_removes_only_owned_groups(seed_vpc, module):
     assert module("service_subnet_groups", dict(owner=OWNER, groups=GROUPS))["changed"]
     kept = module("service_subnet_groups", dict(owner=OWNER, groups=GROUPS[:1]))
     assert not kept["changed"] and sorted(kept["unplanned"]) == ["cache/sectest-elasticache", "db/sectest-documentdb"]
+    assert "subnet group db/sectest-documentdb is owned by sectest but not in groups; purge_groups: true deletes it" in kept.warning_texts
     gone = module("service_subnet_groups", dict(owner=OWNER, state="absent"))
     assert sorted(gone["actions"]) == ["delete cache subnet group sectest-elasticache",
                                        "delete db subnet group sectest-aurora", "delete db subnet group sectest-documentdb"]

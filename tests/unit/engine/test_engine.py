@@ -12,7 +12,7 @@ from scripted import scripted
 
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
     Action, ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
-    poll,
+    poll, unplanned_warnings,
 )
 
 
@@ -254,6 +254,15 @@ def test_the_result_of_a_converge_and_its_diff():
     assert converged(module, actions, warnings=["zone x is not ours", "record y kept"]) == dict(
         changed=True, actions=["create a"])
     assert module.warnings == ["zone x is not ours", "record y kept"]
+
+
+def test_owned_resources_no_longer_listed_and_kept_are_warned_with_the_option_that_deletes_them():
+    assert unplanned_warnings(["logs", "sts"], "production", "endpoint vpce/%s", "endpoints") == [
+        "endpoint vpce/logs is owned by production but not in endpoints; purge_endpoints: true deletes it",
+        "endpoint vpce/sts is owned by production but not in endpoints; purge_endpoints: true deletes it"]
+    assert unplanned_warnings(["db/aurora"], "production", "subnet group %s", "groups") == [
+        "subnet group db/aurora is owned by production but not in groups; purge_groups: true deletes it"]
+    assert unplanned_warnings([], "production", "security group sg/%s", "groups") == []
 
 
 def test_unknown_errors_are_not_swallowed():
