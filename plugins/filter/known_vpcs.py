@@ -18,15 +18,13 @@ description:
     tasks changed anything in the run, on any environment, nothing is returned and every module reads
     the VPCs itself, so its view is exact.
 options:
-  _input:
-    description: C(hostvars).
-    type: dict
-    required: true
   hosts:
     description: The environments of the run (usually C(ansible_play_hosts_all)).
     type: list
     elements: str
     required: true
+extends_documentation_fragment:
+  - refarch.network.hostvars
 author:
   - refarch.network developers
 """

@@ -51,6 +51,7 @@ import os
 
 import yaml
 from ansible.errors import AnsibleFilterError
+from jinja2 import Undefined
 
 from ansible_collections.refarch.network.plugins.module_utils.preflight import INVENTORY_VARIABLES, validate_run
 from ansible_collections.refarch.network.plugins.modules import (
@@ -80,8 +81,27 @@ def role_defaults(role, prefix):
 ROLE_DEFAULTS = role_defaults("pritunl_vpn", "pritunl_vpn_")
 
 
+def role_options(roles_dir):
+    """{variable: its option} from the main entry point of every role's meta/argument_specs.yml."""
+    options = {}
+    for role in sorted(os.listdir(roles_dir)) if os.path.isdir(roles_dir) else []:
+        try:
+            with open(os.path.join(roles_dir, role, "meta", "argument_specs.yml")) as f:
+                spec = yaml.safe_load(f) or {}
+        except (IOError, OSError, yaml.YAMLError):
+            continue
+        options.update(((spec.get("argument_specs") or {}).get("main") or {}).get("options") or {})
+    return options
+
+
+ROLE_OPTIONS = role_options(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles"))
+
+
 def plain(value):
-    """A host variable as plain data, evaluated all the way down (a template error shows here)."""
+    """A host variable as plain data, evaluated all the way down (a template error shows here;
+    from ansible-core 2.19 an undefined name is a value, not an error, until it is used)."""
+    if isinstance(value, Undefined):
+        raise ValueError(getattr(value, "_undefined_message", "undefined"))
     if isinstance(value, dict):
         return dict((k, plain(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
@@ -94,12 +114,15 @@ def inventory(hostvars, present):
     environments, unreadable = {}, {}
     for name in present:
         data, found = hostvars[name], {}
-        for var in INVENTORY_VARIABLES:
+        for var in sorted(set(INVENTORY_VARIABLES) | set(ROLE_OPTIONS)):
             try:
                 if var in data:
                     found[var] = plain(data[var])
             except Exception as e:  # pylint: disable=broad-except  # any template error is the input's
-                unreadable.setdefault(name, {})[var] = str(e).splitlines()[0] if str(e) else type(e).__name__
+                # but a role variable may name the role's own defaults (network_verify_single_vpc_intents),
+                # which only the role's task sees: its module checks it there
+                if var in INVENTORY_VARIABLES:
+                    unreadable.setdefault(name, {})[var] = str(e).splitlines()[0] if str(e) else type(e).__name__
         environments[name] = found
     return environments, unreadable
 
@@ -107,7 +130,7 @@ def inventory(hostvars, present):
 def preflight(hostvars, present):
     present = sorted(present)
     environments, unreadable = inventory(hostvars, present)
-    errors = validate_run(environments, SPECS, unreadable, ROLE_DEFAULTS)
+    errors = validate_run(environments, SPECS, unreadable, ROLE_DEFAULTS, ROLE_OPTIONS)
     if errors:
         raise AnsibleFilterError("Invalid input, refused before any AWS write (%d error%s):\n%s" % (
             len(errors), "" if len(errors) == 1 else "s", "\n".join(errors)))

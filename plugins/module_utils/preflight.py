@@ -191,14 +191,26 @@ class Preflight(object):
                                  "to %d of its own, so at most %d" % (len(merged), MAX_TAGS, len(OWN_TAGS), USER_TAG_LIMIT))
 
 
-def validate_run(environments, specs, unreadable=None, role_defaults=None):
+def role_variables(check, env, data, role_options):
+    """The variables of the collection's roles that an inventory sets, each through its role's
+    argument spec: the roles are run without their own check (it would come only when the role's
+    play runs, after the writes of the plays before it, and costs a task per host). A variable a
+    module option stands for is checked as that option (``INVENTORY_VARIABLES``)."""
+    for name in sorted(set(data) & set(role_options) - set(INVENTORY_VARIABLES)):
+        for message in _messages(ArgumentSpecValidator({name: role_options[name]}).validate({name: data[name]})):
+            check.add(env, name, message)
+
+
+def validate_run(environments, specs, unreadable=None, role_defaults=None, role_options=None):
     """Every error of the run, as lines ``<environment>: <field>: <reason>`` (empty: valid).
 
-    ``environments``: {name: its inventory variables (``INVENTORY_VARIABLES`` that are set)};
+    ``environments``: {name: its inventory variables (``INVENTORY_VARIABLES`` that are set, and
+    the ``role_options`` that are)};
     ``specs``: {module name: its argument spec} (``vpn_instance`` defaults to ``vpn.ARGUMENT_SPEC``);
     ``unreadable``: {name: {variable: why it could not be evaluated}}: reported, and the concerns
     reading such a variable are not validated further; ``role_defaults``: {variable: value}, the
-    defaults of the roles that call modules (``pritunl_vpn``), for the variables an inventory leaves out.
+    defaults of the roles that call modules (``pritunl_vpn``), for the variables an inventory leaves out;
+    ``role_options``: {variable: its option in a role's argument spec}.
     """
     check = Preflight(dict({"vpn_instance": vpn.ARGUMENT_SPEC}, **specs))
     unreadable = unreadable or {}
@@ -214,6 +226,7 @@ def validate_run(environments, specs, unreadable=None, role_defaults=None):
             if data.get(var) is not None and not isinstance(data[var], bool):
                 check.add(env, var, "expected true or false (unquoted), got %r" % (data[var],))
         check.call(env, (), check_user_tags, data.get("resource_tags"), "resource_tags")
+        role_variables(check, env, environments[env], role_options or {})
         plans[env], names[env] = _vpc(check, env, data) if not broken & _vars(VPC) else (None, None)
         tiers = names[env]
         groups = _security_groups(check, env, data) if not broken & _vars(GROUPS) else None

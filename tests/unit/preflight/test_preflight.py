@@ -376,6 +376,38 @@ def test_only_the_environments_of_the_run_are_validated():
     assert preflight(hostvars, ["production", "management"]) == ["management", "production"]
 
 
+def test_the_roles_variables_are_refused_before_any_write_not_when_their_play_runs():
+    """network_verify and pritunl_vpn run without their own argument check: the preflight checks
+    every role variable an inventory sets against the role's argument spec instead."""
+    hostvars = copy.deepcopy(DEMO)
+    hostvars["production"]["network_verify_unverifiable"] = "wrn"
+    hostvars["management"]["pritunl_vpn_validate_certs"] = "sure"
+    hostvars["management"]["network_verify_db_port"] = "postgres"
+    with pytest.raises(AnsibleFilterError) as err:
+        preflight(hostvars, list(hostvars))
+    text = str(err.value)
+    assert "production: network_verify_unverifiable: value of network_verify_unverifiable must be one of: warn, fail, " \
+           "ignore, got: wrn" in text
+    assert "management: network_verify_db_port:" in text and "to int" in text
+    # a module option is checked once, as the option (pritunl_vpn_validate_certs is a boolean no module has)
+    assert text.count("pritunl_vpn_validate_certs") == 1 and "3 errors" in text
+
+
+class LikeHostvars(dict):
+    """An environment's hostvars in which network_verify_intents names a role default
+    (network_verify_single_vpc_intents, as the single-VPC inventories do): evaluating it fails."""
+
+    def __getitem__(self, key):
+        if key == "network_verify_intents":
+            raise ValueError("'network_verify_single_vpc_intents' is undefined")
+        return dict.__getitem__(self, key)
+
+
+def test_a_role_variable_that_names_the_roles_own_defaults_is_left_to_its_module():
+    hostvars = dict((env, LikeHostvars(data, network_verify_intents=None)) for env, data in copy.deepcopy(SINGLE).items())
+    assert preflight(hostvars, list(hostvars)) == sorted(hostvars)
+
+
 # --- issue 19: split-horizon DNS and the environments the VPN serves ----------------------------
 
 def test_split_horizon_names_the_private_zone_after_the_public_one():
