@@ -14,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+
 try:
     import boto3
     import botocore.config
@@ -78,6 +80,9 @@ def read_error_pages(operation_model=None, response_dict=None, **kwargs):
 _SESSIONS = {}
 # services whose models preload() has parsed into _SESSIONS[None]
 _PRELOADED = set()
+# A boto3 session is not thread-safe, its clients are: clients are made one at a time, so that
+# reads made together (ec2_read.at_once) may each make the client of another account they need.
+_MAKING_CLIENTS = threading.RLock()
 
 
 def _session(profile):
@@ -169,10 +174,11 @@ class Connection:
         return self._credentials
 
     def client(self, service):
-        if service not in self._clients:
-            credentials = self._assumed_credentials() if self.role_arn else {}
-            self._clients[service] = self._new_client(service, self.region, **credentials)
-        return self._clients[service]
+        with _MAKING_CLIENTS:
+            if service not in self._clients:
+                credentials = self._assumed_credentials() if self.role_arn else {}
+                self._clients[service] = self._new_client(service, self.region, **credentials)
+            return self._clients[service]
 
 
 class RefarchModule(AnsibleAWSModule):

@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
+
 try:
     from botocore.exceptions import ClientError
 except ImportError:  # the module's SDK check reports it
@@ -20,7 +22,7 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_dict
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import at_once, find_vpc
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 
@@ -197,21 +199,26 @@ def read_dns(plan, conn, connect, dry):
     r53, ec2 = conn.client("route53"), conn.client("ec2")
     clients = {"route53": r53}
     snap = dict(vpc=None, region=ec2.meta.region_name, zones={}, records={}, parent=None, vpcs=[], warnings=[])
-    snap["vpc"] = find_vpc(ec2, plan["owner"], plan["vpc_id"])
-    if plan["vpc_id"] and snap["vpc"] is None:
-        raise InputError("vpc_id", "VPC %s does not exist" % plan["vpc_id"])
     kinds = [kind for kind in ("public", "private") if plan[kind]]
     wanted = [(plan[kind], kind == "private") for kind in kinds]
     if plan["parent"] and not plan["parent"].get("assume_role_arn"):
         wanted.append((plan["parent"]["name"], False))  # in the zones' account: the same listing
-    listed = listed_zones(r53, wanted)
-    for kind in kinds:
+    # each read waits for its reply: the independent ones are made together (at_once)
+    found = at_once({"vpc": lambda: find_vpc(ec2, plan["owner"], plan["vpc_id"]), "listed": lambda: listed_zones(r53, wanted)})
+    snap["vpc"], listed = found["vpc"], found["listed"]
+    if plan["vpc_id"] and snap["vpc"] is None:
+        raise InputError("vpc_id", "VPC %s does not exist" % plan["vpc_id"])
+
+    def zone_and_records(kind):
         zone = owned_zone(r53, listed[(plan[kind], kind == "private")], plan["owner"], "zone/" + kind,
                           "%s_zone.name" % kind)
-        snap["zones"][kind] = zone
-        snap["records"][kind] = records(r53, zone_id(zone)) if zone else []
-        if kind == "public" and plan["parent"]:
-            _read_parent(plan, r53, listed, connect, dry, snap, clients)
+        return zone, records(r53, zone_id(zone)) if zone else []
+    reads = dict((kind, functools.partial(zone_and_records, kind)) for kind in kinds)
+    if plan["public"] and plan["parent"]:
+        reads["parent"] = lambda: _read_parent(plan, r53, listed, connect, dry, snap, clients)
+    found = at_once(reads)
+    for kind in kinds:
+        snap["zones"][kind], snap["records"][kind] = found[kind]
     if plan["private"] and plan["present"]:
         vpc = snap["vpc"]
         if vpc is None and not dry:

@@ -12,7 +12,7 @@ import re
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, MODULE_TAG, OWNER_TAG, owner_filter, tag_dict,
 )
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import at_once, find_vpc, paginate
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 LIVE_NAT_STATES = ("pending", "available")
@@ -55,37 +55,49 @@ def read_vpc(ec2, owner):
         "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
         "dead_nats": [], "eips": {}, "default_sg": None, "flow_logs": [],
     }
-    vpc = find_vpc(ec2, owner, field="owner", reuse=False)  # the run's first read of it
-    # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
-    for address in ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"]:
+    # each read waits for its reply: the independent ones are made together (at_once)
+    found = at_once({
+        "vpc": lambda: find_vpc(ec2, owner, field="owner", reuse=False),  # the run's first read of it
+        # EIPs can outlive their NAT (an interrupted run): they are found by owner, not by VPC
+        "addresses": lambda: ec2.describe_addresses(Filters=owner_filter(owner))["Addresses"],
+        "igws": lambda: ec2.describe_internet_gateways(Filters=owner_filter(owner, "igw"))["InternetGateways"],
+    })
+    for address in found["addresses"]:
         if ours(address, owner, "eip"):
             snap["eips"][_key(address)] = address
-    igws = [g for g in ec2.describe_internet_gateways(Filters=owner_filter(owner, "igw"))["InternetGateways"]
-            if ours(g, owner, "igw")]
+    igws = [g for g in found["igws"] if ours(g, owner, "igw")]
     if igws:
         snap["igw"] = igws[0]
+    vpc = found["vpc"]
     if vpc is None:
         return snap
     vpc_id = vpc["VpcId"]
     snap["vpc"] = vpc
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    snap["dns_support"] = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")[
-        "EnableDnsSupport"]["Value"]
-    snap["dns_hostnames"] = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")[
-        "EnableDnsHostnames"]["Value"]
-    for subnet in paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc):
+    found = at_once({
+        "dns_support": lambda: ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport"),
+        "dns_hostnames": lambda: ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames"),
+        "subnets": lambda: paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc),
+        "route_tables": lambda: paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc),
+        "nat_gateways": lambda: paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc),
+        "default_sg": lambda: ec2.describe_security_groups(Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}]),
+        "flow_logs": lambda: ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}]),
+    })
+    snap["dns_support"] = found["dns_support"]["EnableDnsSupport"]["Value"]
+    snap["dns_hostnames"] = found["dns_hostnames"]["EnableDnsHostnames"]["Value"]
+    for subnet in found["subnets"]:
         if ours(subnet, owner, "subnet"):
             snap["subnets"][_key(subnet)] = subnet
         else:
             snap["foreign_subnets"].append(subnet)
-    for table in paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc):
+    for table in found["route_tables"]:
         if any(a.get("Main") for a in table.get("Associations", [])):
             snap["main_route_table"] = table
         if ours(table, owner, "route_table"):
             snap["route_tables"][_key(table)] = table
         elif not any(a.get("Main") for a in table.get("Associations", [])):
             snap["foreign_route_tables"].append(table)
-    for nat in paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc):
+    for nat in found["nat_gateways"]:
         if not ours(nat, owner, "nat"):
             continue
         snap["nat_ids_any_state"].add(nat["NatGatewayId"])
@@ -93,10 +105,8 @@ def read_vpc(ec2, owner):
             snap["nat_gateways"][_key(nat)] = nat
         else:  # deleted out of band or failed: it may still hold its address while deleting
             snap["dead_nats"].append(nat)
-    groups = ec2.describe_security_groups(Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}])
-    snap["default_sg"] = (groups["SecurityGroups"] or [None])[0]
-    snap["flow_logs"] = [f for f in ec2.describe_flow_logs(
-        Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"] if ours(f, owner, "flow_log")]
+    snap["default_sg"] = (found["default_sg"]["SecurityGroups"] or [None])[0]
+    snap["flow_logs"] = [f for f in found["flow_logs"]["FlowLogs"] if ours(f, owner, "flow_log")]
     return snap
 
 

@@ -21,7 +21,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import (
     KEY_TAG, MODULE_TAG, OWNER_TAG, error_code, owner_filter, tag_dict,
 )
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
-    find_vpc, owned_route_tables, owned_subnets_by_tier, paginate, tagged,
+    at_once, find_vpc, owned_route_tables, owned_subnets_by_tier, paginate, tagged,
 )
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.sg_read import group_ids
@@ -67,17 +67,25 @@ def read_core(ec2, iam, names, protection=True):
     """The instance (and its termination protection and interface), security group, Elastic IP
     and instance profile."""
     owner = names["owner"]
-    core = dict(instance=_one(owned_instances(ec2, owner, names["instance"]), owner, names["instance"]),
-                protected=None)
-    if core["instance"] and protection:
-        core["protected"] = ec2.describe_instance_attribute(
-            InstanceId=core["instance"]["InstanceId"], Attribute="disableApiTermination")["DisableApiTermination"]["Value"]
-    core["eni"] = _interface(ec2, core["instance"])
-    groups = ec2.describe_security_groups(Filters=owner_filter(owner, names["sg"]))["SecurityGroups"]
-    core["sg"] = _one([g for g in groups if tagged(g, owner, names["sg"])], owner, names["sg"])
-    addresses = ec2.describe_addresses(Filters=owner_filter(owner, names["eip"]))["Addresses"]
-    core["eip"] = _one([a for a in addresses if tagged(a, owner, names["eip"])], owner, names["eip"])
-    core["profile"] = _iam_get(iam.get_instance_profile, "InstanceProfile", InstanceProfileName=names["iam"])
+
+    def instance():
+        found = dict(instance=_one(owned_instances(ec2, owner, names["instance"]), owner, names["instance"]),
+                     protected=None)
+        if found["instance"] and protection:
+            found["protected"] = ec2.describe_instance_attribute(
+                InstanceId=found["instance"]["InstanceId"], Attribute="disableApiTermination")["DisableApiTermination"]["Value"]
+        found["eni"] = _interface(ec2, found["instance"])
+        return found
+
+    core = at_once({
+        "instance": instance,
+        "groups": lambda: ec2.describe_security_groups(Filters=owner_filter(owner, names["sg"]))["SecurityGroups"],
+        "addresses": lambda: ec2.describe_addresses(Filters=owner_filter(owner, names["eip"]))["Addresses"],
+        "profile": lambda: _iam_get(iam.get_instance_profile, "InstanceProfile", InstanceProfileName=names["iam"]),
+    })
+    core.update(core.pop("instance"))
+    core["sg"] = _one([g for g in core.pop("groups") if tagged(g, owner, names["sg"])], owner, names["sg"])
+    core["eip"] = _one([a for a in core.pop("addresses") if tagged(a, owner, names["eip"])], owner, names["eip"])
     return core
 
 
@@ -113,20 +121,31 @@ def read_vpn(conn, params, peer_ec2, reach_ec2=None):
             raise InputError("vpc_id", "%s does not exist" % params["vpc_id"])
     else:
         snap["vpc"] = find_vpc(ec2, owner, field="owner")
-    snap.update(read_core(ec2, iam, names))
-    snap["role"] = _iam_get(iam.get_role, "Role", RoleName=names["iam"])
-    snap["role_policy"] = snap["role"] and _iam_get(iam.get_role_policy, "PolicyDocument", RoleName=names["iam"],
-                                                    PolicyName=plan.SSM_POLICY_NAME)
-    _read_routes(ec2, params, snap, peer_ec2)
-    for index, entry in enumerate(params.get("reach") or []):
-        snap["reach"].append(read_reach(reach_ec2(index, entry), names, entry, "reach%d" % index))
-    _read_dns(conn, params, snap)
-    if present and snap["vpc"] is not None:
-        snap["subnet"] = _pick_subnet(ec2, params, snap)
-        snap["image_id"] = _resolve_image(conn, params)
-        if plan.launches(params, snap["instance"], snap["image_id"])[0]:
-            snap["root_device"] = _root_device(ec2, snap["image_id"], params)
+    launching = present and snap["vpc"] is not None
+    # each part waits for its replies: the independent ones are read together (at_once), each
+    # writing its own keys of the snapshot; the first failure in this order is raised
+    found = at_once({
+        "core": lambda: read_core(ec2, iam, names),
+        "role": lambda: _read_role(iam, names),
+        "routes": lambda: _read_routes(ec2, params, snap, peer_ec2),
+        "reach": lambda: [read_reach(reach_ec2(index, entry), names, entry, "reach%d" % index)
+                          for index, entry in enumerate(params.get("reach") or [])],
+        "dns": lambda: _read_dns(conn, params, snap),
+        "image_id": lambda: _resolve_image(conn, params) if launching else None,
+    })
+    snap.update(found.pop("core"), **found.pop("role"))
+    snap.update(reach=found["reach"], image_id=found["image_id"])
+    if launching:
+        snap["subnet"] = _pick_subnet(ec2, params, snap)  # where the instance is, when it is in one
+    if launching and plan.launches(params, snap["instance"], snap["image_id"])[0]:
+        snap["root_device"] = _root_device(ec2, snap["image_id"], params)
     return snap
+
+
+def _read_role(iam, names):
+    role = _iam_get(iam.get_role, "Role", RoleName=names["iam"])
+    return dict(role=role, role_policy=role and _iam_get(iam.get_role_policy, "PolicyDocument", RoleName=names["iam"],
+                                                         PolicyName=plan.SSM_POLICY_NAME))
 
 
 def _tables(ec2, owner, vpc_id):

@@ -168,30 +168,12 @@ except ImportError:  # handled by AnsibleAWSModule
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import (
     Connection, KEY_TAG, error_code, owner_filter)
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, known_subnets, known_vpc
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
+    CountingReader, at_once, find_vpc, known_subnets, known_vpc)
 from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
     VPN_KEY, build_facts, summary)
-
-
-class Reader:
-    """Paginated describe calls, counted."""
-
-    def __init__(self, ec2):
-        self.ec2 = ec2
-        self.calls = 0
-
-    def all(self, operation, result_key, **kwargs):
-        items = []
-        if self.ec2.can_paginate(operation):
-            for page in self.ec2.get_paginator(operation).paginate(**kwargs):
-                self.calls += 1
-                items.extend(page.get(result_key) or [])
-        else:
-            self.calls += 1
-            items.extend(getattr(self.ec2, operation)(**kwargs).get(result_key) or [])
-        return items
 
 
 def read_tgw_route_tables(module, reader, attachments):
@@ -209,7 +191,7 @@ def read_tgw_route_tables(module, reader, attachments):
                                TransitGatewayRouteTableId=table_id)
             prop = reader.all("get_transit_gateway_route_table_propagations",
                               "TransitGatewayRouteTablePropagations", TransitGatewayRouteTableId=table_id)
-            reader.calls += 1
+            reader.count()
             routes = reader.ec2.search_transit_gateway_routes(
                 TransitGatewayRouteTableId=table_id,
                 Filters=[{"Name": "state", "Values": ["active", "blackhole"]}])["Routes"]
@@ -223,7 +205,7 @@ def read_tgw_route_tables(module, reader, attachments):
 def read_zones(module, conn, reader, vpc_id, region):
     try:
         route53 = conn.client("route53")
-        reader.calls += 1
+        reader.count()
         return route53.list_hosted_zones_by_vpc(VPCId=vpc_id, VPCRegion=region).get("HostedZoneSummaries") or []
     except ClientError as e:
         module.warn("hosted zones of %s not readable (%s)" % (vpc_id, error_code(e)))
@@ -234,12 +216,12 @@ def read_facts(module, conn):
     owner = module.params["owner"]
     region = conn.region or module.region
     ec2 = conn.client("ec2")
-    reader = Reader(ec2)
+    reader = CountingReader(ec2)
     if module.params["vpc_id"]:
         vpcs = reader.all("describe_vpcs", "Vpcs", VpcIds=[module.params["vpc_id"]])
         vpc = vpcs[0] if vpcs else None
     else:
-        reader.calls += 0 if known_vpc(ec2.meta.region_name, owner) else 1
+        reader.count(0 if known_vpc(ec2.meta.region_name, owner) else 1)
         vpc = find_vpc(ec2, owner, field="owner")
     if vpc is None:
         if module.params["missing_ok"] or dry_run(module):  # --check on a new environment
@@ -248,37 +230,44 @@ def read_facts(module, conn):
                          % ("refarch:owner", owner, KEY_TAG, region))
     vpc_id = vpc["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    endpoints = reader.all("describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpc)
-    prefix_lists = {}
-    if any((e.get("VpcEndpointType") or "").lower() == "gateway" for e in endpoints):
-        prefix_lists = dict((p["PrefixListName"], p["PrefixListId"])
-                            for p in reader.all("describe_prefix_lists", "PrefixLists"))
-    # the VPC on either side: one read of the account's connections (filters on the two sides
-    # would be two calls, AWS ANDs them)
-    peerings = dict((pcx["VpcPeeringConnectionId"], pcx)
-                    for pcx in reader.all("describe_vpc_peering_connections", "VpcPeeringConnections")
-                    if vpc_id in ((pcx.get("RequesterVpcInfo") or {}).get("VpcId"), (pcx.get("AccepterVpcInfo") or {}).get("VpcId")))
-    attachments = reader.all("describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments",
-                             Filters=in_vpc)
-    vpn = reader.all("describe_instances", "Reservations",
-                     Filters=in_vpc + owner_filter(owner, VPN_KEY)
-                     + [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
-    vpn_instances = [i for r in vpn for i in r.get("Instances") or []]
-    zones = read_zones(module, conn, reader, vpc_id, region)
+    subnets = known_subnets(ec2.meta.region_name, vpc_id)
+    # each read waits for its reply: the independent ones are made together (at_once)
+    found = at_once({
+        "endpoints": lambda: reader.all("describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpc),
+        # the VPC on either side: one read of the account's connections (filters on the two sides
+        # would be two calls, AWS ANDs them)
+        "peerings": lambda: reader.all("describe_vpc_peering_connections", "VpcPeeringConnections"),
+        "attachments": lambda: reader.all("describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments",
+                                          Filters=in_vpc),
+        "vpn": lambda: reader.all("describe_instances", "Reservations", Filters=in_vpc + owner_filter(owner, VPN_KEY) + [
+            {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]),
+        "zones": lambda: read_zones(module, conn, reader, vpc_id, region),
+        "subnets": lambda: subnets or reader.all("describe_subnets", "Subnets", Filters=in_vpc),
+        "route_tables": lambda: reader.all("describe_route_tables", "RouteTables", Filters=in_vpc),
+        "internet_gateways": lambda: reader.all("describe_internet_gateways", "InternetGateways",
+                                                Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]),
+        "nat_gateways": lambda: reader.all("describe_nat_gateways", "NatGateways", Filter=in_vpc),
+        "network_acls": lambda: reader.all("describe_network_acls", "NetworkAcls", Filters=in_vpc),
+        "security_groups": lambda: reader.all("describe_security_groups", "SecurityGroups", Filters=in_vpc),
+        "interfaces": lambda: reader.all("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc),
+        "flow_logs": lambda: reader.all("describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": [vpc_id]}]),
+    })
+    endpoints, attachments = found["endpoints"], found["attachments"]
+    gateway_endpoints = any((e.get("VpcEndpointType") or "").lower() == "gateway" for e in endpoints)
+    later = at_once({
+        "prefix_lists": lambda: reader.all("describe_prefix_lists", "PrefixLists") if gateway_endpoints else [],
+        "tgw_route_tables": lambda: read_tgw_route_tables(module, reader, attachments),
+    })
+    vpn_instances = [i for r in found["vpn"] for i in r.get("Instances") or []]
     facts = build_facts(
-        owner, region, vpc,
-        subnets=known_subnets(ec2.meta.region_name, vpc_id) or reader.all("describe_subnets", "Subnets", Filters=in_vpc),
-        route_tables=reader.all("describe_route_tables", "RouteTables", Filters=in_vpc),
-        internet_gateways=reader.all("describe_internet_gateways", "InternetGateways",
-                                     Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]),
-        nat_gateways=reader.all("describe_nat_gateways", "NatGateways", Filter=in_vpc),
-        network_acls=reader.all("describe_network_acls", "NetworkAcls", Filters=in_vpc),
-        security_groups=reader.all("describe_security_groups", "SecurityGroups", Filters=in_vpc),
-        interfaces=reader.all("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc),
-        endpoints=endpoints, prefix_lists=prefix_lists, peerings=list(peerings.values()),
-        tgw_attachments=attachments, tgw_route_tables=read_tgw_route_tables(module, reader, attachments),
-        zones=zones, vpn_instance=vpn_instances[0] if vpn_instances else None,
-        flow_logs=reader.all("describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": [vpc_id]}]))
+        owner, region, vpc, subnets=found["subnets"], route_tables=found["route_tables"],
+        internet_gateways=found["internet_gateways"], nat_gateways=found["nat_gateways"],
+        network_acls=found["network_acls"], security_groups=found["security_groups"], interfaces=found["interfaces"],
+        endpoints=endpoints, prefix_lists=dict((p["PrefixListName"], p["PrefixListId"]) for p in later["prefix_lists"]),
+        peerings=[pcx for pcx in found["peerings"]
+                  if vpc_id in ((pcx.get("RequesterVpcInfo") or {}).get("VpcId"), (pcx.get("AccepterVpcInfo") or {}).get("VpcId"))],
+        tgw_attachments=attachments, tgw_route_tables=later["tgw_route_tables"],
+        zones=found["zones"], vpn_instance=vpn_instances[0] if vpn_instances else None, flow_logs=found["flow_logs"])
     return facts, reader.calls
 
 
