@@ -46,7 +46,7 @@ _value:
   elements: dict
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.environments import linked
+from ansible_collections.refarch.network.plugins.module_utils.environments import reached
 from ansible_collections.refarch.network.plugins.module_utils.vpn_reach import from_hostvars
 from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
 
@@ -58,12 +58,9 @@ def served_plan(hostvars, host):
 
 def vpn_served(hostvars, host):
     data = hostvars[host]
-    roles = data.get("refarch_environment_roles") or {}
     out = []
     for entry in served_plan(hostvars, host):
-        name = entry["environment"]
-        known, owner, region = linked(hostvars, data, name)
-        role = known.get("refarch_role_arn") if "refarch_role_arn" in known else roles.get(name)
+        owner, role, region = reached(hostvars, data, entry["environment"])
         out.append(dict(entry, owner=owner, assume_role_arn=role, region=region))
     return out
 

@@ -48,6 +48,8 @@ _value:
   elements: dict
 """
 
+from ansible_collections.refarch.network.plugins.module_utils.environments import reached
+
 
 def private_zone_name(data, owner):
     """The private zone playbooks/dns.yml gives an environment."""
@@ -58,16 +60,12 @@ def private_zone_name(data, owner):
 
 def vpn_served_zones(environments, hostvars, host):
     own = hostvars[host]
-    roles = own.get("refarch_environment_roles") or {}
     result = []
     for env in environments:
-        known = hostvars[env] if env in hostvars else None
-        owner = (known.get("owner") if known is not None else None) or env
-        entry = dict(owner=owner, assume_role_arn="")
-        if env != host:
-            entry["assume_role_arn"] = (known.get("refarch_role_arn") if known is not None else None) or roles.get(env) or ""
-        if known is not None:
-            entry["name"] = private_zone_name(known, owner)
+        owner, role = reached(hostvars, own, env)[:2]
+        entry = dict(owner=owner, assume_role_arn=(role or "") if env != host else "")
+        if env in hostvars:
+            entry["name"] = private_zone_name(hostvars[env], owner)
         result.append(entry)
     return result
 

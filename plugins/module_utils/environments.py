@@ -5,7 +5,7 @@
 environments they link to (peers, a DNS parent, the environments a VPN serves) that may not be.
 
 Pure functions of host vars, for the filters and planners that work across environments
-(account_requests, lock_targets, vpn_served, peering_plan.absent_peers).
+(account_requests, lock_targets, vpn_served, vpn_served_zones, peering_plan.absent_peers).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,3 +26,18 @@ def linked(hostvars, data, name):
     ``region`` its region, else the host's, else None."""
     known = hostvars[name] if name in hostvars else (data.get("environment_accounts") or {}).get(name) or {}
     return known, known.get("owner") or name, known.get("aws_region") or data.get("aws_region") or None
+
+
+def reached(hostvars, data, name):
+    """``(owner, role_arn, region)`` with which a host whose inventory is ``data`` reaches
+    environment ``name`` it links to (an environment its VPN serves): ``owner`` and ``region`` as
+    ``linked`` gives them; ``role_arn`` is the environment's own ``refarch_role_arn`` when the run
+    loaded its inventory and defines it (empty: the caller's own account), else the role
+    account_context resolved for it by name (the host's ``refarch_environment_roles``), else None
+    (none known). The one reading of a served environment's owner and account: the filters that
+    reach its groups (vpn_served) and its private zone (vpn_served_zones) cannot disagree."""
+    owner, region = linked(hostvars, data, name)[1:]
+    own = hostvars[name] if name in hostvars else {}
+    if "refarch_role_arn" in own:
+        return owner, own["refarch_role_arn"], region
+    return owner, (data.get("refarch_environment_roles") or {}).get(name), region
