@@ -47,54 +47,60 @@ _value:
   elements: str
 """
 
+import functools
+import importlib
 import os
 
 import yaml
 from ansible.errors import AnsibleFilterError
 from jinja2 import Undefined
 
-from ansible_collections.refarch.network.plugins.module_utils.preflight import INVENTORY_VARIABLES, validate_run
-from ansible_collections.refarch.network.plugins.modules import (
-    dns_zones, eks_irsa, organization_accounts, security_groups, service_subnet_groups, transit_gateway,
-    vpc_endpoints, vpc_peering, vpc_tiers,
-)
-
-# Each module's own argument spec: the preflight validates the options exactly as the module will.
-SPECS = dict((module.__name__.rsplit(".", 1)[-1], module.ARGUMENT_SPEC) for module in (
-    dns_zones, eks_irsa, organization_accounts, security_groups, service_subnet_groups, transit_gateway,
-    vpc_endpoints, vpc_peering, vpc_tiers))
+# Ansible loads every filter file of the collection to find any one of them (Jinja2Loader), in
+# each worker process: what this filter needs (the modules, and with them boto3; the roles' YAML)
+# is loaded on its first call, not with the file.
+MODULES = ("dns_zones", "eks_irsa", "organization_accounts", "security_groups", "service_subnet_groups",
+           "transit_gateway", "vpc_endpoints", "vpc_peering", "vpc_tiers")
+ROLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def role_defaults(role, prefix):
-    """The plain (untemplated) defaults of one of the collection's roles, read from its defaults file:
-    the module options that role gives when the inventory says nothing."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", role, "defaults", "main.yml")
+def _validation():
+    from ansible_collections.refarch.network.plugins.module_utils import preflight as validation
+    return validation
+
+
+@functools.lru_cache(maxsize=None)
+def module_specs():
+    """Each module's own argument spec: the preflight validates the options exactly as the module will."""
+    return dict((name, importlib.import_module("ansible_collections.refarch.network.plugins.modules." + name).ARGUMENT_SPEC)
+                for name in MODULES)
+
+
+def _yaml(*path):
     try:
-        with open(path) as f:
-            defaults = yaml.safe_load(f) or {}
+        with open(os.path.join(ROLES, *path)) as f:
+            return yaml.load(f, Loader=YAML_LOADER) or {}
     except (IOError, OSError, yaml.YAMLError):
         return {}
-    return dict((k, v) for k, v in defaults.items() if k.startswith(prefix) and "{{" not in repr(v))
 
 
-# pritunl_vpn calls vpn_instance; its defaults (pritunl_vpn_client_cidr...) are not host variables
-ROLE_DEFAULTS = role_defaults("pritunl_vpn", "pritunl_vpn_")
+@functools.lru_cache(maxsize=None)
+def role_defaults(role, prefix):
+    """The plain (untemplated) defaults of one of the collection's roles, read from its defaults file:
+    the module options that role gives when the inventory says nothing (pritunl_vpn calls vpn_instance;
+    its defaults, pritunl_vpn_client_cidr..., are not host variables)."""
+    return dict((k, v) for k, v in _yaml(role, "defaults", "main.yml").items()
+                if k.startswith(prefix) and "{{" not in repr(v))
 
 
-def role_options(roles_dir):
+@functools.lru_cache(maxsize=None)
+def role_options():
     """{variable: its option} from the main entry point of every role's meta/argument_specs.yml."""
     options = {}
-    for role in sorted(os.listdir(roles_dir)) if os.path.isdir(roles_dir) else []:
-        try:
-            with open(os.path.join(roles_dir, role, "meta", "argument_specs.yml")) as f:
-                spec = yaml.safe_load(f) or {}
-        except (IOError, OSError, yaml.YAMLError):
-            continue
+    for role in sorted(os.listdir(ROLES)) if os.path.isdir(ROLES) else []:
+        spec = _yaml(role, "meta", "argument_specs.yml")
         options.update(((spec.get("argument_specs") or {}).get("main") or {}).get("options") or {})
     return options
-
-
-ROLE_OPTIONS = role_options(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles"))
 
 
 def plain(value):
@@ -114,14 +120,15 @@ def inventory(hostvars, present):
     environments, unreadable = {}, {}
     for name in present:
         data, found = hostvars[name], {}
-        for var in sorted(set(INVENTORY_VARIABLES) | set(ROLE_OPTIONS)):
+        known = _validation().INVENTORY_VARIABLES
+        for var in sorted(set(known) | set(role_options())):
             try:
                 if var in data:
                     found[var] = plain(data[var])
             except Exception as e:  # pylint: disable=broad-except  # any template error is the input's
                 # but a role variable may name the role's own defaults (network_verify_single_vpc_intents),
                 # which only the role's task sees: its module checks it there
-                if var in INVENTORY_VARIABLES:
+                if var in known:
                     unreadable.setdefault(name, {})[var] = str(e).splitlines()[0] if str(e) else type(e).__name__
         environments[name] = found
     return environments, unreadable
@@ -130,7 +137,8 @@ def inventory(hostvars, present):
 def preflight(hostvars, present):
     present = sorted(present)
     environments, unreadable = inventory(hostvars, present)
-    errors = validate_run(environments, SPECS, unreadable, ROLE_DEFAULTS, ROLE_OPTIONS)
+    errors = _validation().validate_run(environments, module_specs(), unreadable, role_defaults("pritunl_vpn", "pritunl_vpn_"),
+                                        role_options())
     if errors:
         raise AnsibleFilterError("Invalid input, refused before any AWS write (%d error%s):\n%s" % (
             len(errors), "" if len(errors) == 1 else "s", "\n".join(errors)))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.refarch.network.plugins.filter.preflight import SPECS, preflight
+from ansible_collections.refarch.network.plugins.filter.preflight import module_specs, preflight
 from ansible_collections.refarch.network.plugins.module_utils import dns, vpn
 from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
@@ -57,7 +57,7 @@ def run(base=None, **changes):
     environments = copy.deepcopy(DEMO if base is None else base)
     for env, values in changes.items():
         environments[env].update(values)
-    return validate_run(environments, SPECS)
+    return validate_run(environments, module_specs())
 
 
 def one(lines, env, field, reason):
@@ -352,7 +352,7 @@ def test_accounts():
 
 
 def test_an_unreadable_variable_is_reported_and_its_concern_skipped():
-    lines = validate_run(copy.deepcopy(DEMO), SPECS, {"production": {"tiers": "'foo' is undefined"}})
+    lines = validate_run(copy.deepcopy(DEMO), module_specs(), {"production": {"tiers": "'foo' is undefined"}})
     one(lines, "production", "tiers", "cannot be evaluated: 'foo' is undefined")
 
 
