@@ -17,8 +17,9 @@ description:
     (C(run_lock_taken) - its hosts, and C(refresh_by), a quarter of C(run_lock_ttl) after it was taken),
     after the validation and the accounts of those hosts.
   - A later playbook of the same ansible-playbook run (C(site.yml) imports seven) matches no host there - a
-    play without hosts costs no task - when every environment of the run has such a record that names them
-    all and is fresh; otherwise the role runs, and each of its three parts still does only what is left.
+    play without hosts costs no task - when the record names every environment of the run and is fresh (one
+    host's record is read - a run_once fact, the same on every host of the play that set it); otherwise the
+    role runs, and each of its three parts still does only what is left.
   - Without a lock (C(run_lock_enabled=false)) nothing is recorded and the role always runs; so it does for
     an empty list of environments.
 options:
@@ -66,9 +67,13 @@ def _stale(held, hosts):
 
 
 def run_context_due(hostvars, hosts):
-    hosts = list(hosts or [])
+    hosts = sorted(hosts or [])
+    if not hosts:
+        return True
+    # run_lock records the lock with a run_once fact: every host of its play got the same record,
+    # so one host's is the run's (each hostvars[host] costs a computation of all its variables).
     # hostvars is undefined at the start of the first play of an ansible-playbook run: {}
-    return not hosts or any(_stale((hostvars.get(host) or {}).get("run_lock_taken"), hosts) for host in hosts)
+    return _stale((hostvars.get(hosts[0]) or {}).get("run_lock_taken"), hosts)
 
 
 class FilterModule(object):

@@ -33,6 +33,7 @@ def test_another_environment_or_locks_due_for_refresh_run_it_again():
     hostvars = held_by_all({"hosts": ["management"], "refresh_by": LATER}, ["management"])
     hostvars["production"] = {}
     assert run_context_due(hostvars, ["management", "production"])
+    assert run_context_due(hostvars, ["production"])
     assert run_context_due(held_by_all({"hosts": ENVS, "refresh_by": time.time() - 1}), ENVS)
     assert run_context_due(held_by_all({"hosts": ENVS, "refresh_by": "0"}), ENVS)  # a templated fact is a string
 
