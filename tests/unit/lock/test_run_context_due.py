@@ -6,7 +6,7 @@ import time
 from ansible_collections.refarch.network.plugins.filter.run_context_due import run_context_due
 
 LATER = time.time() + 600
-ENVS = ["management", "production", "development"]
+ENVS = ("management", "production", "development")
 
 
 def held_by_all(record, hosts=ENVS):
