@@ -119,9 +119,11 @@ def check_roles(module, resolved):
         try:
             creds = sts.assume_role(RoleArn=acc["role_arn"],
                                     RoleSessionName=module.params["assume_role_session_name"])["Credentials"]
-            identity = module.client("sts", aws_access_key_id=creds["AccessKeyId"],
-                                     aws_secret_access_key=creds["SecretAccessKey"],
-                                     aws_session_token=creds["SessionToken"]).get_caller_identity()
+            # the role's own keys, through the collection's retry policy (Connection) like every call
+            assumed = Connection(module, role_arn="", credentials=dict(
+                aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"]))
+            identity = assumed.client("sts").get_caller_identity()
         except (BotoCoreError, ClientError) as e:
             raise InputError("accounts", "cannot assume role %s in account %r (%s): %s. Check the role name "
                              "(aws_account_role) and that the caller may assume it"
