@@ -23,7 +23,8 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts import KEY_TAG, OWNER_TAG, account_key, ou_key
 from ansible_collections.refarch.network.plugins.module_utils.accounts_read import org_view
-from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, tag_dict, tag_list
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_dict, tag_list
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried
 

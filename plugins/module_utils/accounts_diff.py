@@ -2,7 +2,7 @@
 # Copyright: refarch.network contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Diff of organization_accounts: validated accounts + a snapshot (``accounts_read``) ->
-ordered ``engine.Action`` list. Pure: no AWS call.
+ordered ``actions.Action`` list. Pure: no AWS call.
 
 An account is "ours" only when its ``refarch:owner`` tag is our owner: only ours are ever
 tagged or moved, and nothing is ever closed. An account with the wanted name and e-mail but
@@ -20,7 +20,7 @@ __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts import (
     KEY_TAG, OWNER_TAG, account_key, desired_tags, ou_key)
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 

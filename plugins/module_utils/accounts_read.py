@@ -13,7 +13,8 @@ except ImportError:  # the module's SDK check reports it
     ClientError = Exception
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts import OWNER_TAG
-from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
 
 

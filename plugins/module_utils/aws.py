@@ -26,17 +26,14 @@ except ImportError:  # handled by AnsibleAWSModule's own SDK check
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
-from ansible_collections.refarch.network.plugins.module_utils.plan import check_own_tags, check_user_tags
+# The VPCs this run has already read (option known_vpcs, set by new_module): ec2_read.find_vpc
+# answers from them instead of reading again.
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import KNOWN_VPCS
 
 # botocore retries throttling, 5xx and dropped connections itself; standard mode backs off
 # with jitter. Ten attempts keep a 20% fault rate from failing a call (0.2**10).
 RETRY_CONFIG = {"retries": {"mode": "standard", "max_attempts": 10}}
 
-OWNER_TAG = "refarch:owner"
-KEY_TAG = "refarch:key"
-# The module whose key space a resource belongs to: a module's purge and its unplanned report
-# never see a resource another module stamped (the VPN's group and address, for instance).
-MODULE_TAG = "refarch:module"
 
 ASSUME_ROLE_SPEC = dict(
     assume_role_arn=dict(type="str"),
@@ -44,10 +41,6 @@ ASSUME_ROLE_SPEC = dict(
     assume_role_external_id=dict(type="str", no_log=True),
     known_vpcs=dict(type="list", elements="dict", default=[]),
 )
-
-# The VPCs this run has already read (option known_vpcs, set by new_module): [{region, vpc}],
-# vpc as DescribeVpcs gives it. ec2_read.find_vpc answers from them instead of reading again.
-KNOWN_VPCS = []
 
 
 # A server error page that is not the service's answer (an HTML 500 from a load balancer, or
@@ -202,42 +195,3 @@ def new_module(argument_spec, **kwargs):
     # a worker runs several modules (plugin_utils/in_worker.py): nothing may reach the next
     KNOWN_VPCS[:] = module.params["known_vpcs"] or []
     return module
-
-
-def tag_dict(tag_list):
-    return dict((t["Key"], t["Value"]) for t in tag_list or [])
-
-
-def tag_list(tags):
-    return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
-
-
-def owned_tags(owner, key, name=None, extra=None):
-    """The tags every created resource carries: user tags, Name, owner and logical key.
-    InputError (before any write) for user tags AWS or the ownership scheme refuses: refarch:
-    or aws: keys, too many, too long; and for an empty owner or a Name too long."""
-    tags = dict(check_user_tags(extra, "tags"))
-    if name:
-        tags["Name"] = name
-    tags[OWNER_TAG] = owner
-    tags[KEY_TAG] = key
-    return check_own_tags(tags)
-
-
-def tag_spec(resource_type, tags):
-    return [{"ResourceType": resource_type, "Tags": tag_list(tags)}]
-
-
-def is_owned(resource_tags, owner):
-    return tag_dict(resource_tags).get(OWNER_TAG) == owner
-
-
-def owner_filter(owner, key=None):
-    filters = [{"Name": "tag:" + OWNER_TAG, "Values": [owner]}]
-    if key is not None:
-        filters.append({"Name": "tag:" + KEY_TAG, "Values": [key]})
-    return filters
-
-
-TIER_TAG = "refarch:tier"
-ROUTE_TABLE_TAG = "refarch:route-table"

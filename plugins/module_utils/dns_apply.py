@@ -23,7 +23,8 @@ except ImportError:  # the module's SDK check reports it
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, tag_list
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import delegation_records, zone_changes
 from ansible_collections.refarch.network.plugins.module_utils.dns_read import (
     by_name, caller_prefix, delegation_keys, detail, records, rrsets, vpcs_of, zone_id,

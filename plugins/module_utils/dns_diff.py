@@ -23,9 +23,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags, tag_list
+from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags, tag_list
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 VPC_TAG_PREFIX = "refarch:vpc/"

@@ -21,7 +21,8 @@ except ImportError:  # the module's SDK check reports it
     pass
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import at_once, find_vpc
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 

@@ -19,14 +19,17 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, KNOWN_VPCS, OWNER_TAG, TIER_TAG, owner_filter, tag_dict,
-)
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, TIER_TAG, owner_filter, tag_dict
 
 ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "TransitGatewayId", "NetworkInterfaceId",
                  "InstanceId", "VpcEndpointId", "EgressOnlyInternetGatewayId", "CarrierGatewayId",
                  "LocalGatewayId", "CoreNetworkArn")
+
+
+# The VPCs this run has already read (option known_vpcs, set by aws.new_module): [{region, vpc}],
+# vpc as DescribeVpcs gives it. find_vpc answers from them instead of reading again.
+KNOWN_VPCS = []
 
 
 def paginate(client, operation, key, **kwargs):

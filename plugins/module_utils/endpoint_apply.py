@@ -19,7 +19,8 @@ try:
 except ImportError:  # the module's SDK check reports it
     ClientError = Exception
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, owner_filter, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import owner_filter, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, tagged
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import LIVE_STATES
 from ansible_collections.refarch.network.plugins.module_utils.engine import WaitTimeout, poll

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, owner_filter, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, owner_filter, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import owned_route_tables, owned_subnets_by_tier, paginate, tagged
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import LIVE_STATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_read import group_ids

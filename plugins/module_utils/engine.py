@@ -35,7 +35,8 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, new_module, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import new_module
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import ALREADY_DONE, retried
 
@@ -47,37 +48,6 @@ READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup")
 
 class WaitTimeout(RuntimeError):
     pass
-
-
-class Action(object):
-    """One step of a converge: ``op`` names the handler, ``key`` the logical resource,
-    ``text`` is what the user reads; ``before``/``after`` feed ``--diff``; ``params`` are the
-    handler's arguments (read as ``action["name"]``)."""
-
-    def __init__(self, op, key, text, before=None, after=None, **params):
-        self.op, self.key, self.text = op, key, text
-        self.before, self.after = before, after
-        self.params = params
-
-    def __getitem__(self, name):
-        return self.params[name]
-
-    def get(self, name, default=None):
-        return self.params.get(name, default)
-
-    @property
-    def is_wait(self):
-        return self.op.startswith("wait")
-
-    def __repr__(self):
-        return "Action(%r, %r, %r)" % (self.op, self.key, self.text)
-
-    def __eq__(self, other):
-        return isinstance(other, Action) and (self.op, self.key, self.text, self.params) == (
-            other.op, other.key, other.text, other.params)
-
-    def __ne__(self, other):
-        return not self == other
 
 
 class Ids(object):

@@ -17,7 +17,7 @@ import functools
 import os
 import shutil
 
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 
 DIR_MODE, FILE_MODE = 0o755, 0o644
 

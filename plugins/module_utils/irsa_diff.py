@@ -2,7 +2,7 @@
 # Copyright: refarch.network contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Diff of eks_irsa: the plan (``irsa.plan_irsa``) and a snapshot (``irsa_read.read_irsa``)
--> ordered ``engine.Action`` list. Pure: no AWS call.
+-> ordered ``actions.Action`` list. Pure: no AWS call.
 
 Only what is ours is changed: roles tagged with our owner and this cluster's key prefix, and
 the OIDC provider when it carries our owner and key tags. A foreign provider is used as it
@@ -16,8 +16,8 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, owned_tags
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, owned_tags
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.irsa import (
     STS_AUDIENCE, issuer_host, oidc_key, oidc_provider_arn, permission_policy, policy_name, trust_policy, zone_arn)

@@ -15,7 +15,8 @@ try:
 except ImportError:  # the module's SDK check reports it
     ClientError = Exception
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, OWNER_TAG, error_code, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.irsa import role_key

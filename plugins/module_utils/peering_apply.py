@@ -20,7 +20,8 @@ try:
 except ImportError:  # the module's SDK check reports it
     ClientError = Exception
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import ROUTE_HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import DNS_OPTION, FAILED, LIVE
 

@@ -19,9 +19,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, owned_tags, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, owned_tags, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import route_target, tag_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import check_no_overlap, peering_key
 

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import owner_filter
+from ansible_collections.refarch.network.plugins.module_utils.tags import owner_filter
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import read_vpc_routing
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc, paginate, tagged
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import LIVE, TARGET, complete, distinct_views

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.engine import CREATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import ip_permission
 

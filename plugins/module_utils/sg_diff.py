@@ -13,10 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
+from ansible_collections.refarch.network.plugins.module_utils.tags import (
     KEY_TAG, MODULE_TAG, OWNER_TAG, owned_tags, tag_dict)
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, describe_perm, diff_rules, flatten_ip_permissions)

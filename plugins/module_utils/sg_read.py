@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, MODULE_TAG, is_owned, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, MODULE_TAG, is_owned, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, prefix_list_names, resolve_prefix_lists, rule_perm)

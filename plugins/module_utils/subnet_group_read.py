@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import KEY_TAG, is_owned, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, is_owned, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import owned_subnets_by_tier, paginate
 
 FAMILIES = {

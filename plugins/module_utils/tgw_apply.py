@@ -26,7 +26,8 @@ except ImportError:  # the module's SDK check reports it
 
 from collections import namedtuple
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import error_code, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import ROUTE_HANDLERS, ref_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried

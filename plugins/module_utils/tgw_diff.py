@@ -25,9 +25,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags
+from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import route_actions, route_plan, vpc_cidrs
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import check_no_overlap

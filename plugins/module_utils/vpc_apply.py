@@ -14,7 +14,7 @@ __metaclass__ = type
 
 import hashlib
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import poll
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried

@@ -17,10 +17,10 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import route_target, tag_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC, plan_network
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
+from ansible_collections.refarch.network.plugins.module_utils.tags import (
     KEY_TAG, OWNER_TAG, ROUTE_TABLE_TAG, TIER_TAG, owned_tags, tag_dict,
 )
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
+from ansible_collections.refarch.network.plugins.module_utils.tags import (
     KEY_TAG, MODULE_TAG, OWNER_TAG, owner_filter, tag_dict,
 )
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import at_once, find_vpc, paginate

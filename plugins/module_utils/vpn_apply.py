@@ -21,7 +21,7 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import is_owned, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.tags import is_owned, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate, routed_to
 from ansible_collections.refarch.network.plugins.module_utils.engine import WaitTimeout, poll
 from ansible_collections.refarch.network.plugins.module_utils.lost_reply import retried

@@ -18,9 +18,9 @@ import json
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
-from ansible_collections.refarch.network.plugins.module_utils.aws import MODULE_TAG, is_owned, owned_tags, tag_dict, tag_list, tag_spec
+from ansible_collections.refarch.network.plugins.module_utils.tags import MODULE_TAG, is_owned, owned_tags, tag_dict, tag_list, tag_spec
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import tag_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 NEW_IP = "(new elastic IP)"

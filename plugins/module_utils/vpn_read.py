@@ -17,9 +17,8 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    KEY_TAG, MODULE_TAG, OWNER_TAG, error_code, owner_filter, tag_dict,
-)
+from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, MODULE_TAG, OWNER_TAG, owner_filter, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
     at_once, find_vpc, owned_route_tables, owned_subnets_by_tier, paginate, tagged,
 )

@@ -73,7 +73,8 @@ actions:
 import os
 
 from ansible_collections.refarch.network.plugins.module_utils import diagram, file_set
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action, Refused, Run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
+from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, Run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 
 ARGUMENT_SPEC = dict(

@@ -166,8 +166,8 @@ try:
 except ImportError:  # handled by AnsibleAWSModule
     pass
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import (
-    Connection, KEY_TAG, error_code, owner_filter)
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code
+from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, owner_filter
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
     CountingReader, at_once, find_vpc, known_subnets, known_vpc)
 from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module

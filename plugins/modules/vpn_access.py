@@ -71,7 +71,8 @@ rules:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn_reach
-from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn import MODULE

@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import delegation_records, zone_changes
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action, Ids, Run, execute
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, execute
 
 OWNER, CHILD, PARENT = "development", "dev.example.com.", "example.com."
 SERVERS = ["ns-2048.awsdns-64.com", "ns-2049.awsdns-65.net"]

@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import dns
-from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags
+from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import (
     VPC_TAG_PREFIX, diff_dns, plan_dns, summarise,
 )

@@ -10,8 +10,9 @@ from botocore.exceptions import ClientError
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from scripted import scripted
 
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
-    Action, ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
+    ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
     poll, unplanned_warnings,
 )
 

@@ -9,7 +9,8 @@ logic; the module itself is tested against the emulator in tests/integration/acc
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils.accounts_apply import HANDLERS
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action, ExecutionFailed, Ids, Run, execute
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
+from ansible_collections.refarch.network.plugins.module_utils.engine import ExecutionFailed, Ids, Run, execute
 
 TAGS = {"refarch:owner": "refarch", "refarch:key": "account/dev"}
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import tag_list
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_models, diff_present, wanted_tags)

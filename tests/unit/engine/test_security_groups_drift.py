@@ -3,7 +3,7 @@ sg/ key space shared with vpn_instance. Plain-dict snapshots, no emulator."""
 
 import pytest
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import tag_list
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_present, unmanaged_report, unmanaged_rules, wanted_tags)

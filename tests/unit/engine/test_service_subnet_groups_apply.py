@@ -8,7 +8,8 @@ for "done", not the module (the integration tests run the module against the emu
 import pytest
 from botocore.exceptions import ClientError
 
-from ansible_collections.refarch.network.plugins.module_utils.engine import Action, Run
+from ansible_collections.refarch.network.plugins.module_utils.actions import Action
+from ansible_collections.refarch.network.plugins.module_utils.engine import Run
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_apply import HANDLERS, clients_needed
 
 ARN = "arn:aws:rds:us-east-1:123456789012:subgrp:prod-aurora"

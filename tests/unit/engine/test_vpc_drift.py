@@ -5,7 +5,7 @@ import copy
 import os
 import sys
 
-from ansible_collections.refarch.network.plugins.module_utils.aws import tag_list
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_list
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
     after_model, before_model, check_flow_logs, desired_tags, diff_absent, diff_present, unplanned,
 )

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn
-from ansible_collections.refarch.network.plugins.module_utils.aws import tag_dict
+from ansible_collections.refarch.network.plugins.module_utils.tags import tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, result_of

@@ -15,7 +15,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.refarch.network.plugins.filter.preflight import module_specs, preflight
 from ansible_collections.refarch.network.plugins.module_utils import dns, vpn
-from ansible_collections.refarch.network.plugins.module_utils.aws import owned_tags
+from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.plan import USER_TAG_LIMIT, check_user_tags, plan_network

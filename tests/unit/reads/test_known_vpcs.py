@@ -3,17 +3,17 @@
 import pytest
 
 from ansible_collections.refarch.network.plugins.filter.known_vpcs import known_vpcs
-from ansible_collections.refarch.network.plugins.module_utils import aws, ec2_read
+from ansible_collections.refarch.network.plugins.module_utils import aws, ec2_read, tags
 
 
 def vpc(vpc_id, owner):
     return {"VpcId": vpc_id, "CidrBlock": "10.0.0.0/16",
-            "Tags": [{"Key": aws.OWNER_TAG, "Value": owner}, {"Key": aws.KEY_TAG, "Value": "vpc"}]}
+            "Tags": [{"Key": tags.OWNER_TAG, "Value": owner}, {"Key": tags.KEY_TAG, "Value": "vpc"}]}
 
 
 def subnet(subnet_id, owner, tier, az):
     return {"SubnetId": subnet_id, "AvailabilityZone": az, "CidrBlock": "10.0.0.0/24",
-            "Tags": [{"Key": aws.OWNER_TAG, "Value": owner}, {"Key": aws.TIER_TAG, "Value": tier}]}
+            "Tags": [{"Key": tags.OWNER_TAG, "Value": owner}, {"Key": tags.TIER_TAG, "Value": tier}]}
 
 
 KNOWN = {"region": "us-east-1", "vpc": vpc("vpc-1", "production"),
