@@ -17,6 +17,11 @@ description:
     or a private zone's association (C(refarch_zone_restore), C(pritunl_vpn_zones)). Once one of those
     tasks changed anything in the run, on any environment, nothing is returned and every module reads
     the VPCs itself, so its view is exact.
+  - When vpc_tiers changed nothing, its result also holds the VPC's route tables, NAT gateways and flow logs
+    (M(refarch.network.network_info) then does not read them again). Routes are also written by the
+    peering, the Transit Gateway and the VPN - C(refarch_peering), C(refarch_transit_gateway),
+    C(pritunl_vpn_instance), C(refarch_vpn_access). Once one of those changed anything in the run, the
+    route tables are left out.
 options:
   hosts:
     description: The environments of the run (usually C(ansible_play_hosts_all)).
@@ -39,7 +44,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: "C([{region, vpc}]), C(vpc) as DescribeVpcs gives it."
+  description:
+    - "C([{region, vpc, subnets}]), C(vpc) as DescribeVpcs gives it, C(subnets) as DescribeSubnets; also
+      C(route_tables), C(nat_gateways) and C(flow_logs) while they are exact (see above)."
   type: list
   elements: dict
 """
@@ -47,13 +54,23 @@ _value:
 # registered results of the tasks that write a VPC's tags after vpc_tiers (playbooks peering.yml,
 # dns.yml, role pritunl_vpn)
 VPC_TAGGERS = ("refarch_peering", "refarch_zone_restore", "pritunl_vpn_zones")
+# registered results of the tasks that write routes after vpc_tiers (playbooks peering.yml, vpn.yml,
+# role pritunl_vpn); tests/unit/reads/test_known_vpcs.py checks that every such task registers one
+ROUTE_WRITERS = ("refarch_peering", "refarch_transit_gateway", "pritunl_vpn_instance", "refarch_vpn_access")
+
+
+def _changed(envs, names):
+    return any((env.get(name) or {}).get("changed") for env in envs for name in names)
 
 
 def known_vpcs(hostvars, hosts):
     envs = [hostvars[h] for h in hosts if h in hostvars]
-    if any((env.get(name) or {}).get("changed") for env in envs for name in VPC_TAGGERS):
+    if _changed(envs, VPC_TAGGERS):
         return []
-    return [env["refarch_vpc"]["known_vpc"] for env in envs if (env.get("refarch_vpc") or {}).get("known_vpc")]
+    known = [env["refarch_vpc"]["known_vpc"] for env in envs if (env.get("refarch_vpc") or {}).get("known_vpc")]
+    if _changed(envs, ROUTE_WRITERS):
+        known = [dict((k, v) for k, v in item.items() if k != "route_tables") for item in known]
+    return known
 
 
 class FilterModule(object):

@@ -124,15 +124,26 @@ def known_vpc(region, owner, vpc_id=None):
     return None
 
 
-def known_subnets(region, vpc_id):
-    """Every subnet of the VPC ``vpc_id`` as vpc_tiers read it at its end (``known_vpcs``), or None.
+# VPC-wide reads that vpc_tiers makes as network_info does (filtered by the VPC, every page). Its
+# answer stands for a later read of the run while nothing else changed them: it passes them on only
+# when it wrote nothing itself, and the filter known_vpcs drops route tables once a task that writes
+# routes (peering, Transit Gateway, VPN) changed anything. NAT gateways and flow logs only it writes.
+KNOWN_READS = ("route_tables", "nat_gateways", "flow_logs")
 
-    Only vpc_tiers writes subnets (and their tags), so this is what a later read would give.
-    """
+
+def known_read(region, vpc_id, kind):
+    """``kind`` (``subnets`` or one of KNOWN_READS) of the VPC ``vpc_id`` as vpc_tiers read it
+    (``known_vpcs``), or None when this run has no exact copy."""
     for item in KNOWN_VPCS:
-        if item.get("region") == region and (item.get("vpc") or {}).get("VpcId") == vpc_id and "subnets" in item:
-            return item["subnets"]
+        if item.get("region") == region and (item.get("vpc") or {}).get("VpcId") == vpc_id and kind in item:
+            return item[kind]
     return None
+
+
+def known_subnets(region, vpc_id):
+    """Every subnet of the VPC ``vpc_id`` as vpc_tiers read it at its end, or None: only vpc_tiers
+    writes subnets (and their tags), so this is what a later read would give."""
+    return known_read(region, vpc_id, "subnets")
 
 
 def owned_subnets_by_tier(ec2, owner, vpc_id):

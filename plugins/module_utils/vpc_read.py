@@ -12,7 +12,7 @@ import re
 from ansible_collections.refarch.network.plugins.module_utils.tags import (
     KEY_TAG, MODULE_TAG, OWNER_TAG, owner_filter, tag_dict,
 )
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import at_once, find_vpc, paginate
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import KNOWN_READS, at_once, find_vpc, paginate
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 LIVE_NAT_STATES = ("pending", "available")
@@ -54,6 +54,8 @@ def read_vpc(ec2, owner):
         "subnets": {}, "foreign_subnets": [], "route_tables": {}, "foreign_route_tables": [],
         "main_route_table": None, "igw": None, "nat_gateways": {}, "nat_ids_any_state": set(),
         "dead_nats": [], "eips": {}, "default_sg": None, "flow_logs": [],
+        # the VPC-wide reads as AWS gave them, ours and foreign (KNOWN_READS; network_info reads the same)
+        "reads": {},
     }
     # each read waits for its reply: the independent ones are made together (at_once)
     found = at_once({
@@ -81,8 +83,9 @@ def read_vpc(ec2, owner):
         "route_tables": lambda: paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc),
         "nat_gateways": lambda: paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc),
         "default_sg": lambda: ec2.describe_security_groups(Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}]),
-        "flow_logs": lambda: ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}]),
+        "flow_logs": lambda: paginate(ec2, "describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": [vpc_id]}]),
     })
+    snap["reads"] = dict((kind, found[kind]) for kind in KNOWN_READS)
     snap["dns_support"] = found["dns_support"]["EnableDnsSupport"]["Value"]
     snap["dns_hostnames"] = found["dns_hostnames"]["EnableDnsHostnames"]["Value"]
     for subnet in found["subnets"]:
@@ -106,7 +109,7 @@ def read_vpc(ec2, owner):
         else:  # deleted out of band or failed: it may still hold its address while deleting
             snap["dead_nats"].append(nat)
     snap["default_sg"] = (found["default_sg"]["SecurityGroups"] or [None])[0]
-    snap["flow_logs"] = [f for f in found["flow_logs"]["FlowLogs"] if ours(f, owner, "flow_log")]
+    snap["flow_logs"] = [f for f in found["flow_logs"] if ours(f, owner, "flow_log")]
     return snap
 
 

@@ -169,7 +169,7 @@ except ImportError:  # handled by AnsibleAWSModule
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code
 from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, owner_filter
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
-    CountingReader, at_once, find_vpc, known_subnets, known_vpc)
+    CountingReader, at_once, find_vpc, known_read, known_vpc)
 from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
@@ -230,7 +230,11 @@ def read_facts(module, conn):
                          % ("refarch:owner", owner, KEY_TAG, region))
     vpc_id = vpc["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    subnets = known_subnets(ec2.meta.region_name, vpc_id)
+
+    def once(kind, read):
+        """The read, unless vpc_tiers already made it in this run and it is still exact (known_vpcs)."""
+        known = known_read(ec2.meta.region_name, vpc_id, kind)
+        return read if known is None else (lambda: known)
     # each read waits for its reply: the independent ones are made together (at_once)
     found = at_once({
         "endpoints": lambda: reader.all("describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpc),
@@ -242,15 +246,16 @@ def read_facts(module, conn):
         "vpn": lambda: reader.all("describe_instances", "Reservations", Filters=in_vpc + owner_filter(owner, VPN_KEY) + [
             {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]),
         "zones": lambda: read_zones(module, conn, reader, vpc_id, region),
-        "subnets": lambda: subnets or reader.all("describe_subnets", "Subnets", Filters=in_vpc),
-        "route_tables": lambda: reader.all("describe_route_tables", "RouteTables", Filters=in_vpc),
+        "subnets": once("subnets", lambda: reader.all("describe_subnets", "Subnets", Filters=in_vpc)),
+        "route_tables": once("route_tables", lambda: reader.all("describe_route_tables", "RouteTables", Filters=in_vpc)),
         "internet_gateways": lambda: reader.all("describe_internet_gateways", "InternetGateways",
                                                 Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]),
-        "nat_gateways": lambda: reader.all("describe_nat_gateways", "NatGateways", Filter=in_vpc),
+        "nat_gateways": once("nat_gateways", lambda: reader.all("describe_nat_gateways", "NatGateways", Filter=in_vpc)),
         "network_acls": lambda: reader.all("describe_network_acls", "NetworkAcls", Filters=in_vpc),
         "security_groups": lambda: reader.all("describe_security_groups", "SecurityGroups", Filters=in_vpc),
         "interfaces": lambda: reader.all("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc),
-        "flow_logs": lambda: reader.all("describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": [vpc_id]}]),
+        "flow_logs": once("flow_logs", lambda: reader.all("describe_flow_logs", "FlowLogs",
+                                                          Filters=[{"Name": "resource-id", "Values": [vpc_id]}])),
     })
     endpoints, attachments = found["endpoints"], found["attachments"]
     gateway_endpoints = any((e.get("VpcEndpointType") or "").lower() == "gateway" for e in endpoints)

@@ -217,6 +217,8 @@ known_vpc:
   description:
     - The VPC and every subnet in it as DescribeVpcs and DescribeSubnets give them at the end of the run
       (after the module's own writes), with the region; empty when there is no VPC (or, in check mode, none yet).
+    - When the module changed nothing, also the VPC's C(route_tables), C(nat_gateways) and C(flow_logs) as
+      DescribeRouteTables, DescribeNatGateways and DescribeFlowLogs give them.
     - Pass it to later modules of the same run in O(known_vpcs) so they do not read it again.
   returned: always
   type: dict
@@ -265,6 +267,8 @@ def converge(module):
     result = converged(module, actions, before, after, kept=kept, unplanned=leftover, **summarise(snap))
     # read after our writes (read_back), so later modules of the run may take it (known_vpcs)
     result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"], subnets=all_subnets(snap)) if snap["vpc"] else {}
+    if snap["vpc"] and not result["changed"]:  # what our own writes leave in flux (a NAT deleting) is read again
+        result["known_vpc"].update(snap["reads"])
     if plan is not None:
         result["plan"] = plan
     for item in leftover:

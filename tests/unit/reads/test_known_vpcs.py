@@ -1,7 +1,14 @@
 """A VPC the run already read is not read again, while that is exact (issue 22)."""
 
-import pytest
+import ast
+import glob
+import os
+import re
 
+import pytest
+import yaml
+
+from ansible_collections.refarch.network.plugins.filter import known_vpcs as known_vpcs_filter
 from ansible_collections.refarch.network.plugins.filter.known_vpcs import known_vpcs
 from ansible_collections.refarch.network.plugins.module_utils import aws, ec2_read, tags
 
@@ -98,3 +105,94 @@ def test_nothing_is_reused_once_a_vpc_s_tags_were_written_in_the_run(tagger):
     assert known_vpcs(hostvars, ["production", "management"]) == []
     hostvars["management"][tagger] = {"changed": False, "skipped": True}
     assert known_vpcs(hostvars, ["production", "management"]) == [KNOWN]
+
+
+NETWORK = dict(KNOWN, route_tables=[{"RouteTableId": "rtb-1"}], nat_gateways=[], flow_logs=[])
+
+
+@pytest.mark.parametrize("writer", ["refarch_peering", "refarch_transit_gateway", "pritunl_vpn_instance",
+                                    "refarch_vpn_access"])
+def test_route_tables_are_dropped_once_a_route_was_written_in_the_run(writer):
+    hostvars = {"production": {"refarch_vpc": {"known_vpc": NETWORK}}, "management": {}}
+    assert known_vpcs(hostvars, ["production", "management"]) == [NETWORK]
+    hostvars["management"][writer] = {"changed": True}
+    known = known_vpcs(hostvars, ["production", "management"])
+    if writer in known_vpcs_filter.VPC_TAGGERS:
+        assert known == []
+    else:
+        assert known == [dict((k, v) for k, v in NETWORK.items() if k != "route_tables")]
+
+
+def test_network_reads_are_answered_only_for_the_known_vpc():
+    aws.KNOWN_VPCS[:] = [NETWORK]
+    try:
+        assert ec2_read.known_read("us-east-1", "vpc-1", "route_tables") == [{"RouteTableId": "rtb-1"}]
+        assert ec2_read.known_read("us-east-1", "vpc-1", "nat_gateways") == []
+        assert ec2_read.known_read("us-east-1", "vpc-2", "route_tables") is None
+        assert ec2_read.known_read("eu-west-1", "vpc-1", "route_tables") is None
+    finally:
+        aws.KNOWN_VPCS[:] = []
+    assert ec2_read.known_read("us-east-1", "vpc-1", "route_tables") is None
+
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+ROUTE_CALLS = re.compile(r"\.(create|replace|delete)_route\(")
+
+
+def _imports(path):
+    """The module_utils of this collection a Python file imports."""
+    names = set()
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.ImportFrom) and node.module and "refarch.network.plugins.module_utils" in node.module:
+            if node.module.endswith(".module_utils"):
+                names.update(alias.name for alias in node.names)
+            else:
+                names.add(node.module.rsplit(".", 1)[1])
+    return names
+
+
+def route_writing_modules():
+    """The modules whose code (with the module_utils it imports, transitively) calls a route API."""
+    utils = os.path.join(ROOT, "plugins", "module_utils")
+    writers = set(name[:-3] for name in os.listdir(utils)
+                  if name.endswith(".py") and ROUTE_CALLS.search(open(os.path.join(utils, name)).read()))
+    found = set()
+    modules = os.path.join(ROOT, "plugins", "modules")
+    for name in os.listdir(modules):
+        if not name.endswith(".py"):
+            continue
+        seen, todo = set(), list(_imports(os.path.join(modules, name)))
+        while todo:
+            util = todo.pop()
+            if util not in seen and os.path.exists(os.path.join(utils, util + ".py")):
+                seen.add(util)
+                todo.extend(_imports(os.path.join(utils, util + ".py")))
+        if seen & writers:
+            found.add(name[:-3])
+    return found
+
+
+def _tasks(items):
+    for item in items or []:
+        if isinstance(item, dict):
+            yield item
+            for key in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks"):
+                for task in _tasks(item.get(key)):
+                    yield task
+
+
+def test_every_task_that_writes_routes_after_vpc_tiers_registers_a_route_writer():
+    modules = route_writing_modules()
+    assert {"vpc_tiers", "vpc_peering", "transit_gateway", "vpn_instance", "vpn_access"} <= modules
+    checked = 0
+    for folder in ("playbooks", "roles"):
+        for path in glob.glob(os.path.join(ROOT, folder, "**", "*.yml"), recursive=True):
+            for task in _tasks(yaml.safe_load(open(path)) or []):
+                called = [m for m in modules if "refarch.network." + m in task]
+                if not called or called == ["vpc_tiers"]:
+                    continue
+                checked += 1
+                assert task.get("register") in known_vpcs_filter.ROUTE_WRITERS, (
+                    "%s: task %r calls %s, which writes routes: register it as one of ROUTE_WRITERS (filter known_vpcs)"
+                    % (os.path.relpath(path, ROOT), task.get("name"), called[0]))
+    assert checked >= 4
