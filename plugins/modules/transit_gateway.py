@@ -31,9 +31,6 @@ description:
     TGW shared through AWS RAM, which this module does not do).
   - O(state=absent) removes our VPC routes, associations, attachments (which withdraws their
     propagations), route tables and the Transit Gateway, in that order.
-  - Check mode is exact - it reports the same actions a real run would take and writes nothing.
-author:
-  - refarch.network developers (@refarch)
 options:
   owner:
     description:
@@ -89,6 +86,7 @@ options:
     default: 900
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""
