@@ -86,6 +86,18 @@ def table(title, options, fqcn, ptype, entrypoint=None, head="Parameter"):
         option_rows(options, fqcn, ptype, entrypoint)
 
 
+def attributes(attrs, fqcn, ptype):
+    """The module's attributes (check mode, diff mode): support, then what it means and the module's details."""
+    if not attrs:
+        return []
+    rows = []
+    for name in sorted(attrs):
+        spec = attrs[name] or {}
+        text = paragraphs(spec.get("description"), fqcn, ptype) + paragraphs(spec.get("details"), fqcn, ptype)
+        rows.append("| `%s` | %s | %s |" % (name, spec.get("support", ""), cell("<br>".join(text))))
+    return ["", "## Attributes", "", "| Attribute | Support | Description |", "|---|---|---|"] + rows
+
+
 def paragraphs(items, fqcn, ptype, entrypoint=None):
     if isinstance(items, str):
         items = [items]
@@ -109,6 +121,7 @@ def plugin_page(fqcn, ptype, data):
     if doc.get("requirements"):
         lines += ["", "## Requirements", ""] + ["- " + r for r in paragraphs(doc["requirements"], fqcn, ptype)]
     lines += table("Parameters", doc.get("options"), fqcn, ptype)
+    lines += attributes(doc.get("attributes"), fqcn, ptype)
     if doc.get("notes"):
         lines += ["", "## Notes", ""] + ["- " + n for n in paragraphs(doc["notes"], fqcn, ptype)]
     if data.get("examples"):

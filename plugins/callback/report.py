@@ -22,8 +22,6 @@ description:
   - Makes no AWS call; the prices come from the collection's C(data/prices.yml) (docs/report.md).
 requirements:
   - enable in ansible.cfg with C(callbacks_enabled = refarch.network.report)
-author:
-  - refarch.network developers (@refarch)
 options:
   path:
     description: Where to write the report; a relative path is from the current directory.
@@ -42,6 +40,8 @@ options:
     ini:
       - section: refarch_report
         key: prices
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 import datetime

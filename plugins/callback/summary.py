@@ -21,8 +21,8 @@ description:
     and where each VPN answers (M(refarch.network.vpn_instance)).
 requirements:
   - enable in ansible.cfg with C(callbacks_enabled = refarch.network.summary)
-author:
-  - refarch.network developers (@refarch)
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 from ansible_collections.refarch.network.plugins.plugin_utils.module_results import ModuleResults

@@ -6,21 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import yaml
-
 from ansible_collections.amazon.aws.plugins.doc_fragments import boto3, common, region
-
-
-def bundle(*blocks):
-    """One fragment from several: options merged, notes and requirements in order."""
-    merged = {}
-    for block in blocks:
-        for key, value in yaml.safe_load(block).items():
-            if isinstance(value, dict):
-                merged.setdefault(key, {}).update(value)
-            else:
-                merged.setdefault(key, []).extend(value)
-    return yaml.safe_dump(merged, sort_keys=False, width=1000)
+from ansible_collections.refarch.network.plugins.doc_fragments.common import bundle
 
 
 class ModuleDocFragment(object):

@@ -26,3 +26,14 @@ options:
     elements: str
     required: true
 """
+
+    # The environments a filter reads from its hostvars input; each filter says in its own
+    # description which list it expects (the play's hosts, or all the run's).
+    HOSTS = r"""
+options:
+  hosts:
+    description: The environments of the run.
+    type: list
+    elements: str
+    required: true
+"""

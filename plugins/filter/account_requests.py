@@ -26,17 +26,14 @@ description:
 options:
   hosts:
     description: The play's hosts (usually C(ansible_play_hosts)).
-    type: list
-    elements: str
-    required: true
   default_role:
     description: The role assumed in an account whose inventory gives no C(aws_account_role).
     type: str
     required: true
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers
+  - refarch.network.hostvars.hosts
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

@@ -20,8 +20,8 @@ options:
     type: list
     elements: dict
     required: true
-author:
-  - refarch.network developers (@refarch)
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

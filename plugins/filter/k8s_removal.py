@@ -36,8 +36,8 @@ options:
         aside), which an apply must not take over.
     type: bool
     default: false
-author:
-  - refarch.network developers (@refarch)
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

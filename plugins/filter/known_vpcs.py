@@ -25,13 +25,10 @@ description:
 options:
   hosts:
     description: The environments of the run (usually C(ansible_play_hosts_all)).
-    type: list
-    elements: str
-    required: true
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers
+  - refarch.network.hostvars.hosts
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

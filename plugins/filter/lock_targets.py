@@ -23,13 +23,10 @@ description:
 options:
   hosts:
     description: The play's environments (C(ansible_play_hosts), or C(ansible_play_hosts_all) to release).
-    type: list
-    elements: str
-    required: true
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers
+  - refarch.network.hostvars.hosts
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

@@ -19,8 +19,8 @@ options:
     description: The plan spec.
     type: dict
     required: true
-author:
-  - refarch.network developers (@refarch)
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

@@ -20,13 +20,10 @@ description:
 options:
   hosts:
     description: The play's environments (usually C(ansible_play_hosts)).
-    type: list
-    elements: str
-    required: true
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers
+  - refarch.network.hostvars.hosts
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

@@ -33,8 +33,7 @@ options:
 extends_documentation_fragment:
   - refarch.network.hostvars
   - refarch.network.hostvars.present
-author:
-  - refarch.network developers
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

@@ -29,8 +29,7 @@ description:
 extends_documentation_fragment:
   - refarch.network.hostvars
   - refarch.network.hostvars.present
-author:
-  - refarch.network developers (@refarch)
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

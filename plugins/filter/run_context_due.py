@@ -27,13 +27,10 @@ options:
     description:
       - The environments of the run - at the start of a play, C(groups.environments) restricted by
         C(--limit) (C(ansible_play_hosts) before the play has hosts).
-    type: list
-    elements: str
-    required: true
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers
+  - refarch.network.hostvars.hosts
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

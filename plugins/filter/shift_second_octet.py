@@ -21,8 +21,8 @@ options:
     description: What to add to the second octet.
     type: int
     required: true
-author:
-  - refarch.network developers (@refarch)
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

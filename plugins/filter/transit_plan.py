@@ -19,8 +19,7 @@ description:
 extends_documentation_fragment:
   - refarch.network.hostvars
   - refarch.network.hostvars.present
-author:
-  - refarch.network developers
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

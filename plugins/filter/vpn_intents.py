@@ -18,19 +18,14 @@ description:
   - The far end names the tier's security group (C(pritunl_vpn_tier_groups), default C(app) for private and
     C(persistence) for persistence), so C(refarch.network.network_verify) checks the rules, not only the routes.
 options:
-  hosts:
-    description: The environments of the run.
-    type: list
-    elements: str
-    required: true
   deny_port:
     description: The port a tier that is not served must refuse (the database's for persistence).
     type: int
     default: 5432
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers (@refarch)
+  - refarch.network.hostvars.hosts
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

@@ -26,8 +26,7 @@ options:
     required: true
 extends_documentation_fragment:
   - refarch.network.hostvars
-author:
-  - refarch.network developers (@refarch)
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

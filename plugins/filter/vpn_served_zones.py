@@ -31,8 +31,8 @@ options:
     description: The VPN's environment (C(inventory_hostname)).
     type: str
     required: true
-author:
-  - refarch.network developers
+extends_documentation_fragment:
+  - refarch.network.common
 """
 
 EXAMPLES = r"""

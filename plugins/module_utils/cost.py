@@ -144,23 +144,23 @@ def summarise(lines, prices):
 # Action texts of the modules' diffs (vpc_diff, endpoint_diff, tgw_diff, dns_diff, vpn_diff)
 # that change what is billed, and what they change. A planned interface endpoint is priced
 # in as many AZs as the environment's existing interface endpoints use (else its zones, else one).
-PLANNED = (
-    (re.compile(r"^create nat gateway (\S+)", re.I), "nat", 1),
-    (re.compile(r"^delete nat gateway (\S+)", re.I), "nat", -1),
-    (re.compile(r"^allocate elastic ip (\S+)", re.I), "ipv4", 1),
-    (re.compile(r"^release elastic ip (\S+)", re.I), "ipv4", -1),
-    (re.compile(r"^create interface endpoint (\S+)", re.I), "interface", 1),
-    (re.compile(r"^delete endpoint \S+ (vpce-\S+)", re.I), "endpoint", -1),
-    (re.compile(r"^create tgw attachment (\S+)", re.I), "attachment", 1),
-    (re.compile(r"^delete tgw attachment (\S+)", re.I), "attachment", -1),
-    (re.compile(r"^create (?:public|private) zone (\S+)", re.I), "zone", 1),
-    (re.compile(r"^delete (?:public|private) zone (\S+)", re.I), "zone", -1),
-    (re.compile(r"^create vpc flow log", re.I), "flow_log", 1),
-    (re.compile(r"^delete flow log (\S+)", re.I), "flow_log", -1),
-    (re.compile(r"^launch instance (\S+) (\S+)", re.I), "vpn", 1),
-    (re.compile(r"^launch VPN instance (\S+)", re.I), "vpn", 1),
-    (re.compile(r"^(?:replace|terminate) instance (\S+)", re.I), "vpn", -1),
-)
+PLANNED = tuple((re.compile(pattern, re.I), kind, sign) for pattern, kind, sign in (
+    (r"^create nat gateway (\S+)", "nat", 1),
+    (r"^delete nat gateway (\S+)", "nat", -1),
+    (r"^allocate elastic ip (\S+)", "ipv4", 1),
+    (r"^release elastic ip (\S+)", "ipv4", -1),
+    (r"^create interface endpoint (\S+)", "interface", 1),
+    (r"^delete endpoint \S+ (vpce-\S+)", "endpoint", -1),
+    (r"^create tgw attachment (\S+)", "attachment", 1),
+    (r"^delete tgw attachment (\S+)", "attachment", -1),
+    (r"^create (?:public|private) zone (\S+)", "zone", 1),
+    (r"^delete (?:public|private) zone (\S+)", "zone", -1),
+    (r"^create vpc flow log", "flow_log", 1),
+    (r"^delete flow log (\S+)", "flow_log", -1),
+    (r"^launch instance (\S+) (\S+)", "vpn", 1),
+    (r"^launch VPN instance (\S+)", "vpn", 1),
+    (r"^(?:replace|terminate) instance (\S+)", "vpn", -1),
+))
 
 
 def _interface_zones(facts):

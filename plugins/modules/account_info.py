@@ -52,8 +52,7 @@ options:
     default: false
 extends_documentation_fragment:
   - refarch.network.aws.modules
-author:
-  - refarch.network developers (@refarch)
+  - refarch.network.common.read_only
 """
 
 EXAMPLES = r"""

@@ -35,9 +35,6 @@ description:
   - With O(state=absent) the module removes the delegation it wrote into the parent zone, the
     records it owns and then its zones; a zone that still holds records it does not own is kept
     and reported in a warning.
-  - Check mode is exact - it reports the same actions a real run would take and writes nothing.
-author:
-  - refarch.network developers (@refarch)
 options:
   vpc_id:
     description:
@@ -154,6 +151,7 @@ options:
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
+  - refarch.network.common.converge
 notes:
   - Zone tags are added or updated, never purged, except C(refarch:vpc/) tags of associations
     the module removes.

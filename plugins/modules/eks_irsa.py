@@ -32,8 +32,6 @@ description:
     someone else (eksctl, Terraform) is used as it is and never changed or deleted.
   - O(state=absent) deletes the owned roles of the cluster and the OIDC provider if this module
     created it.
-author:
-  - refarch.network developers (@refarch)
 options:
   cluster_name:
     description:
@@ -84,8 +82,8 @@ options:
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
+  - refarch.network.common.converge
 notes:
-  - Supports check mode (no write call; RV(actions) lists exactly what would change) and diff mode.
   - Role names are global in an account; two clusters of the same name in different regions need
     explicit O(service_accounts[].role_name).
 """

@@ -27,12 +27,14 @@ description:
   - O(state=released) gives the lock back when this run holds it; a lock another run holds is left
     alone (and reported). With O(break_run), it releases the lock of that run instead, on purpose
     (C(playbooks/unlock.yml)).
-  - Check mode (and O(operation=check)) never writes - it reads the lock, waits for or refuses another
-    run's, and reports what a real run would do.
   - The lock is the run's bookkeeping, not a change to the environment - the module reports
     C(changed=false), except when O(break_run) broke a lock.
-author:
-  - refarch.network developers (@refarch)
+attributes:
+  check_mode:
+    details: Check mode (and O(operation=check)) never writes - it reads the lock, waits for or refuses
+      another run's, and reports what a real run would do.
+  diff_mode:
+    support: none
 options:
   owner:
     description:
@@ -85,6 +87,7 @@ options:
     type: dict
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

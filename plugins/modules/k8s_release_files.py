@@ -19,10 +19,10 @@ description:
   - A file is written only when its content differs; a file named with an empty content is removed; a file
     of another name in the directory is never touched. With O(state=absent) the directory is removed
     with everything in it (it is the release's own).
-  - Makes no API call. Check mode reports exactly the writes the real run makes; with C(--diff) each
-    file written or removed is shown.
-author:
-  - refarch.network developers (@refarch)
+  - Makes no API call.
+attributes:
+  diff_mode:
+    details: Each file written or removed.
 options:
   path:
     description: The release's directory; created (mode C(0755)) when missing.
@@ -39,6 +39,8 @@ options:
     type: str
     choices: [present, absent]
     default: present
+extends_documentation_fragment:
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

@@ -19,8 +19,9 @@ description:
     renders on code hosts (C(network.md)) and, when Graphviz C(dot) is installed, as SVG
     (C(network.svg), from C(network.dot)).
   - Makes no AWS call. Files are rewritten only when their content changes.
-author:
-  - refarch.network developers (@refarch)
+attributes:
+  diff_mode:
+    support: none
 options:
   facts:
     description: The C(network_facts) of each environment, as a list or as a dict keyed by environment.
@@ -40,6 +41,8 @@ options:
     type: str
     choices: [auto, always, never]
     default: auto
+extends_documentation_fragment:
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

@@ -22,9 +22,6 @@ description:
     (tag C(refarch:key=instance/vpn)).
   - The result is plain JSON keyed by resource id; it is the input of
     M(refarch.network.network_verify) and M(refarch.network.network_diagram).
-  - Never writes anything; safe in check mode.
-author:
-  - refarch.network developers (@refarch)
 options:
   owner:
     description:
@@ -44,6 +41,7 @@ options:
     default: false
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.common.read_only
 """
 
 EXAMPLES = r"""

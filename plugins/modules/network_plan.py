@@ -20,8 +20,6 @@ description:
     overlaps, unknown route policies, duplicate names.
   - Adding a tier at the end or an availability zone at the end never moves an existing subnet.
   - The same planner is available as the filter P(refarch.network.network_plan#filter).
-author:
-  - refarch.network developers (@refarch)
 options:
   cidr:
     description: The VPC's IPv4 CIDR.
@@ -52,6 +50,8 @@ options:
   required_prefix:
     description: Refuse a base CIDR of any other size.
     type: int
+extends_documentation_fragment:
+  - refarch.network.common.read_only
 """
 
 EXAMPLES = r"""

@@ -28,8 +28,9 @@ description:
   - A check that verified nothing (every intent unverifiable, or no intent at all) fails whatever
     O(unverifiable) says - it proved nothing about the network. In check mode it only warns - a
     first C(--check) of an estate reads nothing built yet.
-author:
-  - refarch.network developers (@refarch)
+attributes:
+  check_mode:
+    details: It writes nothing; in check mode a check that verified nothing warns instead of failing.
 options:
   facts:
     description:
@@ -80,6 +81,8 @@ options:
     type: str
     choices: [warn, fail, ignore]
     default: warn
+extends_documentation_fragment:
+  - refarch.network.common.read_only
 """
 
 EXAMPLES = r"""

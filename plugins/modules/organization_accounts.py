@@ -25,7 +25,6 @@ description:
     then finds the account made. A run with nothing to change takes no lock (it makes no write at all).
   - Nothing is ever closed, deleted or removed from the organization. Closing accounts is out of scope
     (AWS keeps a closed account for 90 days and its e-mail cannot be reused), so O(state=absent) is refused.
-  - Supports check mode (reports exactly the actions it would take, writes nothing) and diff mode.
 options:
   accounts:
     description:
@@ -65,8 +64,7 @@ options:
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
-author:
-  - refarch.network developers (@refarch)
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

@@ -37,9 +37,9 @@ description:
     least 1/16 of the public IPv4 space (C(0.0.0.0/0) without private ranges) or of C(2000::/3),
     so C(0.0.0.0/0), two C(/1) halves or many C(/8)s alike. A rule is judged alone, then all rules
     of the group opening the same port together.
-  - Check mode is exact and writes nothing; C(--diff) shows each group's rules before and after.
-author:
-  - refarch.network developers (@refarch)
+attributes:
+  diff_mode:
+    details: Each group's rules before and after.
 options:
   groups:
     description:
@@ -131,6 +131,7 @@ extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

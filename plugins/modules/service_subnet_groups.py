@@ -19,10 +19,7 @@ description:
     namespace as RDS DB subnet groups, so an RDS and a DocumentDB group cannot share a name.
   - Groups carry C(refarch:owner) (O(owner)) and C(refarch:key=subnet-group/<db|cache>/<name>).
     A group with the same name that is not owned makes the module fail; it is never touched.
-  - A group whose subnets or description differ is modified in place. Idempotent; check mode is
-    exact and writes nothing.
-author:
-  - refarch.network developers (@refarch)
+  - A group whose subnets or description differ is modified in place. Idempotent.
 options:
   groups:
     description: The subnet groups.
@@ -59,6 +56,7 @@ extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
+  - refarch.network.common.converge
 notes:
   - The moto emulator (5.2) lacks ModifyCacheSubnetGroup and DeleteCacheSubnetGroup (the project's
     tools/emulator_server.py adds them), and its ModifyDBSubnetGroup loses the group; real AWS has all three.

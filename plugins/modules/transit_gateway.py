@@ -31,16 +31,11 @@ description:
     TGW shared through AWS RAM, which this module does not do).
   - O(state=absent) removes our VPC routes, associations, attachments (which withdraws their
     propagations), route tables and the Transit Gateway, in that order.
-  - Check mode is exact - it reports the same actions a real run would take and writes nothing.
-author:
-  - refarch.network developers (@refarch)
 options:
   owner:
     description:
       - Owner (environment) of the Transit Gateway, its route tables and attachments, written to
         their C(refarch:owner) tag.
-    type: str
-    required: true
   name:
     description: C(Name) tag of the Transit Gateway. Defaults to C(<owner>-tgw).
     type: str
@@ -74,21 +69,16 @@ options:
         type: list
         elements: str
         default: []
-  tags:
-    description: Extra tags for every resource the module creates.
-    type: dict
-    default: {}
   state:
     description: V(present) converges; V(absent) removes everything this module owns.
-    type: str
-    choices: [present, absent]
-    default: present
   wait_timeout:
     description: Seconds to wait for the TGW and each attachment to become available or deleted.
     type: int
     default: 900
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.aws.ownership
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""
@@ -135,12 +125,13 @@ from ansible_collections.refarch.network.plugins.module_utils.connectivity impor
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, run_module
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import resolve
 from ansible_collections.refarch.network.plugins.module_utils.tgw_apply import HANDLERS
+from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.tgw_diff import (
     diff_absent, diff_present, known_ids, placeholders, plan_tgw)
 from ansible_collections.refarch.network.plugins.module_utils.tgw_read import read_tgw
 
 ARGUMENT_SPEC = dict(
-    owner=dict(type="str", required=True),
+    OWNERSHIP_SPEC,
     name=dict(type="str"),
     amazon_side_asn=dict(type="int"),
     attachments=dict(type="list", elements="dict", default=[], options=dict(
@@ -150,8 +141,6 @@ ARGUMENT_SPEC = dict(
         route_tiers=dict(type="list", elements="str", default=["private", "persistence"]),
         peers=dict(type="list", elements="str", default=[]),
     )),
-    tags=dict(type="dict", default={}),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
     wait_timeout=dict(type="int", default=900),
 )
 

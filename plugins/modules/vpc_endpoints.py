@@ -22,9 +22,7 @@ description:
     and offers the endpoint type, and reports all unknown services at once.
   - All endpoints are created first, then waited for together, polling with backoff.
   - Endpoints carry C(refarch:owner) and C(refarch:key=vpce/<name>); only those are modified or
-    deleted. Check mode is exact and writes nothing.
-author:
-  - refarch.network developers (@refarch)
+    deleted.
 options:
   subnet_tier:
     description: Default tier for interface endpoints (its owned subnets, one per zone).
@@ -92,6 +90,7 @@ extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.aws.target_vpc
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

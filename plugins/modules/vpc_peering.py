@@ -32,9 +32,6 @@ description:
   - Each side's tiers are recorded on the connection (tags C(refarch:tiers/requester),
     C(refarch:tiers/accepter)), so a run of one environment alone (O(absent_side)) converges
     the link with the other side's choice.
-  - Check mode is exact - it reports the same actions a real run would take and writes nothing.
-author:
-  - refarch.network developers (@refarch)
 options:
   requester_owner:
     description:
@@ -124,6 +121,7 @@ notes:
     the accepter's view is tagged with O(accepter_owner) and the same key.
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

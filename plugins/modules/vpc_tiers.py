@@ -29,9 +29,6 @@ description:
     a NAT gateway deleted out of band or failed is made again with its Elastic IP and routes,
     and a flow log with other settings is replaced (AWS cannot modify one).
   - Changes AWS cannot make in place (the VPC CIDR, a subnet's CIDR or zone) are refused.
-  - Check mode is exact - it reports the same actions a real run would take and writes nothing.
-author:
-  - refarch.network developers (@refarch)
 options:
   name:
     description:
@@ -154,6 +151,7 @@ options:
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

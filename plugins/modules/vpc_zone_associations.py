@@ -29,9 +29,6 @@ description:
   - An environment whose private zone does not exist (not built yet, or destroyed on its own) is
     skipped with a warning and gets no search domain, so one environment's life never fails the
     VPN's runs; its zone is associated by the first run that finds it.
-  - Check mode is exact.
-author:
-  - refarch.network developers (@refarch)
 options:
   owner:
     description: The environment whose VPC resolves the zones.
@@ -75,6 +72,7 @@ options:
     default: present
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

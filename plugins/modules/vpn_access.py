@@ -21,9 +21,6 @@ description:
     tagged with the VPN's owner, so either run sees them as the VPN's.
   - Without a VPN instance in O(vpn_owner)'s account, or without a record for O(environment), the VPN's rules
     in this VPC are revoked (nothing is served any more); without a VPC of O(owner) nothing is done.
-  - Check mode is exact.
-author:
-  - refarch.network developers (@refarch)
 options:
   owner:
     description: Owner tag of this environment's VPC and security groups (made by M(refarch.network.security_groups)).
@@ -45,6 +42,7 @@ options:
     type: str
 extends_documentation_fragment:
   - refarch.network.aws.modules
+  - refarch.network.common.converge
 """
 
 EXAMPLES = r"""

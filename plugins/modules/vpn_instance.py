@@ -29,10 +29,10 @@ description:
     C(refarch:module=vpn_instance) (added to what an earlier version made), so that no other
     module's purge takes it. Routes are ours when their destination is O(client_cidr) and their
     target our instance's network interface (or, in a peered VPC, the peering connection).
-  - Check mode is exact - it reports the actions a real run takes (what the run creates is named
-    by its logical key, such as C(instance/vpn)) and writes nothing.
-author:
-  - refarch.network developers (@refarch)
+attributes:
+  check_mode:
+    details: Exact - it reports the actions a real run takes (what the run creates is named by its
+      logical key, such as C(instance/vpn)) and writes nothing.
 options:
   key:
     description:
@@ -135,6 +135,7 @@ extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
   - refarch.network.vpn_links
+  - refarch.network.common.converge
 notes:
   - AWS is eventually consistent - RunInstances refuses an instance profile made seconds ago and
     new ids are unknown for a moment; both are retried for up to two minutes. Every create is
