@@ -179,3 +179,11 @@ def test_per_resource_site_of_the_single_vpc_layout_has_its_endpoints():
     assert env["lockdown_default_sg"] is False and env["zones"] == [] and env["vpn"] is None
     assert [g["name"] for g in env["security_groups"]] == ["default", "single-vpc-production-eks_cluster",
                                                            "single-vpc-production-public_lb"]
+
+
+def test_the_built_estate_phases_take_turns_after_the_cold_build():
+    phases = ("cold", "idempotent", "check")
+    assert bench.alternated(phases, 0) == phases
+    assert bench.alternated(phases, 1) == ("cold", "check", "idempotent")
+    assert bench.alternated(phases, 2) == phases
+    assert bench.alternated(("cold", "idempotent"), 1) == ("cold", "idempotent")
