@@ -32,6 +32,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import ipaddress
 
 EPHEMERAL_PORT = 49152  # inside the Linux, Windows, NAT gateway and ELB ephemeral ranges
@@ -51,10 +52,16 @@ class Blocked(Exception):
 
 # --- address sets ---------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=4096)
+def network(text):
+    """One parsed CIDR (immutable, so shared): the walk parses the same few hundred again and again."""
+    return ipaddress.ip_network(text, strict=False)
+
+
 def nets(values):
     out = []
     for v in values:
-        net = ipaddress.ip_network(v, strict=False)
+        net = network(v)
         if net.version == 4:
             out.append(net)
     return out
@@ -167,9 +174,19 @@ class Topology:
         self.vpc_env = dict((f["vpc"]["id"], e) for e, f in self.envs.items())
         self.tgw_tables = {}
         self.tgw_attachments = {}
+        # acl_filter's answers: every pair of every intent asks the same few ACLs the same questions
+        self.acl_answers = {}
         for f in self.envs.values():
             self.tgw_tables.update(f.get("transit_gateway_route_tables") or {})
             self.tgw_attachments.update(f.get("transit_gateway_attachments") or {})
+
+    def acl_filter(self, acl, direction, protocol, port, peer):
+        """acl_filter, asked once per question (the ACLs live as long as this topology)."""
+        key = (id(acl), direction, protocol, port, tuple(peer))
+        if key not in self.acl_answers:
+            self.acl_answers[key] = acl_filter(acl, direction, protocol, port, peer)
+        allowed, denied_by = self.acl_answers[key]
+        return list(allowed), denied_by
 
     def facts(self, env):
         if env not in self.envs:
@@ -315,10 +332,10 @@ class Trace:
 
     def check_acl(self, env, subnet, direction, peer, port, returning=False):
         acl = self.acl(env, subnet)
-        allowed, denied_by = acl_filter(acl, direction, self.protocol, port, peer)
-        word = "to" if direction == "egress" else "from"
-        what = "%s %s %s" % (flow(self.protocol, port), word, show(peer))
+        allowed, denied_by = self.topo.acl_filter(acl, direction, self.protocol, port, peer)
         if not allowed:
+            word = "to" if direction == "egress" else "from"
+            what = "%s %s %s" % (flow(self.protocol, port), word, show(peer))
             reason = ("%s rule %d denies %s" % (direction, denied_by["rule"], what) if denied_by
                       else "no %s rule allows %s" % (direction, what))
             raise Blocked(component("network-acl", acl, env), reason, "return" if returning else "forward")
@@ -577,16 +594,17 @@ class Trace:
         self.check_acl(env, subnet, "ingress", self.dst_addrs, EPHEMERAL_PORT, returning=True)
 
 
-def analyze(facts_by_env, source, destination, protocol="tcp", port=None):
+def analyze(facts_by_env, source, destination, protocol="tcp", port=None, topo=None):
     """Every (source point, destination point) pair: {from, to, outcome, path, blocked_by}.
 
-    Raises Unresolvable when an endpoint is not in the facts.
+    Raises Unresolvable when an endpoint is not in the facts. ``topo``: the Topology of
+    ``facts_by_env`` when the caller analyses several intents over the same facts.
     """
     if protocol not in PROTOCOLS:
         raise Unresolvable("protocol %r is not one of %s" % (protocol, ", ".join(PROTOCOLS)))
     if protocol in ("tcp", "udp") and not isinstance(port, int):
         raise Unresolvable("protocol %s needs an integer port, got %r" % (protocol, port))
-    topo = Topology(facts_by_env)
+    topo = topo or Topology(facts_by_env)
     sources, destinations = resolve(topo, source), resolve(topo, destination)
     results = []
     for src in sources:
@@ -633,7 +651,7 @@ def expand_intents(intents, environments):
     return out
 
 
-def check_intent(facts_by_env, intent):
+def check_intent(facts_by_env, intent, topo=None):
     """{name, status: pass|violated|unverifiable, outcome, message, blocked_by, path, pair}."""
     name = intent.get("name") or "%s -> %s" % (label(intent.get("from")), label(intent.get("to")))
     expect = intent.get("expect", "allow")
@@ -643,7 +661,7 @@ def check_intent(facts_by_env, intent):
     try:
         if expect not in ("allow", "deny"):
             raise Unresolvable("expect must be allow or deny, got %r" % (expect,))
-        pairs = analyze(facts_by_env, intent.get("from"), intent.get("to"), result["protocol"], result["port"])
+        pairs = analyze(facts_by_env, intent.get("from"), intent.get("to"), result["protocol"], result["port"], topo)
     except Unresolvable as e:
         result.update(status="unverifiable", message="%s: unverifiable: %s" % (name, e))
         return result
@@ -669,4 +687,5 @@ def check_intent(facts_by_env, intent):
 
 def check_intents(facts_by_env, intents):
     environments = [e for e, f in facts_by_env.items() if f and f.get("vpc")]
-    return [check_intent(facts_by_env, i) for i in expand_intents(intents, environments)]
+    topo = Topology(facts_by_env)
+    return [check_intent(facts_by_env, i, topo) for i in expand_intents(intents, environments)]
