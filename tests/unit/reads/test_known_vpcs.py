@@ -177,8 +177,7 @@ def _tasks(items):
         if isinstance(item, dict):
             yield item
             for key in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks"):
-                for task in _tasks(item.get(key)):
-                    yield task
+                yield from _tasks(item.get(key))
 
 
 def test_every_task_that_writes_routes_after_vpc_tiers_registers_a_route_writer():
