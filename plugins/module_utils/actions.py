@@ -3,8 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The action type of the engine (engine.py executes them).
 
-Pure, like the diffs that make actions: they load without boto3, so the preflight filter can run
-the planners on the controller before any write without importing the AWS SDK.
+Pure, like the diffs that make actions: importing them needs no AWS SDK.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -3,8 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ownership tags and the pure helpers around them.
 
-Pure: no boto3, so planners and diffs that need tags (and the preflight filter, which runs them
-on the controller before any write) load without the AWS SDK.
+Pure: no boto3, so the planners and diffs that need tags import no AWS SDK.
 """
 
 from __future__ import absolute_import, division, print_function
