@@ -27,8 +27,8 @@ ROUTE_TARGETS = ("GatewayId", "NatGatewayId", "VpcPeeringConnectionId", "Transit
                  "LocalGatewayId", "CoreNetworkArn")
 
 
-# The VPCs this run has already read (option known_vpcs, set by aws.new_module): [{region, vpc}],
-# vpc as DescribeVpcs gives it. find_vpc answers from them instead of reading again.
+# The VPCs this run has already read (option known_vpcs, set by aws.new_module): [{region, vpc,
+# subnets, ...KNOWN_READS}], as vpc_tiers returns them in known_vpc. find_vpc answers from them instead of reading again.
 KNOWN_VPCS = []
 
 
@@ -140,16 +140,10 @@ def known_read(region, vpc_id, kind):
     return None
 
 
-def known_subnets(region, vpc_id):
-    """Every subnet of the VPC ``vpc_id`` as vpc_tiers read it at its end, or None: only vpc_tiers
-    writes subnets (and their tags), so this is what a later read would give."""
-    return known_read(region, vpc_id, "subnets")
-
-
 def owned_subnets_by_tier(ec2, owner, vpc_id):
     """{tier: [subnet, ...]} for the owned subnets of a VPC (tag ``refarch:tier``), by zone."""
     result = {}
-    subnets = known_subnets(ec2.meta.region_name, vpc_id)
+    subnets = known_read(ec2.meta.region_name, vpc_id, "subnets")  # only vpc_tiers writes subnets
     if subnets is None:
         subnets = paginate(ec2, "describe_subnets", "Subnets", Filters=[{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner))
     for subnet in subnets:

@@ -331,6 +331,16 @@ def dry_run(module):
     return module.check_mode
 
 
+def prerequisite_missing(module, error, warn=False):
+    """Something the module needs is missing that an earlier task of the run builds (the VPC, an
+    organization, facts to prove): a real run stops with ``error``; in check mode that task only
+    planned it, so the module goes on with what it can report (and, with ``warn``, says so)."""
+    if not dry_run(module):
+        raise error
+    if warn:
+        module.warn(str(error))
+
+
 def execute(module, actions, handlers, run, wait_timeout=900):
     """Carry out ``actions`` in order unless the module is in check mode.
 

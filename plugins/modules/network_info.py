@@ -168,7 +168,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import Connect
 from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, owner_filter
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import (
     CountingReader, at_once, find_vpc, known_read, known_vpc)
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import prerequisite_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import (
     VPN_KEY, build_facts, summary)
@@ -222,10 +222,11 @@ def read_facts(module, conn):
         reader.count(0 if known_vpc(ec2.meta.region_name, owner) else 1)
         vpc = find_vpc(ec2, owner, field="owner")
     if vpc is None:
-        if module.params["missing_ok"] or dry_run(module):  # --check on a new environment
-            return build_facts(owner, region, None), reader.calls
-        raise InputError("owner", "no VPC tagged %s=%s and %s=vpc in %s (run vpc_tiers first or pass vpc_id)"
-                         % ("refarch:owner", owner, KEY_TAG, region))
+        if not module.params["missing_ok"]:
+            prerequisite_missing(module, InputError(
+                "owner", "no VPC tagged %s=%s and %s=vpc in %s (run vpc_tiers first or pass vpc_id)"
+                % ("refarch:owner", owner, KEY_TAG, region)))
+        return build_facts(owner, region, None), reader.calls
     vpc_id = vpc["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
 

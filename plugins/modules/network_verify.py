@@ -152,7 +152,7 @@ actions:
   elements: str
 """
 
-from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Refused, prerequisite_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.network_facts import combine
 from ansible_collections.refarch.network.plugins.module_utils.reachability import check_intents
 
@@ -192,9 +192,7 @@ def verify(module):
     if not counts["pass"] + counts["violated"]:
         nothing = ("no intent could be verified (%d of %d unverifiable): this check proves nothing about the network; "
                    "give intents that name its tiers, groups or endpoints" % (len(unverifiable), len(results)))
-        if not dry_run(module):
-            raise Refused(nothing, **out)
-        module.warn(nothing)
+        prerequisite_missing(module, Refused(nothing, **out), warn=True)
     if failing:
         raise Refused("%d of %d intents do not hold:\n- %s" % (len(failing), len(results), "\n- ".join(failing)), **out)
     return out

@@ -162,7 +162,7 @@ server:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, prerequisite_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.pritunl_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.pritunl_diff import diff_absent, diff_present, planned_view, view
@@ -199,9 +199,9 @@ def converge(module):
         if missing:
             snap["organizations"] = api.read_organizations(client)
             unknown = sorted(missing - set(snap["organizations"]))
-            if unknown and not dry_run(module):  # in --check, pritunl_org may only be planned as well
-                raise InputError("organizations", "%s not found in Pritunl; create them first with "
-                                                  "community.general.pritunl_org" % ", ".join(unknown))
+            if unknown:  # in --check, pritunl_org may only have planned them
+                prerequisite_missing(module, InputError("organizations", "%s not found in Pritunl; create them first with "
+                                                                         "community.general.pritunl_org" % ", ".join(unknown)))
         actions = diff_present(settings, routes, p["route_nat"], p["organizations"], snap, p["started"],
                                nat_routes=p["nat_routes"])
     else:

@@ -239,7 +239,7 @@ route_cidrs:
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module, read_back
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, prerequisite_missing, read_back, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn import ARGUMENT_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import HANDLERS, known_ids
@@ -263,9 +263,9 @@ def converge(module):
     snap = read_vpn(conn, params, peer_ec2, reach_ec2)
     if desired is None:
         out = diff_absent(params, snap)
-    elif snap["vpc"] is None and not dry_run(module):
-        raise InputError("owner", plan.no_vpc(names["owner"]))
     else:
+        if snap["vpc"] is None:
+            prerequisite_missing(module, InputError("owner", plan.no_vpc(names["owner"])))
         out = diff_present(params, desired, snap)
     clients = dict(peers, ec2=conn.client("ec2"), iam=conn.client("iam"))
     if snap["zone"]:

@@ -13,7 +13,7 @@ from scripted import scripted
 from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
     ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
-    poll, unplanned_warnings,
+    poll, prerequisite_missing, unplanned_warnings,
 )
 
 
@@ -293,3 +293,13 @@ def test_a_wait_ends_soon_after_the_resource_is_ready(ready_at):
     poll(lambda: clock.now >= ready_at, "thing", timeout=900, clock=clock, sleep=clock.sleep)
     assert clock.now <= ready_at * 1.125 + 0.2
     assert max(clock.slept) <= 15.0
+
+
+def test_a_missing_prerequisite_stops_a_real_run_and_only_warns_in_check_mode():
+    error = InputError("owner", "no VPC owned by dev")
+    with pytest.raises(InputError):
+        prerequisite_missing(Module(), error)
+    quiet, told = Module(check_mode=True), Module(check_mode=True)
+    prerequisite_missing(quiet, error)
+    prerequisite_missing(told, Refused("nothing to prove"), warn=True)
+    assert quiet.warnings == [] and told.warnings == ["nothing to prove"]

@@ -87,7 +87,7 @@ def test_the_owned_subnets_of_a_known_vpc_are_answered_without_a_call(known):
     by_tier = ec2_read.owned_subnets_by_tier(ec2, "production", "vpc-1")
     assert dict((t, [s["SubnetId"] for s in subnets]) for t, subnets in by_tier.items()) == {
         "private": ["subnet-a", "subnet-b"]}
-    assert ec2_read.known_subnets("us-east-1", "vpc-2") is None
+    assert ec2_read.known_read("us-east-1", "vpc-2", "subnets") is None
     assert ec2.calls == 0
 
 
