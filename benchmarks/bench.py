@@ -237,6 +237,8 @@ class Session(object):
             "writes": sum(1 for a, w in requests if w and a not in LOCK_ACTIONS),
             "lock_writes": sum(1 for a, w in requests if w and a in LOCK_ACTIONS),
             "read_calls": _count(resource_type(a) for a, w in requests if not w),
+            # Route53's calls on one zone (its details, its record sets), by zone: one a zone is the floor
+            "zone_reads": _count(a for a, w in requests if not w and resource_type(a) != a),
             "write_calls": _count(resource_type(a) for a, w in requests if w),
             "sequence": [a for a, _write in requests],
             "invocations": counted["invocations"],
@@ -472,6 +474,9 @@ def evaluate(results):
             worst = max(sorted(reads.items()), key=lambda kv: kv[1]) if reads else ("-", 0)
             per_env = round(worst[1] / float(envs), 2)
             add("no-op %s: reads of one type per env (%s)" % (label, worst[0]), per_env, "<= 2", per_env <= 2)
+            zone = max(sorted((idem.get("zone_reads") or {"-": 0}).items()), key=lambda kv: kv[1])
+            add("no-op %s: reads of one hosted zone, per call (%s)" % (label, resource_type(zone[0])), zone[1], "<= 1",
+                zone[1] <= 1)
     sleeps = results["sleep_scan"]
     add("no fixed sleep() in plugins (only growing backoff)", len(sleeps), "0", not sleeps)
     order = results.get("nats_created_before_wait")

@@ -40,6 +40,30 @@ options:
     default: []
 """
 
+    # Record sets a call of this run already read (dns_zones' result known_zones, filter known_zones).
+    KNOWN_ZONES = r"""
+options:
+  known_zones:
+    description:
+      - Hosted zones this run already read whole, each as M(refarch.network.dns_zones) returns it in
+        RV(refarch.network.dns_zones#module:known_zones). The record sets of a zone found here by id
+        are not read again.
+      - Give only results of the same run, through the filter P(refarch.network.known_zones#filter),
+        which returns none once a task of the run wrote records.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id: {description: The zone id., type: str, required: true}
+      name: {description: The zone name., type: str}
+      private: {description: Whether the zone is private., type: bool}
+      records:
+        description: Every record set of the zone, as ListResourceRecordSets gives them.
+        type: list
+        elements: dict
+        required: true
+"""
+
     OWNERSHIP = r"""
 options:
   owner:

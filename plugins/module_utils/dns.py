@@ -180,6 +180,34 @@ def index_rrsets(rrsets):
     return result
 
 
+def select_rrsets(rrsets, names):
+    """Of ``rrsets``, the named record sets [(type, name)] without a routing policy, as
+    index_rrsets() gives them (``dns_read.rrsets`` reads only those from a large zone)."""
+    wanted, found = set(names), {}
+    for rs in rrsets:
+        key = (rs["Type"], fqdn(rs["Name"]))
+        if key in wanted and "SetIdentifier" not in rs:
+            found[key] = rs
+    return found
+
+
+# Record sets of zones this run has already read whole (option known_zones; the dns_zones result
+# of the same name, gathered by the filter known_zones): {zone id: [record set]}.
+KNOWN_ZONES_SPEC = dict(known_zones=dict(type="list", elements="dict", default=[], options=dict(
+    id=dict(type="str", required=True), name=dict(type="str"), private=dict(type="bool"),
+    records=dict(type="list", elements="dict", required=True))))
+
+
+def short_zone_id(zid):
+    """``Z0ABC`` of ``/hostedzone/Z0ABC``, as Route53 answers one or the other."""
+    return zid.split("/")[-1]
+
+
+def known_records(known_zones):
+    """{zone id: record sets} of the option ``known_zones``."""
+    return dict((short_zone_id(zone["id"]), zone["records"]) for zone in known_zones or [])
+
+
 def rrset_values(rs):
     return normalize_values(rs["Type"], [r["Value"] for r in rs.get("ResourceRecords", [])])
 

@@ -28,7 +28,7 @@ from ansible_collections.refarch.network.plugins.module_utils.errors import Inpu
 
 
 def zone_id(zone):
-    return zone["Id"].split("/")[-1]
+    return dns.short_zone_id(zone["Id"])
 
 
 def caller_prefix(owner, key):
@@ -111,9 +111,7 @@ def rrsets(r53, zid, names):
     found = {}
     for rtype, name in names:
         page = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName=name, StartRecordType=rtype, MaxItems="1")
-        for rs in page["ResourceRecordSets"]:
-            if rs["Type"] == rtype and dns.fqdn(rs["Name"]) == name and "SetIdentifier" not in rs:
-                found[(rtype, name)] = rs
+        found.update(dns.select_rrsets(page["ResourceRecordSets"], [(rtype, name)]))
     return found
 
 
@@ -126,7 +124,7 @@ def vpcs_of(r53, zid):
     return [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
 
 
-def _read_parent(plan, r53, listed, connect, dry, snap, clients):
+def _read_parent(plan, r53, listed, connect, dry, snap, clients, known):
     spec = plan["parent"]
     role = spec.get("assume_role_arn") or None
     client = connect(role_arn=role).client("route53") if role else r53
@@ -154,8 +152,11 @@ def _read_parent(plan, r53, listed, connect, dry, snap, clients):
     pid = zone_id(found[0])
     name = "parent" if role else "route53"
     clients[name] = client
-    snap["parent"] = dict(id=pid, client=name,
-                          existing=rrsets(client, pid, delegation_keys(plan["owner"], plan["public"], spec["name"])))
+    keys = delegation_keys(plan["owner"], plan["public"], spec["name"])
+    # the domain owner's call of this run read the parent whole: while exact (filter known_zones),
+    # our keys are as it read them, as only this call writes them
+    existing = dns.select_rrsets(known[pid], keys) if pid in known else rrsets(client, pid, keys)
+    snap["parent"] = dict(id=pid, client=name, existing=existing)
 
 
 def _wanted_vpcs(plan, conn, connect, vpc, region, clients):
@@ -190,12 +191,13 @@ def _wanted_vpcs(plan, conn, connect, vpc, region, clients):
     return result
 
 
-def read_dns(plan, conn, connect, dry):
+def read_dns(plan, conn, connect, dry, known=None):
     """(snapshot, clients) for ``plan`` (``dns_diff.plan_dns``).
 
     ``conn`` is the zone account's connection, ``connect(role_arn=..., region=...)`` makes one
     for another account or region. ``dry`` (check mode) plans against a VPC or a parent zone
-    that does not exist yet instead of refusing.
+    that does not exist yet instead of refusing. ``known`` ({zone id: record sets}, option
+    ``known_zones``) answers for the parent zone's records.
     """
     r53, ec2 = conn.client("route53"), conn.client("ec2")
     clients = {"route53": r53}
@@ -216,7 +218,7 @@ def read_dns(plan, conn, connect, dry):
         return zone, records(r53, zone_id(zone)) if zone else []
     reads = dict((kind, functools.partial(zone_and_records, kind)) for kind in kinds)
     if plan["public"] and plan["parent"]:
-        reads["parent"] = lambda: _read_parent(plan, r53, listed, connect, dry, snap, clients)
+        reads["parent"] = lambda: _read_parent(plan, r53, listed, connect, dry, snap, clients, known or {})
     found = at_once(reads)
     for kind in kinds:
         snap["zones"][kind], snap["records"][kind] = found[kind]
@@ -237,3 +239,11 @@ def known_ids(snap):
     if snap["parent"]:
         ids["zone/parent"] = snap["parent"]["id"]
     return ids
+
+
+def known_zones(snap):
+    """The result ``known_zones``: each zone of ours the call read whole, with its record sets
+    as Route53 gave them. For a call that changed nothing only: then they are what a later call
+    of the run would read, until some call writes records (filter known_zones)."""
+    return [dict(id=zone_id(zone), name=dns.fqdn(zone["Name"]), private=kind == "private", records=snap["records"][kind])
+            for kind, zone in sorted(snap["zones"].items()) if zone]

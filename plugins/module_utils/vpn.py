@@ -275,4 +275,5 @@ ARGUMENT_SPEC = dict(
     reach=dict(type="list", elements="dict", default=[], options=REACH_SPEC),
     dns_zone=dict(type="str"), dns_record=dict(type="str", default="vpn"), dns_ttl=dict(type="int", default=300),
     wait_timeout=dict(type="int", default=600),
+    **dns.KNOWN_ZONES_SPEC
 )

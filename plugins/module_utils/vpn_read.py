@@ -194,8 +194,10 @@ def _read_dns(conn, params, snap):
             snap["warnings"].append("dns_zone %s: no public hosted zone of that name; no DNS record written" % zone_name)
         return
     snap["zone"] = dict(id=public[0]["Id"], name=zone_name)
-    snap["rrsets"] = dns.index_rrsets(paginate(route53, "list_resource_record_sets", "ResourceRecordSets",
-                                               HostedZoneId=public[0]["Id"]))
+    # dns_zones read the zone earlier in the run: while exact (filter known_zones), not again
+    known = dns.known_records(params["known_zones"]).get(dns.short_zone_id(public[0]["Id"]))
+    snap["rrsets"] = dns.index_rrsets(known if known is not None else paginate(
+        route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=public[0]["Id"]))
 
 
 def _pick_subnet(ec2, params, snap):

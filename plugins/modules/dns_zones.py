@@ -151,6 +151,7 @@ options:
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
+  - refarch.network.aws.known_zones
   - refarch.network.common.converge
 notes:
   - Zone tags are added or updated, never purged, except C(refarch:vpc/) tags of associations
@@ -215,6 +216,15 @@ public_zone:
     name: {description: Zone name with the final dot., type: str}
     name_servers: {description: The zone's name servers., type: list, elements: str}
     parent_zone_id: {description: The parent zone the delegation is in., type: str}
+known_zones:
+  description:
+    - When the call changed nothing, each zone of ours it read whole - C(id), C(name), C(private) and
+      C(records), its record sets as ListResourceRecordSets gave them; otherwise empty.
+    - Later calls of the run take them through the filter P(refarch.network.known_zones#filter) instead of
+      reading the zones again (the domain zone, for the delegations into it; the VPN's zone).
+  returned: always
+  type: list
+  elements: dict
 reference:
   description: The environment's DNS reference.
   returned: always
@@ -235,7 +245,7 @@ from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import diff_dns, plan_dns, summarise
-from ansible_collections.refarch.network.plugins.module_utils.dns_read import known_ids, read_dns
+from ansible_collections.refarch.network.plugins.module_utils.dns_read import known_ids, known_zones, read_dns
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
@@ -257,17 +267,19 @@ ARGUMENT_SPEC = dict(
         name=dict(type="str", required=True), comment=dict(type="str"),
         parent_zone=dict(type="dict", options=PARENT_SPEC))),
     records=dict(type="list", elements="dict", default=[], options=RECORD_SPEC),
+    **dns.KNOWN_ZONES_SPEC
 )
 
 
 def converge(module):
     plan = plan_dns(module.params)
-    snap, clients = read_dns(plan, Connection(module), lambda **kw: Connection(module, **kw), dry_run(module))
+    snap, clients = read_dns(plan, Connection(module), lambda **kw: Connection(module, **kw), dry_run(module),
+                             dns.known_records(module.params["known_zones"]))
     actions, before, after, warnings = diff_dns(plan, snap)
     run = Run(clients, ids=Ids(known_ids(snap)), owner=plan["owner"], name_servers={})
     execute(module, actions, HANDLERS, run)
     return converged(module, actions, before, after, warnings=snap["warnings"] + warnings,
-                     **summarise(plan, snap, run.ids, run.data["name_servers"]))
+                     known_zones=[] if actions else known_zones(snap), **summarise(plan, snap, run.ids, run.data["name_servers"]))
 
 
 def main():

@@ -134,6 +134,7 @@ options:
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
+  - refarch.network.aws.known_zones
   - refarch.network.vpn_links
   - refarch.network.common.converge
 notes:

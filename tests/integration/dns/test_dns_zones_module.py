@@ -317,6 +317,30 @@ def test_domain_owner_and_child_in_one_account(aws, module):
     assert boto3.client("route53").list_hosted_zones()["HostedZones"] == []
 
 
+def test_the_domain_zone_read_once_answers_the_delegations_into_it(aws, module):
+    """issue 22: a child's delegation is planned from the domain owner's read of the run, not read again."""
+    make_vpc(boto3.client("ec2"), "production", "10.130.0.0/16")
+    domain = dict(owner="management", private_zone=dict(enabled=False), public_zone=dict(name="example.com"))
+    created = module("dns_zones", domain)
+    assert created["changed"] is True and created["known_zones"] == []  # it wrote: its read is stale
+    read = module("dns_zones", domain)
+    assert read["changed"] is False
+    [known] = read["known_zones"]
+    assert (known["id"], known["name"], known["private"]) == (read["public_zone"]["id"], "example.com.", False)
+    assert sorted(r["Type"] for r in known["records"]) == ["NS", "SOA"]
+    child = dict(owner="production", private_zone=dict(enabled=False),
+                 public_zone=dict(name="prod.example.com", parent_zone=dict(name="example.com")))
+    made = module("dns_zones", dict(child, known_zones=read["known_zones"]))
+    assert "delegate prod.example.com. in example.com." in made["actions"], made["actions"]
+    assert find(rrsets(boto3.client("route53"), known["id"]), "prod.example.com.", "NS")
+    # the known read, not a fresh one, answers: told that the parent holds no delegation yet (the
+    # read from before it was written), the call would write it again, and a fresh read says it need not
+    stale = module("dns_zones", dict(child, known_zones=read["known_zones"]), check_mode=True)
+    assert stale["changed"] is True and [a.split(" (")[0] for a in stale["actions"]] == ["delegate prod.example.com. in example.com."]
+    fresh = module("dns_zones", dict(child, known_zones=module("dns_zones", domain)["known_zones"]), check_mode=True)
+    assert fresh["changed"] is False and fresh["known_zones"][0]["name"] == "prod.example.com."
+
+
 def test_missing_parent_zone_fails_in_a_real_run_and_warns_in_check_mode(aws, module):
     make_vpc(boto3.client("ec2"), "development", "10.110.0.0/16")
     args = dict(owner="development", public_zone=dict(name="dev.example.com", parent_zone=dict(name="example.com")))

@@ -133,8 +133,10 @@ def test_site_targets_report_misses():
                 "idempotent": _measure(4.0, read_calls={
                     "DescribeVpcs": 6, "GET /2013-04-01/hostedzone/{id}": 3, "GetParameterHistory": 9}),
                 "cold": _measure(10.0), "check": _measure(5.0)},
+            "ours_site_single": {"idempotent": dict(_measure(3.0, writes=2, read_calls={"DescribeVpcEndpoints": 2}),
+                                                    zone_reads={"GET /2013-04-01/hostedzone/Z1/rrset": 1,
+                                                                "GET /2013-04-01/hostedzone/Z2/rrset": 2})},
             "per_resource_site_3": {"idempotent": _measure(45.0), "cold": _measure(50.0)},
-            "ours_site_single": {"idempotent": _measure(3.0, writes=2, read_calls={"DescribeVpcEndpoints": 2})},
         },
         "sleep_scan": [],
     }
@@ -146,6 +148,8 @@ def test_site_targets_report_misses():
     assert met["no-op site.yml, 3 envs: reads of one type per env (DescribeVpcs)"] is True       # 6 / 3 envs
     assert met["no-op site.yml, single VPC: estate writes"] is False
     assert met["no-op site.yml, single VPC: reads of one type per env (DescribeVpcEndpoints)"] is True
+    assert met["no-op site.yml, single VPC: reads of one hosted zone, per call (GET /2013-04-01/hostedzone/{id}/rrset)"] is False
+    assert met["no-op site.yml, 3 envs: reads of one hosted zone, per call (-)"] is True     # none counted
 
 
 def test_route53_calls_count_by_kind_not_by_zone():

@@ -151,11 +151,11 @@ def _imports(path):
     return names
 
 
-def route_writing_modules():
-    """The modules whose code (with the module_utils it imports, transitively) calls a route API."""
+def writing_modules(calls):
+    """The modules whose code (with the module_utils it imports, transitively) matches ``calls``."""
     utils = os.path.join(ROOT, "plugins", "module_utils")
     writers = set(name[:-3] for name in os.listdir(utils)
-                  if name.endswith(".py") and ROUTE_CALLS.search(open(os.path.join(utils, name)).read()))
+                  if name.endswith(".py") and calls.search(open(os.path.join(utils, name)).read()))
     found = set()
     modules = os.path.join(ROOT, "plugins", "modules")
     for name in os.listdir(modules):
@@ -180,18 +180,25 @@ def _tasks(items):
                 yield from _tasks(item.get(key))
 
 
-def test_every_task_that_writes_routes_after_vpc_tiers_registers_a_route_writer():
-    modules = route_writing_modules()
-    assert {"vpc_tiers", "vpc_peering", "transit_gateway", "vpn_instance", "vpn_access"} <= modules
-    checked = 0
+def tasks_calling(modules):
+    """(file, task, the first of ``modules`` it calls) for every task of playbooks/ and roles/ calling one."""
     for folder in ("playbooks", "roles"):
         for path in glob.glob(os.path.join(ROOT, folder, "**", "*.yml"), recursive=True):
             for task in _tasks(yaml.safe_load(open(path)) or []):
-                called = [m for m in modules if "refarch.network." + m in task]
-                if not called or called == ["vpc_tiers"]:
-                    continue
-                checked += 1
-                assert task.get("register") in known_vpcs_filter.ROUTE_WRITERS, (
-                    "%s: task %r calls %s, which writes routes: register it as one of ROUTE_WRITERS (filter known_vpcs)"
-                    % (os.path.relpath(path, ROOT), task.get("name"), called[0]))
+                called = sorted(m for m in modules if "refarch.network." + m in task)
+                if called:
+                    yield os.path.relpath(path, ROOT), task, called
+
+
+def test_every_task_that_writes_routes_after_vpc_tiers_registers_a_route_writer():
+    modules = writing_modules(ROUTE_CALLS)
+    assert {"vpc_tiers", "vpc_peering", "transit_gateway", "vpn_instance", "vpn_access"} <= modules
+    checked = 0
+    for path, task, called in tasks_calling(modules):
+        if called == ["vpc_tiers"]:
+            continue
+        checked += 1
+        assert task.get("register") in known_vpcs_filter.ROUTE_WRITERS, (
+            "%s: task %r calls %s, which writes routes: register it as one of ROUTE_WRITERS (filter known_vpcs)"
+            % (path, task.get("name"), called[0]))
     assert checked >= 4
