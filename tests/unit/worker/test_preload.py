@@ -65,3 +65,15 @@ def test_the_controller_freezes_what_it_preloaded(fresh_sessions, monkeypatch):
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+
+
+def test_the_controller_loads_every_filter_of_the_collection_before_it_forks(monkeypatch):
+    from ansible.plugins.loader import filter_loader
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+
+    asked = []
+    monkeypatch.setattr(filter_loader, "get", lambda name, *args, **kwargs: asked.append(name))
+    in_worker.load_filters()
+    folder = os.path.join(os.path.dirname(in_worker.__file__), "..", "filter")
+    files = sorted(n[:-3] for n in os.listdir(folder) if n.endswith(".py") and not n.startswith("_"))
+    assert "known_vpcs" in files and asked == ["refarch.network." + n for n in files]
