@@ -77,3 +77,44 @@ def test_the_controller_loads_every_filter_of_the_collection_before_it_forks(mon
     folder = os.path.join(os.path.dirname(in_worker.__file__), "..", "filter")
     files = sorted(n[:-3] for n in os.listdir(folder) if n.endswith(".py") and not n.startswith("_"))
     assert "known_vpcs" in files and asked == ["refarch.network." + n for n in files]
+
+
+def test_warm_loads_once_and_only_in_the_controller(monkeypatch):
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+    import gc
+
+    loaded = []
+    monkeypatch.setattr(in_worker, "load_filters", lambda: loaded.append(os.getpid()))
+    monkeypatch.setattr(in_worker, "_WARM", [])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a worker forked by a controller that never warmed: nothing
+        import multiprocessing
+        multiprocessing.parent_process = lambda: object()  # as in a multiprocessing worker
+        in_worker.warm()
+        os.write(write, repr(loaded).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        assert f.read() == "[]"
+    os.waitpid(pid, 0)
+    try:
+        in_worker.warm()
+        in_worker.warm()
+        assert loaded == [os.getpid()]
+    finally:
+        gc.unfreeze()
+
+
+def test_warm_never_fails(monkeypatch):
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+    import gc
+
+    def broken():
+        raise RuntimeError("no collection loader")
+    monkeypatch.setattr(in_worker, "load_filters", broken)
+    monkeypatch.setattr(in_worker, "_WARM", [])
+    try:
+        in_worker.warm()
+    finally:
+        gc.unfreeze()
