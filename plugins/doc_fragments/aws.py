@@ -58,9 +58,10 @@ options:
       name: {description: The zone name., type: str}
       private: {description: Whether the zone is private., type: bool}
       records:
-        description: Every record set of the zone, as ListResourceRecordSets gives them.
-        type: list
-        elements: dict
+        description:
+          - Every record set of the zone, as ListResourceRecordSets gives them, in JSON text (as
+            dns_zones returns them) or as a list.
+        type: raw
         required: true
 """
 

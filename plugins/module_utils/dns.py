@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import json
 import re
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -192,10 +193,12 @@ def select_rrsets(rrsets, names):
 
 
 # Record sets of zones this run has already read whole (option known_zones; the dns_zones result
-# of the same name, gathered by the filter known_zones): {zone id: [record set]}.
+# of the same name, gathered by the filter known_zones). The records travel as JSON text: Ansible
+# hands a string from task to task for the price of one value, a list of record sets for the price
+# of every value in it.
 KNOWN_ZONES_SPEC = dict(known_zones=dict(type="list", elements="dict", default=[], options=dict(
     id=dict(type="str", required=True), name=dict(type="str"), private=dict(type="bool"),
-    records=dict(type="list", elements="dict", required=True))))
+    records=dict(type="raw", required=True))))
 
 
 def short_zone_id(zid):
@@ -204,8 +207,9 @@ def short_zone_id(zid):
 
 
 def known_records(known_zones):
-    """{zone id: record sets} of the option ``known_zones``."""
-    return dict((short_zone_id(zone["id"]), zone["records"]) for zone in known_zones or [])
+    """{zone id: record sets} of the option ``known_zones`` (records as JSON text or a list)."""
+    return dict((short_zone_id(zone["id"]), json.loads(zone["records"]) if isinstance(zone["records"], str) else zone["records"])
+                for zone in known_zones or [])
 
 
 def rrset_values(rs):

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import functools
+import json
 
 try:
     from botocore.exceptions import ClientError
@@ -243,7 +244,8 @@ def known_ids(snap):
 
 def known_zones(snap):
     """The result ``known_zones``: each zone of ours the call read whole, with its record sets
-    as Route53 gave them. For a call that changed nothing only: then they are what a later call
+    as Route53 gave them, in JSON text (see dns.KNOWN_ZONES_SPEC). For a call that changed nothing only: then they are what a later call
     of the run would read, until some call writes records (filter known_zones)."""
-    return [dict(id=zone_id(zone), name=dns.fqdn(zone["Name"]), private=kind == "private", records=snap["records"][kind])
+    return [dict(id=zone_id(zone), name=dns.fqdn(zone["Name"]), private=kind == "private",
+                 records=json.dumps(snap["records"][kind], separators=(",", ":")))
             for kind, zone in sorted(snap["zones"].items()) if zone]
