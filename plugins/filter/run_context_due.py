@@ -54,13 +54,6 @@ _value:
 
 import time
 
-from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
-
-# The controller loads this filter before any other plugin of ours (the hosts of each playbook's
-# first play) and before it forks a worker: there it loads, once, what each worker would
-# otherwise load for itself.
-in_worker.warm()
-
 
 def _stale(held, hosts):
     """A host's record of the run's locks misses one of ``hosts`` or is due for refresh."""
@@ -71,6 +64,11 @@ def _stale(held, hosts):
 
 
 def run_context_due(hostvars, hosts):
+    # The controller calls this filter before any other plugin of ours (the hosts of each playbook's
+    # first play) and before it forks a worker: there it loads, once, what each worker would
+    # otherwise load for itself (imported here: in_worker loads this file too).
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+    in_worker.warm()
     hosts = sorted(hosts or [])
     if not hosts:
         return True

@@ -90,7 +90,7 @@ def test_warm_loads_once_and_only_in_the_controller(monkeypatch):
     pid = os.fork()
     if pid == 0:  # a worker forked by a controller that never warmed: nothing
         import multiprocessing
-        multiprocessing.parent_process = lambda: object()  # as in a multiprocessing worker
+        multiprocessing.parent_process = object  # not None, as in a multiprocessing worker
         in_worker.warm()
         os.write(write, repr(loaded).encode())
         os._exit(0)
