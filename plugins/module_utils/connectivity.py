@@ -41,14 +41,15 @@ def chosen_tables(tables, by_tier, tiers):
                if any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", [])))
 
 
-def read_vpc_routing(ec2, owner, vpc_id, route_tiers, subnet_tier=None):
+def read_vpc_routing(ec2, owner, vpc_id, route_tiers, subnet_tier=None, reuse=False):
     """The routing side of one VPC: ``tables`` (its owned route tables, reused for the route
     diff), ``chosen`` (ids of those serving the owned subnets of ``route_tiers``) and, when
     ``subnet_tier`` is given, ``subnets`` (one owned subnet id of that tier per zone).
 
-    One DescribeRouteTables and, only when a tier is asked for, one DescribeSubnets.
+    One DescribeRouteTables (none with ``reuse`` while this run's copy is exact: ``owned_route_tables``)
+    and, only when a tier is asked for, one DescribeSubnets.
     """
-    tables = owned_route_tables(ec2, owner, vpc_id)
+    tables = owned_route_tables(ec2, owner, vpc_id, reuse=reuse)
     if not route_tiers and not subnet_tier:
         return dict(tables=tables, chosen=set(), subnets=[])
     by_tier = owned_subnets_by_tier(ec2, owner, vpc_id)

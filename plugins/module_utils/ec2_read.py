@@ -124,11 +124,12 @@ def known_vpc(region, owner, vpc_id=None):
     return None
 
 
-# VPC-wide reads that vpc_tiers makes as network_info does (filtered by the VPC, every page). Its
+# VPC-wide reads that vpc_tiers makes as network_info does (filtered by the VPC alone, every page). Its
 # answer stands for a later read of the run while nothing else changed them: it passes them on only
 # when it wrote nothing itself, and the filter known_vpcs drops route tables once a task that writes
-# routes (peering, Transit Gateway, VPN) changed anything. NAT gateways and flow logs only it writes.
-KNOWN_READS = ("route_tables", "nat_gateways", "flow_logs")
+# routes (endpoints, peering, Transit Gateway, VPN) changed anything, and security groups once a task
+# that writes groups or rules (security_groups, the VPN) did. NAT gateways and flow logs only it writes.
+KNOWN_READS = ("route_tables", "nat_gateways", "flow_logs", "security_groups")
 
 
 def known_read(region, vpc_id, kind):
@@ -155,10 +156,17 @@ def owned_subnets_by_tier(ec2, owner, vpc_id):
     return result
 
 
-def owned_route_tables(ec2, owner, vpc_id):
-    """Every route table of the VPC carrying our owner tag."""
-    filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
-    return [t for t in paginate(ec2, "describe_route_tables", "RouteTables", Filters=filters) if tagged(t, owner)]
+def owned_route_tables(ec2, owner, vpc_id, reuse=False):
+    """Every route table of the VPC carrying our owner tag.
+
+    With ``reuse``, from the VPC's tables vpc_tiers read in this run while they are exact
+    (``known_vpcs``): the same tables less those not ours, as a read filtered by owner gives them.
+    """
+    known = known_read(ec2.meta.region_name, vpc_id, "route_tables") if reuse else None
+    if known is None:
+        filters = [{"Name": "vpc-id", "Values": [vpc_id]}] + owner_filter(owner)
+        known = paginate(ec2, "describe_route_tables", "RouteTables", Filters=filters)
+    return [t for t in known if tagged(t, owner)]
 
 
 def route_target(route):

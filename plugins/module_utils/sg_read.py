@@ -15,7 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, MODULE_TAG, is_owned, tag_dict
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import paginate
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import known_read, paginate
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import (
     ALL_EGRESS, DEFAULT_GROUP, prefix_list_names, resolve_prefix_lists, rule_perm)
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED
@@ -56,9 +56,13 @@ def names_by_id(snap):
     return dict((group_id, key[3:]) for key, group_id in known_ids(snap).items())
 
 
-def _groups(ec2, vpc_id, owner):
+def _groups(ec2, vpc_id, owner, reuse=False):
     snap = empty()
-    for group in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc(vpc_id)):
+    # with reuse, the VPC's groups as vpc_tiers read them in this run while that is exact (known_vpcs)
+    groups = known_read(ec2.meta.region_name, vpc_id, "security_groups") if reuse else None
+    if groups is None:
+        groups = paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc(vpc_id))
+    for group in groups:
         snap["by_name"][group["GroupName"]] = group
         tags = tag_dict(group.get("Tags"))
         key = tags.get(KEY_TAG, "")
@@ -71,8 +75,10 @@ def _groups(ec2, vpc_id, owner):
 
 
 def read_groups(ec2, vpc_id, owner):
-    """The snapshot of the VPC's groups for ``owner``."""
-    snap = _groups(ec2, vpc_id, owner)
+    """The snapshot of the VPC's groups for ``owner``: from vpc_tiers' read of them in this run
+    while it is exact (``known_vpcs``; security_groups' task is the only one writing the VPC's
+    groups while it runs), else read."""
+    snap = _groups(ec2, vpc_id, owner, reuse=True)
     snap["rule_owners"] = read_rule_owners(ec2, snap, owner)
     return snap
 

@@ -82,7 +82,9 @@ def read_vpc(ec2, owner):
         "subnets": lambda: paginate(ec2, "describe_subnets", "Subnets", Filters=in_vpc),
         "route_tables": lambda: paginate(ec2, "describe_route_tables", "RouteTables", Filters=in_vpc),
         "nat_gateways": lambda: paginate(ec2, "describe_nat_gateways", "NatGateways", Filter=in_vpc),
-        "default_sg": lambda: ec2.describe_security_groups(Filters=in_vpc + [{"Name": "group-name", "Values": ["default"]}]),
+        # every group of the VPC (its default group is ours to lock down): the read security_groups and
+        # network_info make, passed on to them (KNOWN_READS)
+        "security_groups": lambda: paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=in_vpc),
         "flow_logs": lambda: paginate(ec2, "describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": [vpc_id]}]),
     })
     snap["reads"] = dict((kind, found[kind]) for kind in KNOWN_READS)
@@ -108,7 +110,7 @@ def read_vpc(ec2, owner):
             snap["nat_gateways"][_key(nat)] = nat
         else:  # deleted out of band or failed: it may still hold its address while deleting
             snap["dead_nats"].append(nat)
-    snap["default_sg"] = (found["default_sg"]["SecurityGroups"] or [None])[0]
+    snap["default_sg"] = next((g for g in found["security_groups"] if g["GroupName"] == "default"), None)
     snap["flow_logs"] = [f for f in found["flow_logs"] if ours(f, owner, "flow_log")]
     return snap
 

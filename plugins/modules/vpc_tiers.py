@@ -215,8 +215,8 @@ known_vpc:
   description:
     - The VPC and every subnet in it as DescribeVpcs and DescribeSubnets give them at the end of the run
       (after the module's own writes), with the region; empty when there is no VPC (or, in check mode, none yet).
-    - When the module changed nothing, also the VPC's C(route_tables), C(nat_gateways) and C(flow_logs) as
-      DescribeRouteTables, DescribeNatGateways and DescribeFlowLogs give them.
+    - When the module changed nothing, also the VPC's C(route_tables), C(nat_gateways), C(flow_logs) and
+      C(security_groups) as DescribeRouteTables, DescribeNatGateways, DescribeFlowLogs and DescribeSecurityGroups give them.
     - Pass it to later modules of the same run in O(known_vpcs) so they do not read it again.
   returned: always
   type: dict

@@ -136,6 +136,8 @@ def test_a_planned_group_taking_another_modules_key_is_refused():
 class FakeEc2(object):
     """Just enough of an EC2 client for read_groups: one page per Describe."""
 
+    meta = type("Meta", (), {"region_name": "us-east-1"})()
+
     def __init__(self, groups, rules=None):
         self.pages = {"describe_security_groups": {"SecurityGroups": groups},
                       "describe_security_group_rules": {"SecurityGroupRules": rules or []}}

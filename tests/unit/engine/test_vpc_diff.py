@@ -37,7 +37,7 @@ def built(p, options=None):
                 dns_support=True, dns_hostnames=True,
                 igw={"InternetGatewayId": "igw-1", "Tags": tag_list(tags["igw"]),
                      "Attachments": [{"VpcId": "vpc-1", "State": "available"}]},
-                default_sg={"GroupId": "sg-1", "IpPermissions": [], "IpPermissionsEgress": []})
+                default_sg={"GroupId": "sg-1", "GroupName": "default", "IpPermissions": [], "IpPermissionsEgress": []})
     for key, subnet in p["subnets"].items():
         snap["subnets"][key] = {"SubnetId": "id-" + key, "CidrBlock": subnet["cidr"], "AvailabilityZone": subnet["az"],
                                 "MapPublicIpOnLaunch": subnet["public"], "Tags": tag_list(tags[key])}

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from ansible_collections.refarch.network.plugins.filter import known_vpcs as known_vpcs_filter
+from ansible_collections.refarch.network.plugins.filter import known_zones as known_zones_filter
 from ansible_collections.refarch.network.plugins.filter.known_vpcs import known_vpcs
 from ansible_collections.refarch.network.plugins.module_utils import aws, ec2_read, tags
 
@@ -107,11 +108,16 @@ def test_nothing_is_reused_once_a_vpc_s_tags_were_written_in_the_run(tagger):
     assert known_vpcs(hostvars, ["production", "management"]) == [KNOWN]
 
 
-NETWORK = dict(KNOWN, route_tables=[{"RouteTableId": "rtb-1"}], nat_gateways=[], flow_logs=[])
+NETWORK = dict(KNOWN, route_tables=[{"RouteTableId": "rtb-1"}], nat_gateways=[], flow_logs=[],
+               security_groups=[{"GroupId": "sg-1", "GroupName": "default"}])
 
 
-@pytest.mark.parametrize("writer", ["refarch_peering", "refarch_transit_gateway", "pritunl_vpn_instance",
-                                    "refarch_vpn_access"])
+def _without(item, *kinds):
+    return dict((k, v) for k, v in item.items() if k not in kinds)
+
+
+@pytest.mark.parametrize("writer", ["refarch_vpc_endpoints", "refarch_peering", "refarch_transit_gateway",
+                                    "pritunl_vpn_instance", "refarch_vpn_access"])
 def test_route_tables_are_dropped_once_a_route_was_written_in_the_run(writer):
     hostvars = {"production": {"refarch_vpc": {"known_vpc": NETWORK}}, "management": {}}
     assert known_vpcs(hostvars, ["production", "management"]) == [NETWORK]
@@ -119,8 +125,43 @@ def test_route_tables_are_dropped_once_a_route_was_written_in_the_run(writer):
     known = known_vpcs(hostvars, ["production", "management"])
     if writer in known_vpcs_filter.VPC_TAGGERS:
         assert known == []
+    elif writer in known_vpcs_filter.GROUP_WRITERS:
+        assert known == [_without(NETWORK, "route_tables", "security_groups")]
     else:
-        assert known == [dict((k, v) for k, v in NETWORK.items() if k != "route_tables")]
+        assert known == [_without(NETWORK, "route_tables")]
+
+
+@pytest.mark.parametrize("writer", ["refarch_security_groups", "refarch_security_groups_removed", "pritunl_vpn_instance",
+                                    "refarch_vpn_access"])
+def test_security_groups_are_dropped_once_a_group_or_rule_was_written_in_the_run(writer):
+    hostvars = {"production": {"refarch_vpc": {"known_vpc": NETWORK}}, "management": {writer: {"changed": False}}}
+    assert known_vpcs(hostvars, ["production", "management"]) == [NETWORK]
+    hostvars["management"][writer] = {"changed": True}
+    known = known_vpcs(hostvars, ["production", "management"])
+    assert [item.get("security_groups") for item in known] == [None]
+    assert known[0]["subnets"] == NETWORK["subnets"] and known[0]["nat_gateways"] == []
+
+
+@pytest.mark.parametrize("writer", ["refarch_security_groups", "refarch_peering", "refarch_vpn_access"])
+def test_a_writer_that_failed_counts_as_changed(writer):
+    """It may have written before it stopped (a failed result says changed: false)."""
+    hostvars = {"production": {"refarch_vpc": {"known_vpc": NETWORK}},
+                "management": {writer: {"changed": False, "failed": True, "actions_done": ["create ..."]}}}
+    known = known_vpcs(hostvars, ["production", "management"])
+    assert known == [] or all(len(item) < len(NETWORK) for item in known)
+
+
+def test_route_tables_of_an_environment_two_links_of_the_task_route_through_are_dropped():
+    """The links of one task run at once: a table two of them write is not exact for either."""
+    hostvars = dict((env, {"refarch_vpc": {"known_vpc": dict(NETWORK, vpc=vpc("vpc-" + env, env))}})
+                    for env in ("development", "management", "production"))
+    links = [{"requester": "development", "accepter": "management"}, {"requester": "management", "accepter": "production"}]
+    known = dict((item["vpc"]["VpcId"], item) for item in known_vpcs(hostvars, sorted(hostvars), links))
+    assert "route_tables" not in known["vpc-management"]
+    assert known["vpc-development"]["route_tables"] == known["vpc-production"]["route_tables"] == NETWORK["route_tables"]
+    assert known["vpc-management"]["security_groups"] == NETWORK["security_groups"]
+    known = known_vpcs(hostvars, sorted(hostvars), links[:1])
+    assert all("route_tables" in item for item in known)
 
 
 def test_network_reads_are_answered_only_for_the_known_vpc():
@@ -128,6 +169,7 @@ def test_network_reads_are_answered_only_for_the_known_vpc():
     try:
         assert ec2_read.known_read("us-east-1", "vpc-1", "route_tables") == [{"RouteTableId": "rtb-1"}]
         assert ec2_read.known_read("us-east-1", "vpc-1", "nat_gateways") == []
+        assert ec2_read.known_read("us-east-1", "vpc-1", "security_groups") == NETWORK["security_groups"]
         assert ec2_read.known_read("us-east-1", "vpc-2", "route_tables") is None
         assert ec2_read.known_read("eu-west-1", "vpc-1", "route_tables") is None
     finally:
@@ -136,7 +178,11 @@ def test_network_reads_are_answered_only_for_the_known_vpc():
 
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..")
-ROUTE_CALLS = re.compile(r"\.(create|replace|delete)_route\(")
+# routes: the route APIs, and the endpoint APIs (a gateway endpoint adds, and takes away, a route in each table it serves)
+ROUTE_CALLS = re.compile(r"\.(create|replace|delete)_route\(|\.(create|modify)_vpc_endpoint\(|\.delete_vpc_endpoints\(")
+# groups and their rules: the group APIs, called or named (security_groups' handlers pick the rule call by name)
+GROUP_CALLS = re.compile(r"\.(create|delete)_security_group\(|(authorize|revoke)_security_group_(ingress|egress)|"
+                         r"modify_security_group_rules|update_security_group_rule_descriptions")
 
 
 def _imports(path):
@@ -152,7 +198,7 @@ def _imports(path):
 
 
 def writing_modules(calls):
-    """The modules whose code (with the module_utils it imports, transitively) matches ``calls``."""
+    """The modules whose code (with the module_utils it imports, transitively) makes a call ``calls`` finds."""
     utils = os.path.join(ROOT, "plugins", "module_utils")
     writers = set(name[:-3] for name in os.listdir(utils)
                   if name.endswith(".py") and calls.search(open(os.path.join(utils, name)).read()))
@@ -161,6 +207,8 @@ def writing_modules(calls):
     for name in os.listdir(modules):
         if not name.endswith(".py"):
             continue
+        if calls.search(open(os.path.join(modules, name)).read()):
+            found.add(name[:-3])
         seen, todo = set(), list(_imports(os.path.join(modules, name)))
         while todo:
             util = todo.pop()
@@ -181,7 +229,7 @@ def _tasks(items):
 
 
 def tasks_calling(modules):
-    """(file, task, the first of ``modules`` it calls) for every task of playbooks/ and roles/ calling one."""
+    """(file, task, the ``modules`` it calls) for every task of playbooks/ and roles/ calling one."""
     for folder in ("playbooks", "roles"):
         for path in glob.glob(os.path.join(ROOT, folder, "**", "*.yml"), recursive=True):
             for task in _tasks(yaml.safe_load(open(path)) or []):
@@ -190,15 +238,39 @@ def tasks_calling(modules):
                     yield os.path.relpath(path, ROOT), task, called
 
 
-def test_every_task_that_writes_routes_after_vpc_tiers_registers_a_route_writer():
-    modules = writing_modules(ROUTE_CALLS)
-    assert {"vpc_tiers", "vpc_peering", "transit_gateway", "vpn_instance", "vpn_access"} <= modules
+def _check_writers(calls, watched, what, least):
+    modules = writing_modules(calls)
     checked = 0
     for path, task, called in tasks_calling(modules):
         if called == ["vpc_tiers"]:
             continue
         checked += 1
-        assert task.get("register") in known_vpcs_filter.ROUTE_WRITERS, (
-            "%s: task %r calls %s, which writes routes: register it as one of ROUTE_WRITERS (filter known_vpcs)"
-            % (path, task.get("name"), called[0]))
-    assert checked >= 4
+        assert task.get("register") in watched, (
+            "%s: task %r calls %s, which writes %s: register it as one of %s (filter known_vpcs)"
+            % (path, task.get("name"), called[0], what, watched))
+    assert checked >= least
+    return modules
+
+
+def test_every_task_that_writes_routes_after_vpc_tiers_registers_a_route_writer():
+    modules = _check_writers(ROUTE_CALLS, known_vpcs_filter.ROUTE_WRITERS, "routes", 5)
+    assert {"vpc_tiers", "vpc_endpoints", "vpc_peering", "transit_gateway", "vpn_instance", "vpn_access"} <= modules
+
+
+def test_every_task_that_writes_security_groups_after_vpc_tiers_registers_a_group_writer():
+    modules = _check_writers(GROUP_CALLS, known_vpcs_filter.GROUP_WRITERS, "security groups or their rules", 4)
+    assert modules == {"vpc_tiers", "security_groups", "vpn_instance", "vpn_access"}
+
+
+def test_registered_writers_are_distinct_names():
+    """Two tasks registering one name: the later (skipped, say) would hide that the first changed something."""
+    watched = (known_vpcs_filter.ROUTE_WRITERS + known_vpcs_filter.GROUP_WRITERS + known_vpcs_filter.VPC_TAGGERS
+               + known_zones_filter.RECORD_WRITERS)
+    names = {}
+    for folder in ("playbooks", "roles"):
+        for path in glob.glob(os.path.join(ROOT, folder, "**", "*.yml"), recursive=True):
+            for task in _tasks(yaml.safe_load(open(path)) or []):
+                name = task.get("register")
+                if name in watched:
+                    names.setdefault(name, []).append("%s: %s" % (os.path.relpath(path, ROOT), task.get("name")))
+    assert dict((name, tasks) for name, tasks in names.items() if len(tasks) > 1) == {}
