@@ -32,8 +32,8 @@ options:
   known_vpcs:
     description:
       - VPCs this run already read, each the C(known_vpc) result of M(refarch.network.vpc_tiers)
-        (C(region) and C(vpc), as DescribeVpcs gives it). A VPC found here by id, or by owner and region,
-        is not read again.
+        (C(region) and C(vpc), as DescribeVpcs gives it; its reads as JSON text or lists). A VPC found
+        here by id, or by owner and region, is not read again.
       - Give only results of the same run; the playbooks pass those of every environment of the play.
     type: list
     elements: dict

@@ -217,10 +217,12 @@ known_vpc:
       (after the module's own writes), with the region; empty when there is no VPC (or, in check mode, none yet).
     - When the module changed nothing, also the VPC's C(route_tables), C(nat_gateways), C(flow_logs) and
       C(security_groups) as DescribeRouteTables, DescribeNatGateways, DescribeFlowLogs and DescribeSecurityGroups give them.
+    - Each list is JSON text (a string is handed from task to task at the cost of one value, a list at the
+      cost of every value in it).
     - Pass it to later modules of the same run in O(known_vpcs) so they do not read it again.
   returned: always
   type: dict
-  sample: {"region": "us-east-1", "vpc": {"VpcId": "vpc-0123", "CidrBlock": "10.130.0.0/16"}, "subnets": []}
+  sample: {"region": "us-east-1", "vpc": {"VpcId": "vpc-0123", "CidrBlock": "10.130.0.0/16"}, "subnets": "[]"}
 plan:
   description: The computed plan (see M(refarch.network.network_plan)).
   returned: when state is present
@@ -228,6 +230,7 @@ plan:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import as_text
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
@@ -264,9 +267,9 @@ def converge(module):
 
     result = converged(module, actions, before, after, kept=kept, unplanned=leftover, **summarise(snap))
     # read after our writes (read_back), so later modules of the run may take it (known_vpcs)
-    result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"], subnets=all_subnets(snap)) if snap["vpc"] else {}
+    result["known_vpc"] = dict(region=run.ec2.meta.region_name, vpc=snap["vpc"], subnets=as_text(all_subnets(snap))) if snap["vpc"] else {}
     if snap["vpc"] and not result["changed"]:  # what our own writes leave in flux (a NAT deleting) is read again
-        result["known_vpc"].update(snap["reads"])
+        result["known_vpc"].update((kind, as_text(items)) for kind, items in snap["reads"].items())
     if plan is not None:
         result["plan"] = plan
     for item in leftover:

@@ -274,3 +274,18 @@ def test_registered_writers_are_distinct_names():
                 if name in watched:
                     names.setdefault(name, []).append("%s: %s" % (os.path.relpath(path, ROOT), task.get("name")))
     assert dict((name, tasks) for name, tasks in names.items() if len(tasks) > 1) == {}
+
+
+def test_a_read_is_passed_on_as_json_text_and_taken_back_as_aws_gave_it():
+    import datetime
+    nat = {"NatGatewayId": "nat-1", "CreateTime": datetime.datetime(2026, 12, 4, 1, 2, 3, tzinfo=datetime.timezone.utc)}
+    text = ec2_read.as_text([nat])
+    assert isinstance(text, str)
+    aws.KNOWN_VPCS[:] = [dict(KNOWN, nat_gateways=text)]
+    try:
+        # as a module result would have carried the list: the datetime in ISO 8601
+        assert ec2_read.known_read("us-east-1", "vpc-1", "nat_gateways") == [
+            {"NatGatewayId": "nat-1", "CreateTime": "2026-12-04T01:02:03+00:00"}]
+        assert ec2_read.known_read("us-east-1", "vpc-1", "subnets") == KNOWN["subnets"]  # a list is taken as it is
+    finally:
+        aws.KNOWN_VPCS[:] = []
