@@ -59,6 +59,8 @@ _value:
   elements: dict
 """
 
+from ansible_collections.refarch.network.plugins.plugin_utils.run_writes import wrote
+
 # registered results of the tasks that write a VPC's tags after vpc_tiers (playbooks peering.yml,
 # dns.yml, role pritunl_vpn)
 VPC_TAGGERS = ("refarch_peering", "refarch_zone_restore", "pritunl_vpn_zones")
@@ -69,11 +71,6 @@ ROUTE_WRITERS = ("refarch_vpc_endpoints", "refarch_peering", "refarch_transit_ga
 # registered results of the tasks that write security groups or their rules after vpc_tiers (playbooks
 # security.yml, vpn.yml, role pritunl_vpn); the same test checks that every such task registers one
 GROUP_WRITERS = ("refarch_security_groups", "refarch_security_groups_removed", "pritunl_vpn_instance", "refarch_vpn_access")
-
-
-def _changed(envs, names):
-    """A task of ``names`` changed something, or failed (it may have written before it stopped)."""
-    return any((env.get(name) or {}).get("changed") or (env.get(name) or {}).get("failed") for env in envs for name in names)
 
 
 def _without(item, kind):
@@ -91,7 +88,7 @@ def _shared(links):
 
 def known_vpcs(hostvars, hosts, links=None):
     envs = [hostvars[h] for h in hosts if h in hostvars]
-    if _changed(envs, VPC_TAGGERS):
+    if wrote(envs, VPC_TAGGERS):
         return []
     shared = _shared(links)
     known = []
@@ -99,9 +96,9 @@ def known_vpcs(hostvars, hosts, links=None):
         item = ((hostvars[host] if host in hostvars else {}).get("refarch_vpc") or {}).get("known_vpc")
         if not item:
             continue
-        if _changed(envs, ROUTE_WRITERS) or host in shared:
+        if wrote(envs, ROUTE_WRITERS) or host in shared:
             item = _without(item, "route_tables")
-        if _changed(envs, GROUP_WRITERS):
+        if wrote(envs, GROUP_WRITERS):
             item = _without(item, "security_groups")
         known.append(item)
     return known

@@ -18,7 +18,8 @@ description:
   - Records are written by dns_zones and by the VPN's record (C(pritunl_vpn_instance)); the zones'
     associations (C(refarch_zone_restore), C(pritunl_vpn_zones)) and the VPN's admission
     (C(refarch_vpn_access)), whose modules share that code, are counted with them. Once one of
-    those tasks changed anything in the run, on any environment, nothing is returned and every
+    those tasks changed anything in the run (or failed - it may have written before it stopped), on any
+    environment, nothing is returned and every
     module reads the zones itself, so its view is exact.
 options:
   hosts:
@@ -41,10 +42,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C([{id, name, private, records}]), C(records) as ListResourceRecordSets gives them.
+  description: C([{id, name, private, records}]), C(records) the JSON text of the zone's record sets as ListResourceRecordSets gives them.
   type: list
   elements: dict
 """
+
+from ansible_collections.refarch.network.plugins.plugin_utils.run_writes import wrote
 
 # The registered results of every task whose module can write Route53 records (a unit test derives
 # those modules from the code: vpc_zone_associations shares dns_apply with dns_zones, vpn_access
@@ -55,7 +58,7 @@ RECORD_WRITERS = ("refarch_dns_domain", "refarch_dns", "refarch_dns_domain_remov
 
 def known_zones(hostvars, hosts):
     envs = [hostvars[h] for h in hosts if h in hostvars]
-    if any((env.get(name) or {}).get("changed") for env in envs for name in RECORD_WRITERS):
+    if wrote(envs, RECORD_WRITERS):
         return []
     return [zone for env in envs for name in ("refarch_dns_domain", "refarch_dns")
             for zone in (env.get(name) or {}).get("known_zones") or []]

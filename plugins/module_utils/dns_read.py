@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import functools
-import json
 
 try:
     from botocore.exceptions import ClientError
@@ -24,8 +23,8 @@ except ImportError:  # the module's SDK check reports it
 from ansible_collections.refarch.network.plugins.module_utils import dns
 from ansible_collections.refarch.network.plugins.module_utils.aws import error_code
 from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, tag_dict
-from ansible_collections.refarch.network.plugins.module_utils.ec2_read import at_once, find_vpc
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.ec2_read import as_text, at_once, find_vpc
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, refuse
 
 
 def zone_id(zone):
@@ -125,7 +124,7 @@ def vpcs_of(r53, zid):
     return [(v["VPCId"], v["VPCRegion"]) for v in r53.get_hosted_zone(Id=zid).get("VPCs", [])]
 
 
-def _read_parent(plan, r53, listed, connect, dry, snap, clients, known):
+def _read_parent(plan, r53, listed, connect, missing, snap, clients, known):
     spec = plan["parent"]
     role = spec.get("assume_role_arn") or None
     client = connect(role_arn=role).client("route53") if role else r53
@@ -144,10 +143,10 @@ def _read_parent(plan, r53, listed, connect, dry, snap, clients, known):
         raise InputError("public_zone.parent_zone.id", "%d public zones are named %s (%s); choose one with "
                          "parent_zone.id" % (len(found), spec["name"], ", ".join(zone_id(z) for z in found)))
     if not found:
-        if plan["present"] and not dry:
-            raise InputError("public_zone.parent_zone.name", "no public zone %s in the parent account; create it "
-                             "first (the domain owner's dns_zones call)" % spec["name"])
-        if plan["present"]:  # check mode of a whole run: the domain owner's call has not created it
+        if plan["present"]:
+            missing(InputError("public_zone.parent_zone.name", "no public zone %s in the parent account; create it "
+                               "first (the domain owner's dns_zones call)" % spec["name"]))
+            # check mode of a whole run: the domain owner's call has not created it
             snap["warnings"].append("parent zone %s does not exist yet; a real run needs it" % spec["name"])
         return
     pid = zone_id(found[0])
@@ -192,12 +191,12 @@ def _wanted_vpcs(plan, conn, connect, vpc, region, clients):
     return result
 
 
-def read_dns(plan, conn, connect, dry, known=None):
+def read_dns(plan, conn, connect, missing=refuse, known=None):
     """(snapshot, clients) for ``plan`` (``dns_diff.plan_dns``).
 
     ``conn`` is the zone account's connection, ``connect(role_arn=..., region=...)`` makes one
-    for another account or region. ``dry`` (check mode) plans against a VPC or a parent zone
-    that does not exist yet instead of refusing. ``known`` ({zone id: record sets}, option
+    for another account or region. ``missing(error)`` answers a VPC or a parent zone that does not
+    exist yet (``engine.on_missing``: in check mode the call plans against it instead of refusing). ``known`` ({zone id: record sets}, option
     ``known_zones``) answers for the parent zone's records.
     """
     r53, ec2 = conn.client("route53"), conn.client("ec2")
@@ -219,15 +218,15 @@ def read_dns(plan, conn, connect, dry, known=None):
         return zone, records(r53, zone_id(zone)) if zone else []
     reads = dict((kind, functools.partial(zone_and_records, kind)) for kind in kinds)
     if plan["public"] and plan["parent"]:
-        reads["parent"] = lambda: _read_parent(plan, r53, listed, connect, dry, snap, clients, known or {})
+        reads["parent"] = lambda: _read_parent(plan, r53, listed, connect, missing, snap, clients, known or {})
     found = at_once(reads)
     for kind in kinds:
         snap["zones"][kind], snap["records"][kind] = found[kind]
     if plan["private"] and plan["present"]:
         vpc = snap["vpc"]
-        if vpc is None and not dry:
-            raise InputError("vpc_id", "no VPC tagged %s=%s, %s=vpc; build it first (vpc_tiers) or pass vpc_id" % (
-                OWNER_TAG, plan["owner"], KEY_TAG))
+        if vpc is None:
+            missing(InputError("vpc_id", "no VPC tagged %s=%s, %s=vpc; build it first (vpc_tiers) or pass vpc_id" % (
+                OWNER_TAG, plan["owner"], KEY_TAG)))
         # --check on a new environment: vpc_tiers only planned the VPC, so plan against it
         vpc = vpc or {"VpcId": "(vpc %s, planned)" % plan["owner"]}
         snap["vpcs"] = _wanted_vpcs(plan, conn, connect, vpc, snap["region"], clients)
@@ -247,5 +246,5 @@ def known_zones(snap):
     as Route53 gave them, in JSON text (see dns.KNOWN_ZONES_SPEC). For a call that changed nothing only: then they are what a later call
     of the run would read, until some call writes records (filter known_zones)."""
     return [dict(id=zone_id(zone), name=dns.fqdn(zone["Name"]), private=kind == "private",
-                 records=json.dumps(snap["records"][kind], separators=(",", ":")))
+                 records=as_text(snap["records"][kind]))
             for kind, zone in sorted(snap["zones"].items()) if zone]

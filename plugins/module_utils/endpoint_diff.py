@@ -16,7 +16,7 @@ __metaclass__ = type
 from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import endpoint_changes
 from ansible_collections.refarch.network.plugins.module_utils.actions import Action
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, refuse
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import PLANNED
 
 
@@ -26,12 +26,12 @@ def _tier_tables(tables, subnets_by_tier, tiers):
                if any(a.get("SubnetId") in subnet_ids for a in t.get("Associations", [])))
 
 
-def resolve(planned, refs, owner, groups_may_be_planned=False):
+def resolve(planned, refs, owner, missing=refuse):
     """The planned endpoints with their subnets, groups and route tables as id sets.
 
     ``refs`` is what ``endpoint_read.read_references`` read. A group name that is not in the
-    VPC is refused, unless ``groups_may_be_planned`` (check mode: the security_groups task
-    before this one made no group either), when it stands as a planned name.
+    VPC is answered by ``missing(error)``: refused, or in check mode (``engine.on_missing``: the
+    security_groups task before this one made no group either) a planned name.
     """
     resolved = []
     for endpoint in planned:
@@ -48,11 +48,10 @@ def resolve(planned, refs, owner, groups_may_be_planned=False):
                     endpoint["groups"].add(name)
                 elif name in refs["groups"]:
                     endpoint["groups"].add(refs["groups"][name])
-                elif groups_may_be_planned:
-                    endpoint["groups"].add(PLANNED % ("sg/" + name))
                 else:
-                    raise InputError(endpoint["field"] + ".security_groups", "no group %r in the VPC (groups: %s)"
-                                     % (name, ", ".join(sorted(refs["groups"])) or "none"))
+                    missing(InputError(endpoint["field"] + ".security_groups", "no group %r in the VPC (groups: %s)"
+                                       % (name, ", ".join(sorted(refs["groups"])) or "none")))
+                    endpoint["groups"].add(PLANNED % ("sg/" + name))
         else:
             endpoint["route_tables"] = _tier_tables(refs["route_tables"], refs["subnets"], endpoint["route_table_tiers"])
             if not endpoint["route_tables"]:

@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import functools
 import re
 import time
 from collections import namedtuple
@@ -339,6 +340,13 @@ def prerequisite_missing(module, error, warn=False):
         raise error
     if warn:
         module.warn(str(error))
+
+
+def on_missing(module, warn=False):
+    """``prerequisite_missing`` for the reads and diffs, which do not see the module:
+    ``missing(error)`` raises ``error`` in a real run and returns in check mode, where the caller
+    goes on with a planned stand-in (a VPC, a group, a parent zone that an earlier task planned)."""
+    return functools.partial(prerequisite_missing, module, warn=warn)
 
 
 def execute(module, actions, handlers, run, wait_timeout=900):

@@ -17,6 +17,12 @@ class InputError(ValueError):
         super(InputError, self).__init__("%s: %s" % (field, reason))
 
 
+def refuse(error):
+    """The answer to a missing prerequisite outside a module run (a diff called on its own, a test):
+    refuse. A module passes ``engine.on_missing(module)`` instead, which lets check mode go on."""
+    raise error
+
+
 def mappings(items, field, known, what, needs):
     """``(index, path, item)`` for each item of a list of mappings, refusing anything else: not a
     list, an item that is not a mapping (``needs`` says what it must hold), an unknown key."""

@@ -51,6 +51,7 @@ except ImportError:  # the module's SDK check reports it
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection, error_code
 from ansible_collections.refarch.network.plugins.module_utils.engine import WaitTimeout, poll
+from ansible_collections.refarch.network.plugins.module_utils import engine
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 PREFIX = "/refarch/lock/"
@@ -456,20 +457,27 @@ def release(store, me, dry_run=False, break_run=None, margin=RELEASE_MARGIN, clo
     raise RuntimeError("could not release %s: it kept changing while %d attempts were made" % (store.name, ROUNDS))
 
 
+def reads_only(module, operation=None):
+    """A lock module only reads the lock in check mode, and for the operation ``check`` (a run
+    that writes nothing asks who holds it)."""
+    return engine.dry_run(module) or operation == "check"
+
+
 # -- the organization's lock, held by organization_accounts around its writes ------------------------
 
 @contextlib.contextmanager
-def organization_lock(connection, dry_run, wait, needed=True, warn=None):
+def organization_lock(connection, wait, needed=True, warn=None):
     """Hold ``/refarch/lock/organization`` (management account) for the ``with`` body.
 
     ``connection`` is the module's (aws.Connection). Nothing is read or written when not
-    ``needed``. A dry run only reads (waiting for another run's lock). Yields the hold result
-    ({} when not needed); the body should read the organization again when ``action`` is not
-    ``refreshed`` (another run may have changed it while this one waited).
+    ``needed``. In check mode the lock is only read (waiting for another run's lock). Yields the
+    hold result ({} when not needed) with ``reread``: the body reads the organization again under
+    the lock before it writes, and in check mode when another run held it meanwhile.
     """
     if not needed:
         yield {}
         return
+    dry = reads_only(connection.module)
     org_region = connection.client("organizations").meta.region_name
     region = organization_region(org_region)
     if region != org_region:
@@ -478,11 +486,11 @@ def organization_lock(connection, dry_run, wait, needed=True, warn=None):
                                 credentials=connection.credentials)
     store = Store(connection.client("ssm"), parameter_name(None, ORGANIZATION))
     me = process_identity()
-    result = hold(store, me, "accounts", ttl=max(ORGANIZATION_TTL, 2 * wait), wait=wait, dry_run=dry_run)
+    result = hold(store, me, "accounts", ttl=max(ORGANIZATION_TTL, 2 * wait), wait=wait, dry_run=dry)
     try:
-        yield result
+        yield dict(result, reread=bool(result["waited"]) or not dry)
     finally:
-        if not dry_run:
+        if not dry:
             try:
                 release(store, me)
             except (BotoCoreError, ClientError, RuntimeError) as e:

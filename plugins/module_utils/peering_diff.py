@@ -22,7 +22,7 @@ __metaclass__ = type
 from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, owned_tags, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import route_target, tag_changes
 from ansible_collections.refarch.network.plugins.module_utils.actions import Action
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, refuse
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import check_no_overlap, peering_key
 
 LIVE = ["initiating-request", "pending-acceptance", "provisioning", "active"]
@@ -272,16 +272,16 @@ def view(snap, plans, when, pcx_id=None, dns=None):
     return dict(peering=conn, routes=dict((role, plans[role][when]) for role in sorted(plans)))
 
 
-def _check(want, snap, planned):
-    """Refusals before any write: a missing VPC (unless ``planned``), overlap, a connection
+def _check(want, snap, missing):
+    """Refusals before any write: a missing VPC (answered by ``missing``), overlap, a connection
     joining other VPCs. Returns False when a VPC is only planned (check mode on a new build)."""
-    missing = [role for role in ROLES if snap[role]["vpc"] is None]
-    if missing and planned:
-        return False
-    for role in missing:
+    absent = [role for role in ROLES if snap[role]["vpc"] is None]
+    for role in absent:
         side = snap[role]
-        raise InputError("%s_owner" % role, "no VPC found for %s (tags refarch:owner=%s, refarch:key=vpc) in %s" % (
-            side["owner"], side["owner"], side["region"]))
+        missing(InputError("%s_owner" % role, "no VPC found for %s (tags refarch:owner=%s, refarch:key=vpc) in %s" % (
+            side["owner"], side["owner"], side["region"])))
+    if absent:
+        return False
     req, acc, conn = snap["requester"]["vpc"], snap["accepter"]["vpc"], snap["connection"]
     check_no_overlap(vpc_cidrs(req), vpc_cidrs(acc))
     if conn and (conn["RequesterVpcInfo"]["VpcId"] != req["VpcId"] or conn["AccepterVpcInfo"]["VpcId"] != acc["VpcId"]):
@@ -292,12 +292,13 @@ def _check(want, snap, planned):
     return True
 
 
-def diff_present(want, snap, planned=False):
+def diff_present(want, snap, missing=refuse):
     """(actions, before, after) that make the peering of ``want`` exist, active, tagged on
-    both sides, with the wanted DNS option and routes. ``planned``: a missing VPC is only
-    planned (check mode on new environments), reported as one request instead of refused."""
+    both sides, with the wanted DNS option and routes. A missing VPC is answered by
+    ``missing(error)``: refused, or in check mode on new environments (``engine.on_missing``)
+    only planned, reported as one request."""
     key = want["key"]
-    if not _check(want, snap, planned):
+    if not _check(want, snap, missing):
         missing = [snap[role]["owner"] for role in ROLES if snap[role]["vpc"] is None]
         return [Action("request_peering", key, "request peering %s (VPCs of %s not built yet)" % (key, ", ".join(missing)))], \
             {}, dict(peering=None, routes={})

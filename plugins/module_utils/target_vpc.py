@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run
+from ansible_collections.refarch.network.plugins.module_utils.engine import prerequisite_missing
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 # stands for what only exists once the VPC does (subnets, route tables, groups to create)
@@ -32,8 +32,8 @@ def target_vpc(module, ec2):
         return None
     if params.get("vpc_id"):
         raise InputError("vpc_id", "there is no VPC %s in this account and region" % params["vpc_id"])
-    if dry_run(module):
-        module.warn("no VPC is owned by %s yet; it will be created by vpc_tiers, so check mode plans against "
-                    "an empty VPC" % params["owner"])
-        return None
-    raise InputError("vpc_id", "no VPC is owned by %s; build it first (vpc_tiers) or give vpc_id" % params["owner"])
+    prerequisite_missing(module, InputError("vpc_id", "no VPC is owned by %s; build it first (vpc_tiers) or give vpc_id"
+                                            % params["owner"]))
+    module.warn("no VPC is owned by %s yet; it will be created by vpc_tiers, so check mode plans against "
+                "an empty VPC" % params["owner"])
+    return None

@@ -22,7 +22,7 @@ from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TA
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import associate_across_accounts, associate_vpc
 from ansible_collections.refarch.network.plugins.module_utils.dns_read import all_zones, vpcs_of, with_tags, zone_id
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import find_vpc
-from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.errors import InputError, refuse
 
 PRIVATE_KEY = "zone/private"
 # a disassociation finding the association (or the zone) already gone is done
@@ -59,16 +59,20 @@ def _account(conn, role_arn):
     return role_arn.split(":")[4] if role_arn else conn.client("sts").get_caller_identity()["Account"]
 
 
-def read_associations(plan, conn, connect, dry):
-    """(snapshot, clients, warnings). ``conn``: the VPC's account; ``connect(role_arn=...)``: a zone's."""
+def read_associations(plan, conn, connect, missing=refuse):
+    """(snapshot, clients, warnings). ``conn``: the VPC's account; ``connect(role_arn=...)``: a zone's.
+    ``missing(error)`` answers a VPC that vpc_tiers has only planned (``engine.on_missing``)."""
     ec2 = conn.client("ec2")
     clients, warnings = {"route53": conn.client("route53"), "ec2": ec2}, []
     snap = dict(vpc=find_vpc(ec2, plan["owner"], plan["vpc_id"]), region=ec2.meta.region_name, zones=[])
     vpc_id = snap["vpc"]["VpcId"] if snap["vpc"] else None
     if snap["vpc"] is None:
-        if plan["present"] and not plan["recorded_only"] and (plan["vpc_id"] or not dry):
-            raise InputError("vpc_id", "no VPC %s; build it first (vpc_tiers) or pass vpc_id" % (
+        if plan["present"] and not plan["recorded_only"]:
+            error = InputError("vpc_id", "no VPC %s; build it first (vpc_tiers) or pass vpc_id" % (
                 plan["vpc_id"] or "tagged %s=%s, %s=vpc" % (OWNER_TAG, plan["owner"], KEY_TAG)))
+            if plan["vpc_id"]:  # a VPC named by id is no earlier task's plan
+                raise error
+            missing(error)
         # planned in check mode; gone (with its tags) on absent: nothing of ours is left
         snap["vpc"] = {"VpcId": "(vpc %s, planned)" % plan["owner"] if plan["present"] else None, "Tags": []}
         if plan["recorded_only"]:  # a VPC that does not exist records nothing

@@ -247,7 +247,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import Connect
 from ansible_collections.refarch.network.plugins.module_utils.dns_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import diff_dns, plan_dns, summarise
 from ansible_collections.refarch.network.plugins.module_utils.dns_read import known_ids, known_zones, read_dns
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, on_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 
 RECORD_SPEC = dict(zone=dict(type="str", choices=["private", "public"], default="private"),
@@ -274,7 +274,7 @@ ARGUMENT_SPEC = dict(
 
 def converge(module):
     plan = plan_dns(module.params)
-    snap, clients = read_dns(plan, Connection(module), lambda **kw: Connection(module, **kw), dry_run(module),
+    snap, clients = read_dns(plan, Connection(module), lambda **kw: Connection(module, **kw), on_missing(module),
                              dns.known_records(module.params["known_zones"]))
     actions, before, after, warnings = diff_dns(plan, snap)
     run = Run(clients, ids=Ids(known_ids(snap)), owner=plan["owner"], name_servers={})

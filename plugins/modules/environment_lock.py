@@ -154,10 +154,10 @@ waited:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lock import (
-    DEFAULT_TTL, ORGANIZATION, Store, describe, hold, organization_region, parameter_name, process_identity, release)
+    DEFAULT_TTL, ORGANIZATION, Store, describe, hold, organization_region, parameter_name, process_identity, reads_only, release)
 
 ARGUMENT_SPEC = dict(
     owner=dict(type="str"),
@@ -194,7 +194,7 @@ def converge(module):
         if organization_region(region) != region:
             connection = Connection(module, region=organization_region(region))
     store = Store(connection.client("ssm"), name)
-    reading = dry_run(module) or p["operation"] == "check"
+    reading = reads_only(module, p["operation"])
 
     if p["state"] == "held":
         result = hold(store, me, p["operation"], ttl=p["ttl"], wait=p["wait"], dry_run=reading)

@@ -116,7 +116,7 @@ from ansible_collections.refarch.network.plugins.module_utils.accounts_apply imp
 from ansible_collections.refarch.network.plugins.module_utils.accounts_diff import diff_accounts, diff_view, reported
 from ansible_collections.refarch.network.plugins.module_utils.accounts_read import read_organization
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lock import organization_lock
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
@@ -147,8 +147,8 @@ def converge(module):
     actions, view = diff_accounts(accounts, snap, owner, ou_name, p["tags"])
     # Changes are made holding the organization's lock, on the state read again under it: two
     # runs never create the same account twice (docs/locking.md). A converged run takes no lock.
-    with organization_lock(connection, dry_run(module), p["wait_timeout"], needed=bool(actions), warn=module.warn) as lock:
-        if lock and (lock["waited"] or not dry_run(module)):
+    with organization_lock(connection, p["wait_timeout"], needed=bool(actions), warn=module.warn) as lock:
+        if lock and lock["reread"]:
             snap = read_organization(org, accounts, ou_name)
             actions, view = diff_accounts(accounts, snap, owner, ou_name, p["tags"])
         run = Run({"org": org}, ids=Ids(known_ids(snap)), owner=owner)

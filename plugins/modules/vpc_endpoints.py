@@ -148,7 +148,7 @@ from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan impo
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_read import (
     read_endpoints, read_references, read_services)
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
-    Ids, Run, converged, dry_run, execute, run_module, unplanned_warnings)
+    Ids, Run, converged, execute, on_missing, run_module, unplanned_warnings)
 from ansible_collections.refarch.network.plugins.module_utils.plan import OWNERSHIP_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.target_vpc import target_vpc
 
@@ -179,7 +179,7 @@ def converge(module):
     vpc_id = target_vpc(module, ec2)
     owned = read_endpoints(ec2, vpc_id, owner) if vpc_id else {}
     if vpc_id:   # in check mode the groups of the security_groups task before this one are planned too
-        planned = resolve(planned, read_references(ec2, vpc_id, owner, planned), owner, dry_run(module))
+        planned = resolve(planned, read_references(ec2, vpc_id, owner, planned), owner, on_missing(module))
     else:        # check mode before vpc_tiers made the VPC
         planned = resolve_planned(planned)
     purge = params["purge_endpoints"] or not present

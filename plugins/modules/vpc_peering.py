@@ -195,7 +195,7 @@ routes:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.connectivity import credentials_connection, execute_named
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, dry_run, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, on_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.peering_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.peering_diff import (
     deferral, diff_absent, diff_present, known_ids, placeholders, plan_peering, resolve, result_of)
@@ -240,7 +240,7 @@ def converge(module):
         return dict(changed=False, actions=[], deferred=[deferred], peering={}, routes={})
     if present:
         # --check on new environments: their VPCs are only planned, so is the link
-        actions, before, after = diff_present(want, snap, planned=dry_run(module))
+        actions, before, after = diff_present(want, snap, on_missing(module))
     else:
         actions, before, after = diff_absent(want, snap)
     run = Run({"ec2": req_ec2, "peer_ec2": acc_ec2}, ids=Ids(known_ids(want, snap)), owner=want["owners"]["requester"])

@@ -123,7 +123,7 @@ search_domains:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import Run, converged, dry_run, execute, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Run, converged, execute, on_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.zone_assoc_aws import HANDLERS, read_associations
 from ansible_collections.refarch.network.plugins.module_utils.zone_assoc_diff import (
     diff_associations, plan_associations, summarise,
@@ -142,7 +142,7 @@ ARGUMENT_SPEC = dict(
 def converge(module):
     plan = plan_associations(module.params)
     snap, clients, warnings = read_associations(plan, Connection(module), lambda **kw: Connection(module, **kw),
-                                                dry_run(module))
+                                                on_missing(module))
     actions, before, after = diff_associations(plan, snap)
     execute(module, actions, HANDLERS, Run(clients, owner=plan["owner"]))
     return converged(module, actions, before, after, warnings=warnings, **summarise(plan, snap))

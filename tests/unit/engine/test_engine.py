@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from scripted import scripted
 
+from ansible_collections.refarch.network.plugins.module_utils import engine
 from ansible_collections.refarch.network.plugins.module_utils.actions import Action
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
     ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
@@ -303,3 +304,19 @@ def test_a_missing_prerequisite_stops_a_real_run_and_only_warns_in_check_mode():
     prerequisite_missing(quiet, error)
     prerequisite_missing(told, Refused("nothing to prove"), warn=True)
     assert quiet.warnings == [] and told.warnings == ["nothing to prove"]
+
+
+def test_a_missing_prerequisite_stops_a_real_run_and_lets_check_mode_go_on():
+    class Module(object):
+        def __init__(self, check_mode):
+            self.check_mode, self.warnings = check_mode, []
+
+        def warn(self, text):
+            self.warnings.append(text)
+    error = InputError("vpc_id", "no VPC yet")
+    with pytest.raises(InputError):
+        engine.on_missing(Module(False))(error)
+    checking = Module(True)
+    assert engine.on_missing(checking)(error) is None and checking.warnings == []
+    engine.on_missing(checking, warn=True)(error)
+    assert checking.warnings == [str(error)]

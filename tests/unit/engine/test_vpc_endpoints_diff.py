@@ -122,7 +122,9 @@ def test_references_that_do_not_resolve_are_refused():
         resolve(plan([{"service": "s3", "type": "Gateway", "route_table_tiers": ["endpoints"]}]), REFS, OWNER)
     assert err.value.field == "endpoints[0](s3-gateway).route_table_tiers"
     # check mode: the group is made by the security_groups task of the same (check) run
-    planned = resolve(plan([{"service": "sts", "security_groups": ["app", "sg-0123"]}]), REFS, OWNER, True)
+    noted = []  # (engine.on_missing): the missing group is told, and stands as planned
+    planned = resolve(plan([{"service": "sts", "security_groups": ["app", "sg-0123"]}]), REFS, OWNER, noted.append)
+    assert [e.field for e in noted] == ["endpoints[0](sts).security_groups"]
     assert planned[0]["groups"] == {"sg/app (planned)", "sg-0123"}
 
 

@@ -188,7 +188,9 @@ def test_a_missing_vpc_is_refused_unless_only_planned():
     with pytest.raises(InputError) as caught:
         diff_present(plan_peering(params()), snap)
     assert caught.value.field == "accepter_owner" and "no VPC found for production" in caught.value.reason
-    actions, before, after = diff_present(plan_peering(params()), snap, planned=True)
+    noted = []  # check mode (engine.on_missing): the missing VPC is told, and the diff goes on
+    actions, before, after = diff_present(plan_peering(params()), snap, noted.append)
+    assert [e.field for e in noted] == ["accepter_owner"]
     assert [(a.op, a.text) for a in actions] == [
         ("request_peering", "request peering %s (VPCs of production not built yet)" % KEY)]
     assert result_of(plan_peering(params()), snap, after) == dict(peering={}, routes={})
