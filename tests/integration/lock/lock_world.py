@@ -2,6 +2,7 @@
 what the emulator holds (accounts, owned network resources, lock parameters) read with boto3."""
 
 import collections
+import datetime
 import json
 import os
 import subprocess
@@ -63,6 +64,17 @@ def task_results(document, task_name):
             if task["task"]["name"].split(" : ")[-1] == task_name:
                 runs.append(task["hosts"])
     return runs
+
+
+def task_times(document, task_name):
+    """[(start, end)] of every run of the task named ``task_name``, as the json callback timed it (UTC)."""
+    times = []
+    for play in document["plays"]:
+        for task in play["tasks"]:
+            if task["task"]["name"].split(" : ")[-1] == task_name:
+                duration = task["task"]["duration"]
+                times.append(tuple(datetime.datetime.fromisoformat(duration[k].replace("Z", "+00:00")) for k in ("start", "end")))
+    return times
 
 
 def accounts():

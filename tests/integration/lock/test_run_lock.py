@@ -21,9 +21,10 @@ from aws_proxy import AwsProxy
 
 from ansible_collections.refarch.network.plugins.module_utils import lock
 from lock_world import (ENVS, ROOT, accounts, finish, json_output, lock_record, owned_network, role_arn, run, session,
-                        start, task_results)
+                        start, task_results, task_times)
 
 LOCK_TASK = "Take or refresh the lock of each environment, in the order of their names"
+RELEASE_TASK = "Release this run's lock on every environment of the play"
 
 
 def in_force(env):
@@ -58,14 +59,18 @@ def test_two_site_runs_at_once_one_waits_and_nothing_is_built_twice(aws, tmp_pat
         assert lock_record(env) == [], env          # given back at the end of the run
     assert lock_record(organization=True) == []
 
-    # the second run to reach the environments waited for the first's whole run, then changed nothing
+    # the second run to reach the environments waited for the first's whole run (it got the locks
+    # only after the first began to give them back), then changed nothing
     waits = []
     for text in outputs:
         first_lock = task_results(json_output(text), LOCK_TASK)[0]
         items = list(first_lock.values())[0]["results"]
         waits.append(max(item.get("waited", 0) for item in items))
-    assert sorted(waits)[0] == 0 and sorted(waits)[1] > 5, waits
-    later = json_output(outputs[waits.index(max(waits))])
+    assert sorted(waits)[0] == 0 and sorted(waits)[1] > 0, waits
+    holder, waiter = (json_output(outputs[waits.index(w)]) for w in sorted(waits))
+    assert task_times(waiter, LOCK_TASK)[0][1] >= task_times(holder, RELEASE_TASK)[-1][0], (
+        task_times(waiter, LOCK_TASK), task_times(holder, RELEASE_TASK))
+    later = waiter
     vpc = task_results(later, "Converge the VPC, its tiers, gateways and routes")[0]
     assert [r["changed"] for r in vpc.values()] == [False] * 3
     print("two concurrent site.yml runs: %.0f s" % seconds)
