@@ -16,8 +16,9 @@ __metaclass__ = type
 
 import multiprocessing
 import os
+import time
 
-from ansible_collections.refarch.network.plugins.module_utils.lock import process_identity
+from ansible_collections.refarch.network.plugins.module_utils.lock import DEFAULT_TTL, process_identity
 from ansible_collections.refarch.network.plugins.plugin_utils.in_worker import InWorkerAction, preload
 
 preload("ssm")
@@ -34,4 +35,9 @@ class ActionModule(InWorkerAction):
     def run(self, tmp=None, task_vars=None):
         if not self._task.args.get("run"):
             self._task.args = dict(self._task.args, run=process_identity(playbook_pid()))
-        return super(ActionModule, self).run(tmp, task_vars)
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = self._task.args
+        if args.get("state", "held") == "held" and not result.get("failed") and not result.get("skipped"):
+            result["held"] = dict(operation=args.get("operation") or "converge",
+                                  refresh_by=time.time() + int(args.get("ttl") or DEFAULT_TTL) / 4.0)
+        return result

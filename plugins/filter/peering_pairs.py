@@ -21,6 +21,7 @@ description:
     (C(converger), C(absent_side)) - the existing connection is kept with the tiers the other
     side's VPC records, or made from that record, or removed on destroy; without a record it is
     reported deferred.
+  - Each message is also shown as a warning, once per run however often the filter is evaluated.
   - Invalid data (an environment peering with itself, overlapping CIDRs, the two ends choosing
     different C(connectivity)) raises an error naming the field.
 options:
@@ -52,17 +53,26 @@ _value:
   type: dict
 """
 
+from ansible.utils.display import Display
+
 from ansible_collections.refarch.network.plugins.module_utils.peering_plan import absent_peers, inventory_environments, pairs_for
 from ansible_collections.refarch.network.plugins.plugin_utils.filter_input import refusing
+
+display = Display()
 
 
 def peering_pairs(hostvars, host, present):
     with refusing("Invalid peering data"):
         environments, absent = inventory_environments(hostvars, present), absent_peers(hostvars, present)
         if isinstance(host, str):
-            return pairs_for(environments, host, absent=absent)
-        found = [pairs_for(environments, name, absent=absent) for name in host]
-        return dict(pairs=[p for f in found for p in f["pairs"]], skipped=sorted(set(m for f in found for m in f["skipped"])))
+            found = pairs_for(environments, host, absent=absent)
+        else:
+            each = [pairs_for(environments, name, absent=absent) for name in host]
+            found = dict(pairs=[p for f in each for p in f["pairs"]], skipped=sorted(set(m for f in each for m in f["skipped"])))
+    # the user's to know, not a task's to print: the controller shows a warning once per run
+    for message in found["skipped"]:
+        display.warning("Link not converged in this run: %s" % message)
+    return found
 
 
 class FilterModule(object):

@@ -151,6 +151,14 @@ waited:
   description: Seconds spent waiting for another run's lock.
   returned: when O(state=held)
   type: int
+held:
+  description:
+    - This run's hold - C(operation), and C(refresh_by), a quarter of O(ttl) after the call (seconds since the epoch,
+      the controller's clock). Added by the action plugin; role run_lock registers it, and a later playbook of the
+      same run holds the lock without a call until then (filter P(refarch.network.run_context_due#filter)).
+  returned: when O(state=held) and the lock is held (in check mode, would be)
+  type: dict
+  sample: {"operation": "converge", "refresh_by": 1740824100.5}
 """
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection

@@ -151,7 +151,8 @@ def test_the_lock_is_taken_once_per_run_and_refreshed_when_old(aws, tmp_path):
     context = {"name": "Resolve the accounts, validate the run and take its locks",
                "ansible.builtin.import_role": {"name": "refarch.network.run_context", "rolespec_validate": False}}
     age = {"name": "Age the run's record of its locks", "run_once": True, "ansible.builtin.set_fact": {
-        "run_lock_taken": "{{ run_lock_taken | combine({'at': 0}) }}"}}
+        "run_lock_held": "{{ {'results': run_lock_held.results | map('combine', {'held': {'operation': 'converge',"
+                         " 'refresh_by': 0}}) | list} }}"}}
     release = {"name": "Give back the locks", "ansible.builtin.include_role": {
         "name": "refarch.network.run_lock", "tasks_from": "release"}}
     plays = [{"name": "play %d" % n, "hosts": "environments", "gather_facts": False, "tasks": tasks}

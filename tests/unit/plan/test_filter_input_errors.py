@@ -39,3 +39,18 @@ def test_good_input_passes_through():
     assert shift_octet("10.1.0.0/16", "2") == "10.3.0.0/16"
     assert network_plan({"cidr": "10.0.0.0/16", "azs": ["us-east-1a"], "tiers": [
         {"name": "private", "route": "none", "prefix": 20}]})["subnets"]
+
+
+def test_a_link_that_cannot_be_made_is_a_warning(monkeypatch):
+    from ansible_collections.refarch.network.plugins.filter import peering_pairs as plugin
+    warned = []
+    monkeypatch.setattr(plugin.display, "warning", warned.append)
+    one_sided = {"management": dict(peers=[], vpc_cidr="10.120.0.0/16", aws_region="us-east-1"),
+                 "production": dict(peers=["management"], vpc_cidr="10.130.0.0/16", aws_region="us-east-1")}
+    both = list(one_sided)
+    assert peering_pairs(one_sided, "production", both) == dict(pairs=[], skipped=[
+        "management <-> production: production lists management but management does not list production in peers"])
+    assert warned == ["Link not converged in this run: management <-> production: production lists management "
+                      "but management does not list production in peers"]
+    one_sided["management"]["peers"] = ["production"]
+    assert peering_pairs(one_sided, both, both)["skipped"] == [] and len(warned) == 1

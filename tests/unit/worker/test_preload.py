@@ -118,3 +118,34 @@ def test_warm_never_fails(monkeypatch):
         in_worker.warm()
     finally:
         gc.unfreeze()
+
+
+def realpaths_in_a_forked_worker():
+    """How many files a forked worker's ``inspect.stack()`` resolves (ansible-core walks the stack
+    to name the deprecator of an empty loop's skip)."""
+    import inspect
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        calls = []
+        original = os.path.realpath
+        os.path.realpath = lambda path, **kw: calls.append(path) or original(path, **kw)
+        inspect.stack()
+        os.write(write, str(len(calls)).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out = f.read()
+    os.waitpid(pid, 0)
+    return int(out)
+
+
+def test_workers_inherit_the_controller_s_index_of_its_modules(monkeypatch):
+    import inspect
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+
+    monkeypatch.setattr(inspect, "_filesbymodname", {})
+    monkeypatch.setattr(inspect, "modulesbyfile", {})
+    assert realpaths_in_a_forked_worker() > 100  # each worker maps every loaded module to its file
+    in_worker.index_modules()
+    assert realpaths_in_a_forked_worker() == 0
