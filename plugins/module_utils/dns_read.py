@@ -87,9 +87,20 @@ def detail(r53, zone):
                 NameServers=got.get("DelegationSet", {}).get("NameServers", []))
 
 
-def owned_zone(r53, zones, owner, key, field):
+def with_name_servers(r53, zone, rrsets):
+    """A public zone with its name servers, from its apex NS record set when ``rrsets`` (the zone's
+    record sets, read anyway) hold it: Route53 writes the delegation set there and refuses to
+    delete it, and it is what resolvers trust after the referral. One GetHostedZone less a zone."""
+    apex = [rs for rs in rrsets if rs["Type"] == "NS" and dns.fqdn(rs["Name"]) == dns.fqdn(zone["Name"])]
+    if not apex:
+        return detail(r53, zone)
+    servers = [r["Value"].rstrip(".") for r in apex[0].get("ResourceRecords", [])]
+    return dict(zone, VPCs=[], NameServers=servers)
+
+
+def owned_zone(zones, owner, key, field):
     """Our zone among ``zones`` of one name (tagged, or created by an interrupted run of ours and
-    untagged), with details."""
+    untagged), as listed (``detail`` adds its VPCs and name servers)."""
     prefix = caller_prefix(owner, key)
     ours = [z for z in zones
             if (z["Tags"].get(OWNER_TAG) == owner and z["Tags"].get(KEY_TAG) == key)
@@ -97,7 +108,7 @@ def owned_zone(r53, zones, owner, key, field):
     if len(ours) > 1:
         raise InputError(field, "%d zones named %s are owned by %s (%s); delete the extra ones" % (
             len(ours), dns.fqdn(ours[0]["Name"]), owner, ", ".join(zone_id(z) for z in ours)))
-    return detail(r53, ours[0]) if ours else None
+    return ours[0] if ours else None
 
 
 def records(r53, zid):
@@ -213,9 +224,11 @@ def read_dns(plan, conn, connect, missing=refuse, known=None):
         raise InputError("vpc_id", "VPC %s does not exist" % plan["vpc_id"])
 
     def zone_and_records(kind):
-        zone = owned_zone(r53, listed[(plan[kind], kind == "private")], plan["owner"], "zone/" + kind,
-                          "%s_zone.name" % kind)
-        return zone, records(r53, zone_id(zone)) if zone else []
+        zone = owned_zone(listed[(plan[kind], kind == "private")], plan["owner"], "zone/" + kind, "%s_zone.name" % kind)
+        if zone is None:
+            return None, []
+        rrsets = records(r53, zone_id(zone))
+        return (detail(r53, zone) if kind == "private" else with_name_servers(r53, zone, rrsets)), rrsets
     reads = dict((kind, functools.partial(zone_and_records, kind)) for kind in kinds)
     if plan["public"] and plan["parent"]:
         reads["parent"] = lambda: _read_parent(plan, r53, listed, connect, missing, snap, clients, known or {})

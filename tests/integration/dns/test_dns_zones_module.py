@@ -130,6 +130,14 @@ def test_second_run_is_idempotent_and_makes_no_write(world, module):
         assert again["changed"] is False and again["actions"] == []
         assert writes(proxy) == []
         assert proxy.reads()  # it did look
+        # the public zone's name servers come from its apex NS record set, read with its records:
+        # GetHostedZone only for the private zone (its VPCs), and the same servers as it gives
+        r53 = world["r53"]
+        public = zones_named(r53, "prod.example.com.")[0]
+        assert sorted(again["reference"]["name_servers"]) == sorted(
+            r53.get_hosted_zone(Id=public["Id"])["DelegationSet"]["NameServers"])
+        details = [a for a in proxy.reads() if re.match(r"GET /2013-04-01/hostedzone/[^/]+$", a)]
+        assert details == ["GET /2013-04-01/hostedzone/" + zones_named(r53, "production.internal.")[0]["Id"].split("/")[-1]]
     finally:
         proxy.stop()
 
