@@ -398,6 +398,16 @@ def execute(module, actions, handlers, run, wait_timeout=900):
     return True
 
 
+def execute_and_read(module, actions, handlers, run, written, planned=None, wait_timeout=900):
+    """``execute``, then the state after it: ``written()`` (read back after the writes) when it
+    carried anything out, else ``planned()`` (check mode, or nothing to do: the snapshot as the
+    actions plan it; None when not given). Which of the two a run gets is decided here, with
+    check mode, so that no module branches on whether anything was written."""
+    if execute(module, actions, handlers, run, wait_timeout=wait_timeout):
+        return written()
+    return planned() if planned else None
+
+
 def read_back(read, ids_of, run):
     """``read()`` after the run's writes, again until it lists every id the run created that
     ``ids_of(snapshot)`` can hold: a filtered Describe may leave out a resource made a moment

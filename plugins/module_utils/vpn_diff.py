@@ -421,13 +421,18 @@ EMPTY_RESULT = dict(instance={}, security_group={}, elastic_ip={}, public_ip=Non
                     iam_instance_profile=None, routes=[], reach=[], route_cidrs=[])
 
 
-def result_of(params, snap, out, planned):
-    """The module's facts: from ``snap`` re-read after a run, or, ``planned`` (check mode, or
-    nothing to do), from the snapshot with what the run would create shown as None."""
+def planned_snapshot(snap, out):
+    """``snap`` as the actions of ``out`` plan it (check mode, or nothing to do): an instance the
+    run would launch (new, or a replacement) is not there yet, so its ids show as None."""
+    return dict(snap, instance=None) if out["launch"] else snap
+
+
+def result_of(params, snap, out):
+    """The module's facts: from ``snap`` re-read after a run, or ``planned_snapshot``."""
     if params["state"] == "absent" or snap["vpc"] is None:
         return dict(EMPTY_RESULT)
     names = plan.names(params)
-    inst = None if (planned and out["launch"]) else snap["instance"]
+    inst = snap["instance"]
     subnet = snap["subnet"]
     if inst:
         instance = dict(id=inst["InstanceId"], type=inst["InstanceType"], image_id=inst.get("ImageId"),

@@ -162,7 +162,7 @@ server:
 """
 
 from ansible_collections.refarch.network.plugins.module_utils import pritunl_api as api
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, prerequisite_missing, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute_and_read, prerequisite_missing, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.pritunl_apply import HANDLERS
 from ansible_collections.refarch.network.plugins.module_utils.pritunl_diff import diff_absent, diff_present, planned_view, view
@@ -207,14 +207,16 @@ def converge(module):
     else:
         actions = diff_absent(p["name"], snap)
     run = Run(ids=Ids({"server": snap["server"]["id"]} if snap["server"] else {}), api=client)
-    done = execute(module, actions, HANDLERS, run)
-    after = {}
-    if present and (done or not actions):
-        snap = api.read_server(client, p["name"]) if done else snap
-        after = view(snap)
-    elif present:  # --check: what the actions will make
-        after = planned_view(before, settings, routes, p["route_nat"], p["organizations"], actions,
-                             nat_routes=p["nat_routes"])
+
+    def written():
+        return view(api.read_server(client, p["name"])) if present else {}
+
+    def planned():  # what the actions will make; with nothing to do, what is there
+        if not present:
+            return {}
+        return planned_view(before, settings, routes, p["route_nat"], p["organizations"], actions,
+                            nat_routes=p["nat_routes"]) if actions else before
+    after = execute_and_read(module, actions, HANDLERS, run, written, planned)
     server_id = run.ids.get("server")
     return converged(module, actions, before, after, server=dict(after, id=server_id) if after else {})
 

@@ -211,7 +211,7 @@ unmanaged_rules:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
-    Ids, Run, converged, execute, read_back, run_module, unplanned_warnings)
+    Ids, Run, converged, execute_and_read, read_back, run_module, unplanned_warnings)
 from ansible_collections.refarch.network.plugins.module_utils.sg_apply import HANDLERS, RUN_CREATES
 from ansible_collections.refarch.network.plugins.module_utils.sg_diff import (
     diff_absent, diff_models, diff_present, unmanaged_report, unmanaged_rules)
@@ -263,9 +263,9 @@ def converge(module):
 
     run = Run({"ec2": ec2}, ids=Ids(known_ids(snap) if vpc_id else {}), owner=owner, creates=RUN_CREATES,
               vpc_id=vpc_id)
-    if execute(module, actions, HANDLERS, run) and run.ids.new():
-        # the next module (vpc_endpoints) finds the new groups with a filtered Describe
-        read_back(lambda: listed_group_ids(run.ec2, vpc_id), list, run)
+    # the next module (vpc_endpoints) finds new groups with a filtered Describe: wait until it lists them
+    execute_and_read(module, actions, HANDLERS, run,
+                     written=lambda: run.ids.new() and read_back(lambda: listed_group_ids(run.ec2, vpc_id), list, run))
 
     unplanned = [] if params["purge_groups"] else leftover
     groups = dict((g["name"], dict(id=run.ids.get("sg/" + g["name"]), group_name=g["group_name"],

@@ -231,7 +231,7 @@ plan:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import as_text
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, run_module, read_back
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute_and_read, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
     ARGUMENT_SPEC, after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
@@ -262,8 +262,8 @@ def converge(module):
         after = {}
     before = before_model(snap, options)
     run = Run({"ec2": ec2}, ids=Ids(known_ids(snap)), owner=owner)
-    if execute(module, actions, HANDLERS, run):
-        snap = read_back(lambda: read_vpc(run.ec2, owner), lambda s: known_ids(s).values(), run)
+    snap = execute_and_read(module, actions, HANDLERS, run, planned=lambda: snap,
+                            written=lambda: read_back(lambda: read_vpc(run.ec2, owner), lambda s: known_ids(s).values(), run))
 
     result = converged(module, actions, before, after, kept=kept, unplanned=leftover, **summarise(snap))
     # read after our writes (read_back), so later modules of the run may take it (known_vpcs)

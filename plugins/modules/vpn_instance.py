@@ -240,11 +240,11 @@ route_cidrs:
 
 from ansible_collections.refarch.network.plugins.module_utils import vpn as plan
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute, prerequisite_missing, read_back, run_module
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute_and_read, prerequisite_missing, read_back, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn import ARGUMENT_SPEC
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import HANDLERS, known_ids
-from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, result_of
+from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, planned_snapshot, result_of
 from ansible_collections.refarch.network.plugins.module_utils.vpn_read import core_ids, read_core, read_vpn
 
 
@@ -272,11 +272,14 @@ def converge(module):
     if snap["zone"]:
         clients["route53"] = conn.client("route53")
     run = Run(clients, ids=Ids(known_ids(snap, names)), owner=names["owner"])
-    done = execute(module, out["actions"], HANDLERS, run, wait_timeout=params["wait_timeout"])
-    if done and desired is not None:
-        snap = dict(snap, **read_back(lambda: read_core(run.ec2, run.iam, names, protection=False), core_ids, run))
+
+    def written():
+        return dict(snap, **read_back(lambda: read_core(run.ec2, run.iam, names, protection=False), core_ids, run)) \
+            if desired is not None else snap
+    snap = execute_and_read(module, out["actions"], HANDLERS, run, written, lambda: planned_snapshot(snap, out),
+                            wait_timeout=params["wait_timeout"])
     return converged(module, out["actions"], out["before"], out["after"], warnings=snap["warnings"] + out["warnings"],
-                     **result_of(params, snap, out, planned=not done))
+                     **result_of(params, snap, out))
 
 
 def main():

@@ -191,6 +191,39 @@ def test_check_mode_executes_nothing():
     assert acted is False and log == []
 
 
+def test_the_state_after_is_read_back_only_after_writes():
+    def after(module, actions):
+        return engine.execute_and_read(module, actions, handlers_recording([]), Run(),
+                                       written=lambda: "read back", planned=lambda: "planned")
+    assert after(Module(), [Action("create", "a", "create a")]) == "read back"
+    assert after(Module(check_mode=True), [Action("create", "a", "create a")]) == "planned"
+    assert after(Module(), []) == "planned"  # nothing to do: nothing written, nothing to read again
+    assert engine.execute_and_read(Module(check_mode=True), [Action("create", "a", "create a")], handlers_recording([]),
+                                   Run(), written=lambda: "read back") is None
+
+
+def test_no_module_decides_check_mode():
+    """The engine decides what a run does in check mode (engine.dry_run, execute, execute_and_read):
+    no module reads check mode, and none branches on whether execute wrote."""
+    import ast
+    import glob
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    found = []
+    for path in sorted(glob.glob(os.path.join(here, "..", "..", "..", "plugins", "modules", "*.py"))):
+        tree = ast.parse(open(path).read())
+        bare = set(id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr))
+        for node in ast.walk(tree):
+            name = os.path.basename(path)
+            if isinstance(node, ast.Attribute) and node.attr == "check_mode":
+                found.append("%s:%d reads check_mode" % (name, node.lineno))
+            if isinstance(node, ast.Name) and node.id == "dry_run":
+                found.append("%s:%d asks dry_run" % (name, node.lineno))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "execute" and id(node) not in bare:
+                found.append("%s:%d uses what execute returns" % (name, node.lineno))
+    assert found == []
+
+
 def test_consecutive_waits_are_polled_together_after_every_create():
     log = []
     clock = Clock()

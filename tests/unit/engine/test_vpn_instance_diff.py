@@ -8,7 +8,7 @@ from ansible_collections.refarch.network.plugins.module_utils import vpn
 from ansible_collections.refarch.network.plugins.module_utils.tags import tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.vpn_apply import known_ids
-from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, result_of
+from ansible_collections.refarch.network.plugins.module_utils.vpn_diff import diff_absent, diff_present, planned_snapshot, result_of
 
 OWNER = "management"
 USER_DATA = "#cloud-config\npackages: []\n"
@@ -250,13 +250,16 @@ def test_absent_leaves_routes_that_are_not_ours():
 def test_the_result_shows_unknown_ids_as_none_until_they_exist():
     snap = new_env()
     out = present(snap)
-    planned = result_of(params(), snap, out, planned=True)
+    planned = result_of(params(), planned_snapshot(snap, out), out)
     assert planned["instance"]["id"] is None and planned["instance"]["subnet_id"] == "subnet-a"
     assert planned["security_group"] == {"id": None, "ingress": ["tcp/443 from 203.0.113.0/24", "udp/1194 from 0.0.0.0/0"]}
-    built = result_of(params(), built_env(), present(built_env()), planned=True)
+    built = result_of(params(), planned_snapshot(built_env(), present(built_env())), present(built_env()))
     assert built["instance"]["id"] == "i-1" and built["public_ip"] == "198.51.100.7"
+    # a launch planned over an existing instance (a replacement): the one there now is not the one the run leaves
+    relaunch = dict(present(built_env()), launch=True)
+    assert result_of(params(), planned_snapshot(built_env(), relaunch), relaunch)["instance"]["id"] is None
     routed = present(copy.deepcopy(new_env()), mode="routed", client_cidr=CLIENTS)
-    after_run = result_of(params(mode="routed", client_cidr=CLIENTS), built_env(routed=True), routed, planned=False)
+    after_run = result_of(params(mode="routed", client_cidr=CLIENTS), built_env(routed=True), routed)
     assert after_run["routes"] == ["rtb-priv 172.27.224.0/20 -> eni-1", "rtb-pub 172.27.224.0/20 -> eni-1"]
 
 
