@@ -191,6 +191,9 @@ class Session(object):
 
     def env(self):
         env = dict(os.environ)
+        # Python's default, as on a user's machine (this sandbox turns bytecode writing off): our
+        # files' pyc is what a user's second run imports (plugin_utils/bytecode.py). Both sides alike.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.update(FAKE_ENV)
         env.update(
             AWS_ENDPOINT_URL=self.proxy.url,
