@@ -149,3 +149,43 @@ def test_workers_inherit_the_controller_s_index_of_its_modules(monkeypatch):
     assert realpaths_in_a_forked_worker() > 100  # each worker maps every loaded module to its file
     in_worker.index_modules()
     assert realpaths_in_a_forked_worker() == 0
+
+
+def test_a_session_makes_a_service_client_class_once(fresh_sessions):
+    import boto3
+    import botocore.client
+
+    made = []
+    methods = botocore.client.ClientCreator._create_methods
+    try:
+        botocore.client.ClientCreator._create_methods = lambda self, model: made.append(model.service_name) or methods(self, model)
+        session = aws._session(None)
+        first = session.client("ec2", region_name="us-east-1")
+        second = session.client("ec2", region_name="eu-west-1", endpoint_url="http://127.0.0.1:1")
+        assert type(first) is type(second) and made == ["ec2"]
+        assert second.meta.region_name == "eu-west-1" and second.meta.endpoint_url == "http://127.0.0.1:1"
+        # another session may have other handlers of creating-client-class: its own class
+        other = boto3.session.Session().client("ec2", region_name="us-east-1")
+        assert type(other) is not type(first) and made == ["ec2", "ec2"]
+    finally:
+        botocore.client.ClientCreator._create_methods = methods
+
+
+def test_a_forked_worker_makes_no_client_class_the_controller_made(fresh_sessions):
+    import botocore.client
+
+    aws.preload(["ec2"])
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        made = []
+        methods = botocore.client.ClientCreator._create_methods
+        botocore.client.ClientCreator._create_methods = lambda self, model: made.append(model.service_name) or methods(self, model)
+        aws._session(None).client("ec2", region_name="eu-west-1")
+        os.write(write, repr(made).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out = f.read()
+    os.waitpid(pid, 0)
+    assert out == "[]"
