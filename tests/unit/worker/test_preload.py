@@ -26,23 +26,33 @@ def test_preload_parses_the_models_into_the_shared_session(fresh_sessions):
     assert loaded_models(aws._session(None)) == ["ec2", "route53"]
 
 
-def test_a_forked_worker_inherits_the_parsed_model(fresh_sessions):
-    aws.preload(["ec2"])
+def in_a_forked_worker(work):
+    """What ``work()`` returns (as text) in a process forked from this one, as a worker is."""
     read, write = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the worker: its client must not parse ec2 again
+    if pid == 0:
+        try:
+            os.write(write, str(work()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        out = f.read()
+    os.waitpid(pid, 0)
+    return out
+
+
+def test_a_forked_worker_inherits_the_parsed_model(fresh_sessions):
+    aws.preload(["ec2"])
+
+    def parsed_by_a_client():  # the worker: its client must not parse ec2 again
         loader = aws._session(None)._session.get_component("data_loader")
         parsed = []
         original = loader.load_data_with_path
         loader.load_data_with_path = lambda name: parsed.append(name) or original(name)
         aws._session(None).client("ec2", region_name="eu-west-1")
-        os.write(write, repr([p for p in parsed if p.startswith("ec2/")]).encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as f:
-        out = f.read()
-    os.waitpid(pid, 0)
-    assert out == "[]"
+        return [p for p in parsed if p.startswith("ec2/")]
+    assert in_a_forked_worker(parsed_by_a_client) == "[]"
 
 
 def test_preload_never_fails(fresh_sessions, monkeypatch, tmp_path):
@@ -124,20 +134,14 @@ def realpaths_in_a_forked_worker():
     """How many files a forked worker's ``inspect.stack()`` resolves (ansible-core walks the stack
     to name the deprecator of an empty loop's skip)."""
     import inspect
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+
+    def count():
         calls = []
         original = os.path.realpath
         os.path.realpath = lambda path, **kw: calls.append(path) or original(path, **kw)
         inspect.stack()
-        os.write(write, str(len(calls)).encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as f:
-        out = f.read()
-    os.waitpid(pid, 0)
-    return int(out)
+        return len(calls)
+    return int(in_a_forked_worker(count))
 
 
 def test_workers_inherit_the_controller_s_index_of_its_modules(monkeypatch):
@@ -151,14 +155,21 @@ def test_workers_inherit_the_controller_s_index_of_its_modules(monkeypatch):
     assert realpaths_in_a_forked_worker() == 0
 
 
-def test_a_session_makes_a_service_client_class_once(fresh_sessions):
-    import boto3
+def counting_client_classes(made):
+    """Count in ``made`` the client classes botocore makes (the methods of each); undo with the result."""
     import botocore.client
 
-    made = []
     methods = botocore.client.ClientCreator._create_methods
+    botocore.client.ClientCreator._create_methods = lambda self, model: made.append(model.service_name) or methods(self, model)
+    return lambda: setattr(botocore.client.ClientCreator, "_create_methods", methods)
+
+
+def test_a_session_makes_a_service_client_class_once(fresh_sessions):
+    import boto3
+
+    made = []
+    undo = counting_client_classes(made)
     try:
-        botocore.client.ClientCreator._create_methods = lambda self, model: made.append(model.service_name) or methods(self, model)
         session = aws._session(None)
         first = session.client("ec2", region_name="us-east-1")
         second = session.client("ec2", region_name="eu-west-1", endpoint_url="http://127.0.0.1:1")
@@ -168,24 +179,15 @@ def test_a_session_makes_a_service_client_class_once(fresh_sessions):
         other = boto3.session.Session().client("ec2", region_name="us-east-1")
         assert type(other) is not type(first) and made == ["ec2", "ec2"]
     finally:
-        botocore.client.ClientCreator._create_methods = methods
+        undo()
 
 
 def test_a_forked_worker_makes_no_client_class_the_controller_made(fresh_sessions):
-    import botocore.client
-
     aws.preload(["ec2"])
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+
+    def made_by_a_client():
         made = []
-        methods = botocore.client.ClientCreator._create_methods
-        botocore.client.ClientCreator._create_methods = lambda self, model: made.append(model.service_name) or methods(self, model)
+        counting_client_classes(made)
         aws._session(None).client("ec2", region_name="eu-west-1")
-        os.write(write, repr(made).encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as f:
-        out = f.read()
-    os.waitpid(pid, 0)
-    assert out == "[]"
+        return made
+    assert in_a_forked_worker(made_by_a_client) == "[]"
