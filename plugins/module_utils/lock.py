@@ -316,8 +316,15 @@ class Store(object):
 
     DESCRIPTION = "refarch.network run lock (docs/locking.md); each version is a record, the history decides"
 
-    def __init__(self, ssm, name):
-        self.ssm, self.name = ssm, name
+    def __init__(self, ssm, name, dry_run=False):
+        # dry_run: the lock is only read (for a module: ``for_module``, never the module's own choice)
+        self.ssm, self.name, self.dry_run = ssm, name, dry_run
+
+    @classmethod
+    def for_module(cls, module, ssm, name, operation=None):
+        """The lock a module holds: only read in check mode (``engine.dry_run``) and for the
+        operation ``check`` (a run that writes nothing asks who holds it)."""
+        return cls(ssm, name, dry_run=engine.dry_run(module) or operation == "check")
 
     def read(self):
         """([(version, value)], AWS's time now)."""
@@ -384,12 +391,12 @@ def confirmed(store, record, clock=time.monotonic, sleep=time.sleep, bound=10.0)
         delay *= 2
 
 
-def hold(store, me, operation, ttl=DEFAULT_TTL, wait=0, dry_run=False, alive=holder_alive,
+def hold(store, me, operation, ttl=DEFAULT_TTL, wait=0, alive=holder_alive,
          clock=time.monotonic, sleep=time.sleep):
     """Take, refresh or take over the lock for ``me``; wait up to ``wait`` seconds for another run's.
 
-    A dry run (check mode) only reads: it returns what a real run would do, and waits or
-    refuses the same way. Returns {lock, action, holder, previous, waited}; raises LockBusy.
+    A store that is only read (``Store.dry_run``: check mode) returns what a real run would do,
+    and waits or refuses the same way. Returns {lock, action, holder, previous, waited}; raises LockBusy.
     """
     started = clock()
     seen = {}
@@ -409,7 +416,7 @@ def hold(store, me, operation, ttl=DEFAULT_TTL, wait=0, dry_run=False, alive=hol
                 result["reason"] = "it expired at %s" % record.get("expires")
             elif verdict == GONE:
                 result["reason"] = "its process (%s on %s) is gone" % (record.get("pid"), record.get("host"))
-            if dry_run:
+            if store.dry_run:
                 seen["result"] = dict(result, action="would be " + DONE[verdict], holder=record if verdict == OURS else None)
                 return True
             new = held_record(me, operation, ttl, now, base=record["id"] if record else "")
@@ -432,7 +439,7 @@ def hold(store, me, operation, ttl=DEFAULT_TTL, wait=0, dry_run=False, alive=hol
     return seen["result"]
 
 
-def release(store, me, dry_run=False, break_run=None, margin=RELEASE_MARGIN, clock=time.monotonic, sleep=time.sleep):
+def release(store, me, break_run=None, margin=RELEASE_MARGIN, clock=time.monotonic, sleep=time.sleep):
     """Give back the lock of ``me`` (or, with ``break_run``, of that run, on purpose).
 
     A lock held by another run is left alone (``action: none`` with that ``holder``).
@@ -446,7 +453,7 @@ def release(store, me, dry_run=False, break_run=None, margin=RELEASE_MARGIN, clo
         if is_free(record) or record.get("run") != target:
             return dict(result, action="none", holder=None if is_free(record) else record)
         how = "break" if break_run else "release"
-        if dry_run:
+        if store.dry_run:
             return dict(result, action="would be %s" % ("broken" if break_run else "released"), holder=record)
         if not break_run and remaining(record, now) > margin:
             store.delete()
@@ -455,12 +462,6 @@ def release(store, me, dry_run=False, break_run=None, margin=RELEASE_MARGIN, clo
         if store.replace(new) and confirmed(store, new, clock, sleep):
             return dict(result, action="broken" if break_run else "released", holder=None)
     raise RuntimeError("could not release %s: it kept changing while %d attempts were made" % (store.name, ROUNDS))
-
-
-def reads_only(module, operation=None):
-    """A lock module only reads the lock in check mode, and for the operation ``check`` (a run
-    that writes nothing asks who holds it)."""
-    return engine.dry_run(module) or operation == "check"
 
 
 # -- the organization's lock, held by organization_accounts around its writes ------------------------
@@ -477,20 +478,19 @@ def organization_lock(connection, wait, needed=True, warn=None):
     if not needed:
         yield {}
         return
-    dry = reads_only(connection.module)
     org_region = connection.client("organizations").meta.region_name
     region = organization_region(org_region)
     if region != org_region:
         connection = Connection(connection.module, role_arn=connection.role_arn, region=region,
                                 external_id=connection.external_id, session_name=connection.session_name,
                                 credentials=connection.credentials)
-    store = Store(connection.client("ssm"), parameter_name(None, ORGANIZATION))
+    store = Store.for_module(connection.module, connection.client("ssm"), parameter_name(None, ORGANIZATION))
     me = process_identity()
-    result = hold(store, me, "accounts", ttl=max(ORGANIZATION_TTL, 2 * wait), wait=wait, dry_run=dry)
+    result = hold(store, me, "accounts", ttl=max(ORGANIZATION_TTL, 2 * wait), wait=wait)
     try:
-        yield dict(result, reread=bool(result["waited"]) or not dry)
+        yield dict(result, reread=bool(result["waited"]) or not store.dry_run)
     finally:
-        if not dry:
+        if not store.dry_run:
             try:
                 release(store, me)
             except (BotoCoreError, ClientError, RuntimeError) as e:

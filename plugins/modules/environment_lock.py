@@ -165,7 +165,7 @@ from ansible_collections.refarch.network.plugins.module_utils.aws import Connect
 from ansible_collections.refarch.network.plugins.module_utils.engine import run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 from ansible_collections.refarch.network.plugins.module_utils.lock import (
-    DEFAULT_TTL, ORGANIZATION, Store, describe, hold, organization_region, parameter_name, process_identity, reads_only, release)
+    DEFAULT_TTL, ORGANIZATION, Store, describe, hold, organization_region, parameter_name, process_identity, release)
 
 ARGUMENT_SPEC = dict(
     owner=dict(type="str"),
@@ -201,15 +201,14 @@ def converge(module):
         region = connection.client("ssm").meta.region_name
         if organization_region(region) != region:
             connection = Connection(module, region=organization_region(region))
-    store = Store(connection.client("ssm"), name)
-    reading = reads_only(module, p["operation"])
+    store = Store.for_module(module, connection.client("ssm"), name, p["operation"])
 
     if p["state"] == "held":
-        result = hold(store, me, p["operation"], ttl=p["ttl"], wait=p["wait"], dry_run=reading)
+        result = hold(store, me, p["operation"], ttl=p["ttl"], wait=p["wait"])
         if result["action"] == "taken over":
             module.warn("took over %s from %s: %s" % (name, describe(result["previous"]), result["reason"]))
     else:
-        result = release(store, me, dry_run=reading, break_run=p["break_run"])
+        result = release(store, me, break_run=p["break_run"])
         other = result["holder"]
         if result["action"] == "none" and other is not None:
             module.warn("%s is held by %s, not by run %s: left alone" % (name, describe(other), p["break_run"] or me["id"]))

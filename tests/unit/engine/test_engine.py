@@ -217,8 +217,10 @@ def test_no_module_decides_check_mode():
             name = os.path.basename(path)
             if isinstance(node, ast.Attribute) and node.attr == "check_mode":
                 found.append("%s:%d reads check_mode" % (name, node.lineno))
-            if isinstance(node, ast.Name) and node.id == "dry_run":
-                found.append("%s:%d asks dry_run" % (name, node.lineno))
+            if isinstance(node, ast.Name) and node.id in ("dry_run", "reads_only"):
+                found.append("%s:%d asks %s" % (name, node.lineno, node.id))
+            if isinstance(node, ast.keyword) and node.arg == "dry_run":
+                found.append("%s:%d passes a dry_run of its own" % (name, node.value.lineno))
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "execute" and id(node) not in bare:
                 found.append("%s:%d uses what execute returns" % (name, node.lineno))
     assert found == []

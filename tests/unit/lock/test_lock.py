@@ -106,13 +106,14 @@ def always_alive(record):
 def hold(ssm, me, clock=None, **kwargs):
     clock = clock or Clock(ssm)
     kwargs.setdefault("alive", always_alive)
-    return lock.hold(lock.Store(ssm, NAME), me, kwargs.pop("operation", "converge"), clock=clock, sleep=clock.sleep,
-                     **kwargs)
+    store = lock.Store(ssm, NAME, dry_run=kwargs.pop("dry_run", False))
+    return lock.hold(store, me, kwargs.pop("operation", "converge"), clock=clock, sleep=clock.sleep, **kwargs)
 
 
 def release(ssm, me, **kwargs):
     clock = Clock(ssm)
-    return lock.release(lock.Store(ssm, NAME), me, clock=clock, sleep=clock.sleep, **kwargs)
+    store = lock.Store(ssm, NAME, dry_run=kwargs.pop("dry_run", False))
+    return lock.release(store, me, clock=clock, sleep=clock.sleep, **kwargs)
 
 
 def in_force(ssm):
@@ -290,6 +291,16 @@ def test_check_mode_reads_only():
     assert hold(ssm, ALICE, dry_run=True)["action"] == "would be taken over"
     assert release(ssm, BOB, dry_run=True)["action"] == "would be released"
     assert ssm.writes == writes
+
+
+def test_a_module_s_lock_is_only_read_in_check_mode_and_for_the_operation_check():
+    class Module(object):
+        def __init__(self, check_mode):
+            self.check_mode = check_mode
+
+    assert lock.Store.for_module(Module(True), None, NAME).dry_run
+    assert lock.Store.for_module(Module(False), None, NAME, "check").dry_run
+    assert not lock.Store.for_module(Module(False), None, NAME, "converge").dry_run
 
 
 # -- release ----------------------------------------------------------------------------------------
