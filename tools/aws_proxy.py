@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """An HTTP proxy between AWS clients and the emulator that records and can break requests.
 
-It records every request's AWS action (Query protocol ``Action=``, JSON ``X-Amz-Target``,
-or REST method and path) so tests can count reads and writes, and, with ``fault_rate``,
-answers a fraction of requests with throttling, HTTP 500/503 or a dropped connection.
+It records every request's AWS action (Query protocol ``Action=``, JSON ``X-Amz-Target``, or
+REST method and path; with its service where services share the name) so tests can count reads
+and writes, and, with ``fault_rate``, answers a fraction of requests with throttling, HTTP
+500/503 or a dropped connection.
 With ``realism=Realism(...)`` (tools/aws_realism.py) it also reproduces AWS behaviour the
 emulator lacks: EC2 eventual consistency, IAM instance-profile propagation, pending states
 and latency. Faults are drawn first; a request refused by realism never reaches the emulator.
@@ -55,14 +56,26 @@ def fault_body(fault, headers, body):
     return xml.encode(), "text/xml"
 
 
+# Action names that several services give to different APIs on different resources: recorded with
+# the service that signed the call (``ListTagsForResource@rds``), so that a count by action does
+# not add RDS's and ElastiCache's tag reads together.
+SHARED_ACTIONS = ("ListTagsForResource", "AddTagsToResource", "RemoveTagsFromResource")
+SIGNED_FOR = re.compile(r"Credential=[^/]+/[0-9]+/[^/]+/([a-z0-9-]+)/aws4_request")
+
+
+def with_service(action, headers):
+    signed = SIGNED_FOR.search(headers.get("Authorization") or "")
+    return "%s@%s" % (action, signed.group(1)) if action in SHARED_ACTIONS and signed else action
+
+
 def action_of(method, path, headers, body):
     target = headers.get("X-Amz-Target")
     if target:
-        return target.split(".")[-1]
+        return with_service(target.split(".")[-1], headers)
     if body:
         match = re.search(rb"(?:^|&)Action=([A-Za-z0-9]+)", body)
         if match:
-            return match.group(1).decode()
+            return with_service(match.group(1).decode(), headers)
     # REST services (Route53, EKS...): method + path stands in for the action
     return "%s %s" % (method, urllib.parse.urlsplit(path).path)
 

@@ -8,7 +8,8 @@ The snapshot is what ``dns_read.read_dns`` returns::
     {"vpc": the environment's VPC or None, "region": "us-east-1",
      "zones": {"public": zone or None, "private": zone or None},   # zone: get_hosted_zone's
                                                   # HostedZone + Tags (dict), VPCs, NameServers
-     "records": {"public": [record sets], "private": [...]},
+     "records": {"public": [record sets], "private": [...]},  # None: a zone of only SOA and NS,
+                                                  # with nothing asked of it, is not read
      "parent": None or {"id": parent zone id, "client": run client name,
                         "existing": {(type, name): record set}},  # our delegation and registry
      "vpcs": [(vpc_id, region, client name of a cross-account VPC or None)], "warnings": [...]}
@@ -105,7 +106,7 @@ class _Diff(object):
     def records(self, kind, present=True):
         name, desired = self.plan[kind], self.plan["desired"].get(kind, {}) if present else {}
         changes, texts, before, after = zone_changes(self.owner, name, desired,
-                                                     dns.index_rrsets(self.snap["records"].get(kind, [])))
+                                                     dns.index_rrsets(self.snap["records"].get(kind) or []))
         self.before.setdefault("records", {}).update(before)
         if present:
             self.after.setdefault("records", {}).update(after)

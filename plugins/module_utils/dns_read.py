@@ -111,6 +111,12 @@ def owned_zone(zones, owner, key, field):
     return ours[0] if ours else None
 
 
+def holds_only_its_apex(zone):
+    """True when the listing counts two record sets in ``zone``: the SOA and NS that Route53 makes
+    with every zone and that we never write. Then no registry of ours is in it either."""
+    return zone.get("ResourceRecordSetCount") == 2
+
+
 def records(r53, zid):
     """Every record set of a zone."""
     paginator = r53.get_paginator("list_resource_record_sets")
@@ -227,6 +233,9 @@ def read_dns(plan, conn, connect, missing=refuse, known=None):
         zone = owned_zone(listed[(plan[kind], kind == "private")], plan["owner"], "zone/" + kind, "%s_zone.name" % kind)
         if zone is None:
             return None, []
+        if kind == "private" and plan["present"] and not plan["desired"].get("private") and holds_only_its_apex(zone):
+            # nothing asked and nothing ours in it: no record to read (None: not read, see known_zones)
+            return detail(r53, zone), None
         rrsets = records(r53, zone_id(zone))
         return (detail(r53, zone) if kind == "private" else with_name_servers(r53, zone, rrsets)), rrsets
     reads = dict((kind, functools.partial(zone_and_records, kind)) for kind in kinds)
@@ -260,4 +269,4 @@ def known_zones(snap):
     of the run would read, until some call writes records (filter known_zones)."""
     return [dict(id=zone_id(zone), name=dns.fqdn(zone["Name"]), private=kind == "private",
                  records=as_text(snap["records"][kind]))
-            for kind, zone in sorted(snap["zones"].items()) if zone]
+            for kind, zone in sorted(snap["zones"].items()) if zone and snap["records"][kind] is not None]

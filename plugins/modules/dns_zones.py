@@ -221,6 +221,8 @@ known_zones:
     - When the call changed nothing, each zone of ours it read whole - C(id), C(name), C(private) and
       C(records), its record sets as ListResourceRecordSets gave them, in JSON text (a string is handed
       from task to task at the cost of one value, a list at the cost of every value in it); otherwise empty.
+      A private zone of only its SOA and NS record sets (as ListHostedZones counts them) with no record asked
+      of it is not read, nor listed here.
     - Later calls of the run take them through the filter P(refarch.network.known_zones#filter) instead of
       reading the zones again (the domain zone, for the delegations into it; the VPN's zone).
   returned: always

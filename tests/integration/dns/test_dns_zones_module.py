@@ -412,3 +412,31 @@ def test_zone_left_untagged_by_an_interrupted_run_is_adopted(world, module):
     assert "create public zone prod.example.com." not in result["actions"]
     assert len(zones_named(world["r53"], "prod.example.com.")) == 1
     assert module("dns_zones", prod_args())["changed"] is False
+
+
+def test_a_private_zone_of_only_its_soa_and_ns_with_nothing_asked_is_not_listed(world, module):
+    """ListHostedZones counts each zone's record sets: two are the SOA and NS Route53 made, so
+    there is no registry of ours in it and, with no record asked, nothing to converge (issue 22)."""
+    args = prod_args(records=[dict(zone="public", name="vpn", type="A", values=["203.0.113.10"])])
+    assert not module("dns_zones", args).failed
+    r53 = world["r53"]
+    private = zones_named(r53, "production.internal.")[0]["Id"].split("/")[-1]
+
+    def rerun():
+        proxy = AwsProxy(world_port(world)).start()
+        try:
+            result = module("dns_zones", prod_args(records=args["records"], endpoint_url=proxy.url))
+            listed = [a for a in proxy.reads() if a == "GET /2013-04-01/hostedzone/%s/rrset" % private]
+            return result, listed, writes(proxy)
+        finally:
+            proxy.stop()
+    again, listed, written = rerun()
+    assert not again.failed and again["changed"] is False and written == []
+    assert listed == []
+    assert [z["id"] for z in again["known_zones"] if z["id"] == private] == []   # not read whole: not handed on
+    # someone else's record makes the count three: the zone is read again, and the record left alone
+    create_record(r53, private, "other.production.internal.", "A", "10.130.0.9")
+    again, listed, written = rerun()
+    assert not again.failed and again["changed"] is False and written == []
+    assert len(listed) == 1
+    assert find(rrsets(r53, private), "other.production.internal.", "A")

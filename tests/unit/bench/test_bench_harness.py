@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 
 import bench  # noqa: E402
 import per_resource  # noqa: E402
+import aws_proxy  # noqa: E402  (in tools/, which bench puts on the path)
 
 DEMO = ("management", "development", "production")
 
@@ -167,6 +168,23 @@ def test_check_against_idempotent_is_the_median_of_the_paired_runs():
 def test_route53_calls_count_by_kind_not_by_zone():
     assert bench.resource_type("GET /2013-04-01/hostedzone/Z123ABC/rrset") == "GET /2013-04-01/hostedzone/{id}/rrset"
     assert bench.resource_type("DescribeVpcs") == "DescribeVpcs"
+
+
+def signed(service):
+    return {"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20261204/us-east-1/%s/aws4_request, "
+                             "SignedHeaders=host, Signature=0" % service}
+
+
+def test_an_action_name_that_services_share_is_counted_per_service():
+    # RDS and ElastiCache each have a ListTagsForResource, on different resources
+    rds = aws_proxy.action_of("POST", "/", signed("rds"), b"Action=ListTagsForResource&Version=2014-10-31")
+    cache = aws_proxy.action_of("POST", "/", signed("elasticache"), b"Action=ListTagsForResource&Version=2015-02-02")
+    ssm = aws_proxy.action_of("POST", "/", dict(signed("ssm"), **{"X-Amz-Target": "AmazonSSM.ListTagsForResource"}), b"{}")
+    assert (rds, cache, ssm) == ("ListTagsForResource@rds", "ListTagsForResource@elasticache", "ListTagsForResource@ssm")
+    assert not any(aws_proxy.is_write(a) for a in (rds, cache, ssm))
+    assert aws_proxy.is_write(aws_proxy.action_of("POST", "/", signed("rds"), b"Action=AddTagsToResource"))
+    # a name only one service uses stays as it is
+    assert aws_proxy.action_of("POST", "/", signed("ec2"), b"Action=DescribeVpcs&Version=2016-11-15") == "DescribeVpcs"
 
 
 def test_per_resource_site_covers_every_concern_of_the_demo():

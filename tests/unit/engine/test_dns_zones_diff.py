@@ -106,6 +106,17 @@ def test_a_converged_environment_gives_no_action():
     assert before["delegation"] == after["delegation"]
 
 
+def test_a_private_zone_left_unread_with_nothing_asked_gives_no_action():
+    """The reader leaves a private zone of only its SOA and NS unread (records None) when no
+    record is asked of it: the diff has nothing of ours to compare there."""
+    plan = plan_dns(params(records=[dict(zone="public", name="vpn", type="A", ttl=300, values=["203.0.113.10"])]))
+    snap = built_snapshot(plan)
+    snap["records"]["private"] = None
+    actions, before, after, warnings = diff_dns(plan, snap)
+    assert actions == [] and warnings == []
+    assert before["records"] == after["records"] == {"A vpn.prod.example.com.": {"ttl": 300, "values": ["203.0.113.10"]}}
+
+
 def test_each_record_of_a_batch_is_one_action_and_the_first_submits_it():
     plan = plan_dns(params(records=[dict(zone="public", name=n, type="A", ttl=300, values=["203.0.113.1"])
                                     for n in ("a", "b", "c")]))

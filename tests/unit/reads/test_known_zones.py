@@ -42,6 +42,21 @@ def test_a_call_returns_the_zones_it_read_whole():
         id="Z0PUB", name="prod.example.com.", private=False, records=ZONE["records"])
 
 
+def test_a_zone_whose_records_were_not_read_is_not_handed_on():
+    snap = {"zones": {"public": {"Id": "/hostedzone/Z0PUB", "Name": "prod.example.com."},
+                      "private": {"Id": "/hostedzone/Z0PRIV", "Name": "production.internal."}},
+            "records": {"public": ZONE["records"], "private": None}}
+    assert [zone["id"] for zone in dns_read.known_zones(snap)] == ["Z0PUB"]
+
+
+@pytest.mark.parametrize("count, only_apex", [(2, True), (3, False), (None, False)])
+def test_only_a_count_of_two_record_sets_is_a_zone_of_its_soa_and_ns_alone(count, only_apex):
+    zone = {"Id": "/hostedzone/Z0PRIV", "Name": "production.internal."}
+    if count is not None:
+        zone["ResourceRecordSetCount"] = count
+    assert dns_read.holds_only_its_apex(zone) is only_apex
+
+
 def test_the_filter_gives_the_zones_each_environment_read():
     hostvars = {"management": {"refarch_dns_domain": {"changed": False, "known_zones": [ZONE]},
                                "refarch_dns": {"changed": False, "known_zones": [dict(ZONE, id="Z0MGT")]}},
