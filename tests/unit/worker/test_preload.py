@@ -116,6 +116,25 @@ def test_warm_loads_once_and_only_in_the_controller(monkeypatch):
         gc.unfreeze()
 
 
+def test_the_preflight_gate_readies_the_controller_before_the_first_worker_forks(monkeypatch):
+    """site.yml's first task that forks is the preflight's validation: its role's gate (a meta task,
+    evaluated by the controller) calls a filter of ours that warms the controller first."""
+    import yaml
+    from ansible_collections.refarch.network.plugins.filter.preflight_due import preflight_due
+    from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
+
+    warmed = []
+    monkeypatch.setattr(in_worker, "warm", lambda: warmed.append(True))
+    assert preflight_due(["management", "production"], ["management"]) is True
+    assert preflight_due(["management"], ["management", "production"]) is False
+    assert preflight_due([], []) is False
+    assert len(warmed) == 3
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    with open(os.path.join(root, "roles", "preflight", "tasks", "main.yml")) as f:
+        first = yaml.safe_load(f)[0]
+    assert first["ansible.builtin.meta"] == "end_role" and "refarch.network.preflight_due(" in first["when"]
+
+
 def test_warm_never_fails(monkeypatch):
     from ansible_collections.refarch.network.plugins.plugin_utils import in_worker
     import gc
