@@ -55,6 +55,26 @@ def test_a_forked_worker_inherits_the_parsed_model(fresh_sessions):
     assert in_a_forked_worker(parsed_by_a_client) == "[]"
 
 
+def paginator_models_a_worker_loads(service, operation):
+    """The paginator models that a forked worker's first paginator of ``service`` loads."""
+    def loaded():
+        loader = aws._session(None)._session.get_component("data_loader")
+        paths = []
+        original = loader.load_data_with_path
+        loader.load_data_with_path = lambda name: paths.append(name) or original(name)
+        aws._session(None).client(service, region_name="eu-west-1").get_paginator(operation)
+        return [p for p in paths if p.endswith("/paginators-1")]
+    return in_a_forked_worker(loaded)
+
+
+def test_a_forked_worker_loads_no_paginator_model_the_controller_preloaded(fresh_sessions):
+    aws.preload(["route53"])
+    assert paginator_models_a_worker_loads("route53", "list_hosted_zones") == "[]"
+    # what the controller did not preload, a worker loads for itself (the test can fail)
+    loaded = paginator_models_a_worker_loads("ssm", "get_parameter_history")
+    assert loaded.startswith("['ssm/") and "paginators-1" in loaded
+
+
 def test_preload_never_fails(fresh_sessions, monkeypatch, tmp_path):
     broken = tmp_path / "config"
     broken.write_text("[profile broken\nregion = \n")
