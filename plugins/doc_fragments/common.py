@@ -47,25 +47,29 @@ attributes:
 """
 
     # A module that converges on the engine (module_utils/engine.py): engine.execute carries out
-    # nothing in check mode and the result lists the actions a real run performs; engine.converged
-    # adds the before/after diff.
+    # nothing in check mode and the result lists the actions a real run performs (what the run would
+    # create named by its logical key); engine.converged adds the before/after diff.
     CONVERGE_SUPPORT = r"""
 options: {}
 attributes:
   check_mode:
     support: full
-    details: Exact - it reports the same actions a real run would take and writes nothing.
+    details: Exact - it reports the same actions a real run would take and writes nothing; what the run
+      would create is named by its logical key (such as C(instance/vpn)) or its name.
   diff_mode:
     support: full
 """
 
-    # A module that writes nothing: check mode runs it as a real run does; there is nothing to diff.
+    # A module that writes nothing: check mode runs it as a real run does, but for what an earlier
+    # task only planned (engine.prerequisite_missing, the same for every module); nothing to diff.
     READ_ONLY_SUPPORT = r"""
 options: {}
 attributes:
   check_mode:
     support: full
-    details: It writes nothing, so check mode runs it exactly as a real run does.
+    details: It writes nothing, so check mode runs it as a real run does - except that what an earlier
+      task of the same run only planned in check mode (a VPC, facts to prove) is reported with a warning
+      instead of failing the task.
   diff_mode:
     support: N/A
     details: It writes nothing.
@@ -74,7 +78,7 @@ attributes:
     def __init__(self):
         # What a module extends, in one name: the authors with its check and diff support
         # (refarch.network.common.converge or refarch.network.common.read_only). A module whose
-        # check mode or diff says more gives its own attributes.<name>.details (a module's own
+        # diff says more gives its own attributes.<name>.details (a module's own
         # keys win over a fragment's). Built here, as refarch.network.aws.modules is: a doc
         # fragment's class attributes are YAML literals.
         self.CONVERGE = bundle(self.DOCUMENTATION, self.ATTRIBUTES, self.CONVERGE_SUPPORT)

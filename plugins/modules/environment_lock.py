@@ -29,10 +29,9 @@ description:
     (C(playbooks/unlock.yml)).
   - The lock is the run's bookkeeping, not a change to the environment - the module reports
     C(changed=false), except when O(break_run) broke a lock.
+  - In check mode, as with O(operation=check), nothing is written - the lock is read, another run's is
+    waited for or refused, and the result says what a real run would do.
 attributes:
-  check_mode:
-    details: Check mode (and O(operation=check)) never writes - it reads the lock, waits for or refuses
-      another run's, and reports what a real run would do.
   diff_mode:
     support: none
 options:

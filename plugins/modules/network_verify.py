@@ -28,9 +28,6 @@ description:
   - A check that verified nothing (every intent unverifiable, or no intent at all) fails whatever
     O(unverifiable) says - it proved nothing about the network. In check mode it only warns - a
     first C(--check) of an estate reads nothing built yet.
-attributes:
-  check_mode:
-    details: It writes nothing; in check mode a check that verified nothing warns instead of failing.
 options:
   facts:
     description:

@@ -28,10 +28,6 @@ description:
   - Requests are signed with the API token and secret (HMAC-SHA256) as Pritunl documents.
   - Tested against a small fake Pritunl server speaking the same HTTP API; behaviour against a
     live Pritunl is untested here.
-attributes:
-  check_mode:
-    details: Exact - it reports the same requests a real run would make and makes none; an organization
-      not created yet is shown as C(<name>).
 options:
   pritunl_url:
     description: Base URL of the Pritunl web console, for example C(https://vpn.example.com).

@@ -29,10 +29,6 @@ description:
     C(refarch:module=vpn_instance) (added to what an earlier version made), so that no other
     module's purge takes it. Routes are ours when their destination is O(client_cidr) and their
     target our instance's network interface (or, in a peered VPC, the peering connection).
-attributes:
-  check_mode:
-    details: Exact - it reports the actions a real run takes (what the run creates is named by its
-      logical key, such as C(instance/vpn)) and writes nothing.
 options:
   key:
     description:

@@ -5,6 +5,7 @@ pure logic (which answers it retries, adopts or reports), not of any module.
 """
 
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -223,6 +224,11 @@ def test_no_module_decides_check_mode():
                 found.append("%s:%d passes a dry_run of its own" % (name, node.value.lineno))
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "execute" and id(node) not in bare:
                 found.append("%s:%d uses what execute returns" % (name, node.lineno))
+            # what check mode does is said once, by the fragment of the module's kind (common.converge,
+            # common.read_only), as it is decided once
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["DOCUMENTATION"]:
+                if "check_mode" in (yaml.safe_load(node.value.value).get("attributes") or {}):
+                    found.append("%s:%d says its own check mode" % (name, node.lineno))
     assert found == []
 
 
