@@ -6,47 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: known_zones
-short_description: The hosted zones this run has already read, for the modules' known_zones option
-version_added: 0.1.0
-description:
-  - Returns the C(known_zones) results of M(refarch.network.dns_zones) of each environment in O(hosts)
-    - its domain zone (registered as C(refarch_dns_domain)) and its own zones (C(refarch_dns)) - so
-    later modules of the run do not read those zones' records again. dns_zones returns them only
-    when it changed nothing.
-  - Records are written by dns_zones and by the VPN's record (C(pritunl_vpn_instance)); the zones'
-    associations (C(refarch_zone_restore), C(pritunl_vpn_zones)) and the VPN's admission
-    (C(refarch_vpn_access)), whose modules share that code, are counted with them. Once one of
-    those tasks changed anything in the run (or failed - it may have written before it stopped), on any
-    environment, nothing is returned and every
-    module reads the zones itself, so its view is exact.
-options:
-  hosts:
-    description: The environments of the run (usually C(ansible_play_hosts_all)).
-extends_documentation_fragment:
-  - refarch.network.hostvars
-  - refarch.network.hostvars.hosts
-  - refarch.network.common
-"""
-
-EXAMPLES = r"""
-- name: The subdomain's delegation, in the domain zone the domain owner's task read earlier in the run
-  refarch.network.dns_zones:
-    owner: production
-    public_zone:
-      name: prod.example.com
-      parent_zone: {name: example.com}
-    known_zones: "{{ hostvars | refarch.network.known_zones(ansible_play_hosts_all) }}"
-"""
-
-RETURN = r"""
-_value:
-  description: C([{id, name, private, records}]), C(records) the JSON text of the zone's record sets as ListResourceRecordSets gives them.
-  type: list
-  elements: dict
-"""
-
 from ansible_collections.refarch.network.plugins.plugin_utils.run_writes import wrote
 
 # The registered results of every task whose module can write Route53 records (a unit test derives

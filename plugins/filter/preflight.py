@@ -6,46 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: preflight
-short_description: Validate every environment of the run before its first AWS write
-version_added: 0.1.0
-description:
-  - Reads the inventory variables of the environments in O(present) from C(hostvars), turns them into
-    the options each module of the playbooks receives (C(vpc_tiers), C(security_groups),
-    C(vpc_endpoints), C(service_subnet_groups), C(dns_zones), C(vpc_peering) and C(transit_gateway)
-    links, C(vpn_instance) where C(vpn_enabled), C(eks_irsa) where C(eks_cluster_name) is set,
-    C(organization_accounts)), and validates them with each module's own argument spec and planner.
-  - Also refuses what no single module sees before its turn - a tier named by C(peering_tiers),
-    C(transit_gateway_subnet_tier), an endpoint, a subnet group, C(pritunl_vpn_subnet_tier) or
-    C(eks_persistence_cidrs) that is not a tier of the environment; a boolean given as a string
-    (C("false")); C(refarch:) or C(aws:) tag keys, more tags than AWS allows on a resource next to
-    the collection's own, tag keys or values too long; a DNS record name that is absolute and
-    outside its zone; an instance type that is not C(family.size).
-  - Pure and offline, no AWS call. The C(refarch.network.preflight) role runs it once per
-    C(ansible-playbook) run, before any write.
-  - "Every error of every environment is reported at once, one per line:
-    C(<environment>: <field>: <reason>)."
-extends_documentation_fragment:
-  - refarch.network.hostvars
-  - refarch.network.hostvars.present
-  - refarch.network.common
-"""
-
-EXAMPLES = r"""
-- name: Validate every environment of the run (fails listing every error)
-  ansible.builtin.set_fact:
-    preflight_validated: "{{ hostvars | refarch.network.preflight(ansible_play_hosts_all) }}"
-  run_once: true
-"""
-
-RETURN = r"""
-_value:
-  description: The environments validated (O(present), sorted); invalid input raises an error instead.
-  type: list
-  elements: str
-"""
-
 import functools
 import importlib
 import os

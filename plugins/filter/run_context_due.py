@@ -6,57 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
-name: run_context_due
-short_description: Whether a playbook must start with the role run_context
-version_added: 0.1.0
-description:
-  - Used by the first play of every playbook that writes (C(playbooks/parts/run_context.yml)) -
-    validate the run, resolve the accounts, take the locks with the role C(refarch.network.run_context).
-    Its last part, C(refarch.network.run_lock), registers on each host of the play its lock task's result
-    (C(run_lock_held) - for each environment locked, C(held) with the operation and C(refresh_by), a quarter
-    of C(run_lock_ttl) after it was taken), after the validation and the accounts of those hosts.
-  - A later playbook of the same ansible-playbook run (C(site.yml) imports seven) matches no host there - a
-    play without hosts costs no task - when that result holds every environment of the run and is fresh (one
-    host's is read - a run_once task registers the same result on every host of its play); otherwise the
-    role runs, and each of its three parts still does only what is left. C(run_lock) asks the same, with
-    O(operation), at its first task.
-  - Without a lock (C(run_lock_enabled=false)) nothing is recorded and the role always runs; so it does for
-    an empty list of environments.
-options:
-  hosts:
-    description:
-      - The environments of the run - at the start of a play, C(groups.environments) restricted by
-        C(--limit) (C(ansible_play_hosts) before the play has hosts).
-  operation:
-    description:
-      - Due also when a lock is held for another operation (C(converge), C(destroy)...).
-    type: str
-extends_documentation_fragment:
-  - refarch.network.hostvars
-  - refarch.network.hostvars.hosts
-  - refarch.network.common
-"""
-
-EXAMPLES = r"""
-- name: Validate the run, resolve the accounts and take the locks (once per run)
-  hosts: >-
-    {{ 'environments' if hostvars | refarch.network.run_context_due(groups.environments | intersect(ansible_play_hosts))
-       else 'environments:!environments' }}
-  gather_facts: false
-  tasks:
-    - name: Validate the run, resolve the accounts and take the locks
-      ansible.builtin.import_role:
-        name: refarch.network.run_context
-        rolespec_validate: false
-"""
-
-RETURN = r"""
-_value:
-  description: True when an environment of the run has no fresh record of the run's locks naming them all.
-  type: bool
-"""
-
 import time
 
 
