@@ -142,25 +142,23 @@ def summarise(lines, prices):
 
 
 # Action texts of the modules' diffs (vpc_diff, endpoint_diff, tgw_diff, dns_diff, vpn_diff)
-# that change what is billed, and what they change. A planned interface endpoint is priced
-# in as many AZs as the environment's existing interface endpoints use (else its zones, else one).
-PLANNED = tuple((re.compile(pattern, re.I), kind, sign) for pattern, kind, sign in (
-    (r"^create nat gateway (\S+)", "nat", 1),
-    (r"^delete nat gateway (\S+)", "nat", -1),
-    (r"^allocate elastic ip (\S+)", "ipv4", 1),
-    (r"^release elastic ip (\S+)", "ipv4", -1),
-    (r"^create interface endpoint (\S+)", "interface", 1),
-    (r"^delete endpoint \S+ (vpce-\S+)", "endpoint", -1),
-    (r"^create tgw attachment (\S+)", "attachment", 1),
-    (r"^delete tgw attachment (\S+)", "attachment", -1),
-    (r"^create (?:public|private) zone (\S+)", "zone", 1),
-    (r"^delete (?:public|private) zone (\S+)", "zone", -1),
-    (r"^create vpc flow log", "flow_log", 1),
-    (r"^delete flow log (\S+)", "flow_log", -1),
-    (r"^launch instance (\S+) (\S+)", "vpn", 1),
-    (r"^launch VPN instance (\S+)", "vpn", 1),
-    (r"^(?:replace|terminate) instance (\S+)", "vpn", -1),
+# that change what is billed: the verb says whether it adds or removes one, ``name`` names it and
+# ``type`` is a launched instance's type. A planned interface endpoint is priced in as many AZs as
+# the environment's existing interface endpoints use (else its zones, else one).
+BILLED = tuple((re.compile(pattern, re.I), kind) for pattern, kind in (
+    (r"^(?P<verb>create|delete) nat gateway (?P<name>\S+)", "nat"),
+    (r"^(?P<verb>allocate|release) elastic ip (?P<name>\S+)", "ipv4"),
+    (r"^(?P<verb>create) interface endpoint (?P<name>\S+)", "interface"),
+    (r"^(?P<verb>delete) endpoint \S+ (?P<name>vpce-\S+)", "endpoint"),
+    (r"^(?P<verb>create|delete) tgw attachment (?P<name>\S+)", "attachment"),
+    (r"^(?P<verb>create|delete) (?:public|private) zone (?P<name>\S+)", "zone"),
+    (r"^(?P<verb>create) vpc flow log", "flow_log"),
+    (r"^(?P<verb>delete) flow log (?P<name>\S+)", "flow_log"),
+    (r"^(?P<verb>launch) instance (?P<name>\S+) (?P<type>\S+)", "vpn"),
+    (r"^(?P<verb>launch) VPN instance (?P<name>\S+)", "vpn"),
+    (r"^(?P<verb>replace|terminate) instance (?P<name>\S+)", "vpn"),
 ))
+ADDING_VERBS = ("create", "allocate", "launch")
 
 
 def _interface_zones(facts):
@@ -187,20 +185,19 @@ def planned(actions_by_env, facts_by_env, prices):
         facts = facts_by_env.get(env) or {}
         region = facts.get("region") or next(iter(sorted(prices["regions"])), None)
         for text in actions_by_env[env]:
-            for pattern, kind, sign in PLANNED:
+            for pattern, kind in BILLED:
                 match = pattern.match(text)
                 if match:
-                    lines.extend(_signed(_priced(pricer, env, region, kind, match, facts), sign, text))
+                    sign = 1 if match.group("verb").lower() in ADDING_VERBS else -1
+                    lines.extend(_signed(_priced(pricer, env, region, kind, match.groupdict(), facts), sign, text))
                     break
     return lines
 
 
-def _priced(pricer, env, region, kind, match, facts):
-    name = match.group(1) if match.groups() else kind
+def _priced(pricer, env, region, kind, groups, facts):
+    name = groups.get("name") or kind
     if kind == "vpn":
-        instance_type = match.group(2) if match.re.groups > 1 else None
-        if not instance_type:
-            instance_type = (facts.get("vpn") or {}).get("instance_type") or "t3.medium"
+        instance_type = groups.get("type") or (facts.get("vpn") or {}).get("instance_type") or "t3.medium"
         return pricer.vpn(env, region, name, instance_type)
     if kind == "endpoint":
         ep = (facts.get("endpoints") or {}).get(name) or {}
