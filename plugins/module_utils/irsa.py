@@ -16,7 +16,6 @@ __metaclass__ = type
 import copy
 import re
 
-from ansible_collections.refarch.network.plugins.module_utils import lbc_iam_policy
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
 
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -109,9 +108,15 @@ def plan_irsa(params):
     for index, thumb in enumerate(params.get("thumbprints") or []):
         if not THUMBPRINT_RE.match(thumb):
             raise InputError("thumbprints[%d]" % index, "%r is not a 40-digit hex SHA-1 thumbprint" % thumb)
+    lbc_policy = params.get("aws_load_balancer_controller_policy")
+    if any(sa["policy"] == "aws_load_balancer_controller" for sa in wanted) and not isinstance(
+            (lbc_policy or {}).get("Statement"), list):
+        raise InputError("aws_load_balancer_controller_policy",
+                         "is needed, with its Statement list, for the aws_load_balancer_controller role (a task gets "
+                         "upstream's from the module's action plugin; the module was run without it)")
     return dict(cluster=params["cluster_name"], owner=params["owner"], present=present, path=path,
                 service_accounts=wanted, thumbprints=list(params.get("thumbprints") or []),
-                tags=dict(params.get("tags") or {}), zone_name=params.get("zone_name"))
+                tags=dict(params.get("tags") or {}), zone_name=params.get("zone_name"), lbc_policy=lbc_policy)
 
 
 def trust_policy(provider_arn, issuer, namespace, service_account):
@@ -131,15 +136,29 @@ def trust_policy(provider_arn, issuer, namespace, service_account):
     }
 
 
-def permission_policy(policy, partition, zone_arns):
+def _arn_partitions(document):
+    """The partitions the ARNs of a policy document's Resource entries name."""
+    found = set()
+    for statement in document.get("Statement") or []:
+        resources = statement.get("Resource") if isinstance(statement, dict) else None
+        for resource in resources if isinstance(resources, list) else [resources]:
+            if isinstance(resource, str) and resource.startswith("arn:"):
+                found.add(resource.split(":")[1])
+    return found
+
+
+def permission_policy(policy, partition, zone_arns, lbc_policy=None):
     """Least privilege for ``policy``: record changes limited to the environment's zones; the load
-    balancer controller's is upstream's (its writes are limited by the elbv2.k8s.aws/cluster tag)."""
+    balancer controller's is ``lbc_policy``, upstream's (its writes are limited by the
+    elbv2.k8s.aws/cluster tag), refused when its ARNs name another partition than the account's."""
     zones = sorted(zone_arns)
     if policy == "aws_load_balancer_controller":
-        if partition != "aws":  # upstream keeps one file per partition; only the aws one is kept here
-            raise InputError("service_accounts", "the aws_load_balancer_controller policy is kept for the aws partition "
-                                                 "only, not %s" % partition)
-        return copy.deepcopy(lbc_iam_policy.POLICY)
+        other = sorted(_arn_partitions(lbc_policy) - set([partition]))
+        if other:  # upstream keeps one file per partition
+            raise InputError("aws_load_balancer_controller_policy",
+                             "names ARNs of partition %s, but the account is in %s: give upstream's policy of that "
+                             "partition" % (", ".join(other), partition))
+        return copy.deepcopy(lbc_policy)
     if policy == "external_dns":
         statements = [
             {"Sid": "RecordsInZone", "Effect": "Allow",

@@ -90,7 +90,7 @@ def _roles(plan, snap, provider_arn, issuer, zone, actions):
         name, key = sa["role_name"], sa["key"]
         trust = trust_policy(provider_arn, issuer, sa["namespace"], sa["service_account"])
         pname = policy_name(sa["policy"])
-        permissions = permission_policy(sa["policy"], snap["partition"], [zone])
+        permissions = permission_policy(sa["policy"], snap["partition"], [zone], plan.get("lbc_policy"))
         tags = owned_tags(plan["owner"], key, name=name, extra=plan["tags"])
         current = snap["roles"].get(name)
         if current is None:

@@ -21,9 +21,8 @@ description:
   - V(external_dns) may change, list and read tags of record sets in the zone and list zones;
     V(cert_manager) may read changes, change and list only C(TXT) record sets in the zone and find
     zones by name; V(aws_load_balancer_controller) carries the controller's upstream IAM policy
-    (version v3.5.0, C(docs/install/iam_policy.json) of kubernetes-sigs/aws-load-balancer-controller),
-    whose writes are limited by tag conditions to the load balancers, target groups and security
-    groups the controller tags as its own; it is kept for the C(aws) partition only.
+    (O(aws_load_balancer_controller_policy)), whose writes are limited by tag conditions to the load
+    balancers, target groups and security groups the controller tags as its own.
   - Roles live under the IAM path C(/refarch/<owner>/) and are tagged C(refarch:owner) and
     C(refarch:key=irsa/<cluster>/<policy>). Trust and policy drift is corrected; other inline or
     attached managed policies on an owned role are removed; owned roles of the cluster that are no
@@ -79,6 +78,16 @@ options:
     type: list
     elements: str
     default: ["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"]
+  aws_load_balancer_controller_policy:
+    description:
+      - The IAM policy of the V(aws_load_balancer_controller) role. The module's action plugin gives
+        upstream's when the task names that role and sets none - C(docs/install/iam_policy.json) of
+        kubernetes-sigs/aws-load-balancer-controller at tag v3.5.0 (the C(aws) partition), kept
+        verbatim in the collection's C(data/aws_load_balancer_controller_iam_policy.json).
+      - Set it to the policy of the controller version you run, or of your partition
+        (upstream's C(iam_policy_cn.json), C(iam_policy_us-gov.json)); a policy whose ARNs name another
+        partition than the account's is refused.
+    type: dict
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
@@ -194,6 +203,7 @@ ARGUMENT_SPEC = dict(
     service_accounts=dict(type="list", elements="dict", options=SERVICE_ACCOUNT_SPEC,
                           default=[dict(policy="external_dns"), dict(policy="cert_manager")]),
     thumbprints=dict(type="list", elements="str", default=[DEFAULT_THUMBPRINT]),
+    aws_load_balancer_controller_policy=dict(type="dict"),
 )
 
 

@@ -1,5 +1,8 @@
 """Pure IRSA planning: trust limited to one service account, zone-scoped least privilege."""
 
+import json
+import os
+
 import pytest
 
 from ansible_collections.refarch.network.plugins.module_utils import irsa
@@ -90,27 +93,48 @@ def test_policies_compare_equal_across_iam_forms():
     assert compare_policies(irsa.permission_policy("external_dns", "aws", ["arn:aws:route53:::hostedzone/Z2"]), doc)
 
 
-def test_load_balancer_controller_policy_is_upstreams_verbatim():
-    """The kept copy equals upstream's JSON file (tests/upstream/README.md names its source and version)."""
-    import json
-    import os
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "upstream", "aws-load-balancer-controller-3.5.0",
-                        "iam_policy.json")
-    with open(path) as f:
+def _upstream(*parts):
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", *parts)
+
+
+def test_the_shipped_load_balancer_controller_policy_is_upstreams_file_byte_for_byte():
+    """data/ keeps upstream's file as it is (tests/upstream/README.md names its source and version)."""
+    with open(_upstream("data", "aws_load_balancer_controller_iam_policy.json"), "rb") as shipped:
+        with open(_upstream("tests", "upstream", "aws-load-balancer-controller-3.5.0", "iam_policy.json"), "rb") as kept:
+            assert shipped.read() == kept.read()
+
+
+def test_the_load_balancer_controller_role_carries_the_policy_given_and_a_copy_each_time():
+    with open(_upstream("data", "aws_load_balancer_controller_iam_policy.json")) as f:
         upstream = json.load(f)
-    doc = irsa.permission_policy("aws_load_balancer_controller", "aws", [ZONE])
+    doc = irsa.permission_policy("aws_load_balancer_controller", "aws", [ZONE], upstream)
     assert doc == upstream
     # its writes carry upstream's tag conditions: creating needs the cluster request tag
     create_lb = next(s for s in doc["Statement"] if "elasticloadbalancing:CreateLoadBalancer" in s["Action"])
     assert create_lb["Condition"] == {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}}
     doc["Statement"].pop()
-    assert irsa.permission_policy("aws_load_balancer_controller", "aws", [ZONE]) == upstream  # a copy each time
+    assert irsa.permission_policy("aws_load_balancer_controller", "aws", [ZONE], upstream) == upstream
 
 
 def test_load_balancer_controller_defaults_and_partition():
     sa, = irsa.validate_service_accounts("production-eks", [{"policy": "aws_load_balancer_controller"}])
     assert (sa["namespace"], sa["service_account"], sa["role_name"]) == (
         "kube-system", "aws-load-balancer-controller", "production-eks-aws-load-balancer-controller")
+    with open(_upstream("data", "aws_load_balancer_controller_iam_policy.json")) as f:
+        upstream = json.load(f)
     with pytest.raises(InputError) as err:
-        irsa.permission_policy("aws_load_balancer_controller", "aws-cn", [ZONE])
-    assert err.value.field == "service_accounts" and "aws-cn" in str(err.value)
+        irsa.permission_policy("aws_load_balancer_controller", "aws-cn", [ZONE], upstream)
+    assert err.value.field == "aws_load_balancer_controller_policy" and "partition aws," in str(err.value)
+    assert "aws-cn" in str(err.value)
+    china = json.loads(json.dumps(upstream).replace("arn:aws:", "arn:aws-cn:"))
+    assert irsa.permission_policy("aws_load_balancer_controller", "aws-cn", [ZONE], china) == china
+
+
+def test_the_load_balancer_controller_role_without_a_policy_is_refused_at_plan_time():
+    params = dict(cluster_name="production-eks", owner="production", state="present", zone_name="production.example.com",
+                  service_accounts=[{"policy": "aws_load_balancer_controller"}], thumbprints=[])
+    with pytest.raises(InputError) as err:
+        irsa.plan_irsa(params)
+    assert err.value.field == "aws_load_balancer_controller_policy"
+    params["service_accounts"] = [{"policy": "external_dns"}]
+    assert irsa.plan_irsa(params)["lbc_policy"] is None  # only that role needs it
