@@ -39,7 +39,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.refarch.network.plugins.module_utils.aws import new_module
 from ansible_collections.refarch.network.plugins.module_utils.tags import KEY_TAG, OWNER_TAG, tag_dict
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
-from ansible_collections.refarch.network.plugins.module_utils.lost_reply import ALREADY_DONE, retried
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import ALREADY_DONE, GONE, retried
 
 # How long a propagation delay may last before the original error stands (AWS documents
 # "eventually", seconds in practice; an instance profile can take tens of seconds).
@@ -248,11 +248,14 @@ class Run(object):
                         return adopted
                     if operation not in self.creates and (done_if is None or done_if()):
                         return {}
-                if is_propagation(e, self.ids.created, kwargs) and self.clock() + delay <= deadline:
+                propagating = is_propagation(e, self.ids.created, kwargs)
+                if propagating and self.clock() + delay <= deadline:
                     self.propagation_retries += 1
                     self.sleep(delay)
                     delay = min(delay * 2, 8.0)
                     continue
+                if code in GONE.get(operation, ()) and not propagating:
+                    return {}  # what it deletes is gone (see lost_reply): done, whoever did it
                 raise
         if operation in self.creates and retried(answer):
             self._remove_twins(method, operation, kwargs, answer)

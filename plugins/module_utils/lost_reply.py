@@ -14,6 +14,10 @@ second resource. Both happen only when botocore retried the call, which it repor
 retried call (``ALREADY_DONE``) into success, and after a retried create removes the twin
 carrying the same owner and key tags (created atomically by TagSpecifications, so the lost
 attempt's resource is always findable).
+
+A delete answered "not found" (``GONE``) is done whether or not botocore retried it: what it
+removes is gone, which is what the delete is for, whoever got there first. Hosts of one play
+clean shared route tables at once (the hub's side of peerings), and an operator may have deleted it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -64,6 +68,12 @@ ALREADY_DONE = {
     # Route53 (CREATE of a record that exists, DELETE of one that is gone; pass verify=)
     "ChangeResourceRecordSets": ("InvalidChangeBatch",),
 }
+
+# The "already done" errors of removals that say the thing is gone (not a refusal such as
+# LastVPCAssociation or InvalidStateTransition).
+GONE = dict((operation, tuple(c for c in codes if c.endswith("NotFound") or c == "NoSuchEntity"))
+            for operation, codes in ALREADY_DONE.items()
+            if operation.startswith(("Delete", "Disassociate", "Release", "Remove", "Revoke")))
 
 
 def retried(response):

@@ -13,6 +13,7 @@ from scripted import scripted
 
 from ansible_collections.refarch.network.plugins.module_utils import engine
 from ansible_collections.refarch.network.plugins.module_utils.actions import Action
+from ansible_collections.refarch.network.plugins.module_utils.lost_reply import GONE
 from ansible_collections.refarch.network.plugins.module_utils.engine import (
     ExecutionFailed, Ids, Refused, Run, WaitTimeout, converged, execute, failure, is_propagation, outcome,
     poll, prerequisite_missing, unplanned_warnings,
@@ -27,7 +28,8 @@ def error(code, message="", retries=0):
 Scripted = scripted({
     "create_vpc": "CreateVpc", "create_route": "CreateRoute", "describe_vpcs": "DescribeVpcs",
     "create_subnet": "CreateSubnet", "describe_subnets": "DescribeSubnets", "delete_vpc": "DeleteVpc",
-    "run_instances": "RunInstances",
+    "run_instances": "RunInstances", "delete_route": "DeleteRoute",
+    "disassociate_vpc_from_hosted_zone": "DisassociateVPCFromHostedZone",
 })
 
 
@@ -142,6 +144,35 @@ def test_already_done_is_checked_by_done_if():
     run, _unused = new_run(client)
     with pytest.raises(ClientError):
         run.ec2.create_route(done_if=lambda: False, RouteTableId="rtb-1")
+
+
+def test_a_removal_answered_gone_is_done_whoever_removed_it():
+    """Two hosts of a play cleaning the same dangling route of a shared table: the second one's
+    DeleteRoute finds it gone, which is what it wanted (seen in the peering scenario's destroy)."""
+    gone = error("InvalidRoute.NotFound", "no route with destination-cidr-block 10.130.0.0/16 in route table rtb-3c74834d",
+                 retries=0)
+    client = Scripted(delete_route=[gone])
+    run, clock = new_run(client)
+    assert run.ec2.delete_route(RouteTableId="rtb-3c74834d", DestinationCidrBlock="10.130.0.0/16") == {}
+    assert len(client.calls) == 1 and clock.slept == []
+
+
+def test_a_refusal_of_a_removal_is_not_taken_for_gone():
+    client = Scripted(disassociate_vpc_from_hosted_zone=[error("LastVPCAssociation", "the zone's last VPC", retries=0)])
+    run, _unused = new_run(client)
+    with pytest.raises(ClientError):
+        run.ec2.disassociate_vpc_from_hosted_zone(HostedZoneId="Z1", VPC={"VPCId": "vpc-1"})
+    assert "LastVPCAssociation" not in GONE.get("DisassociateVPCFromHostedZone", ())
+    assert "CreateRoute" not in GONE and GONE["DeleteRoute"] == ("InvalidRoute.NotFound",)
+
+
+def test_a_removal_of_something_this_run_made_that_stays_unseen_fails_at_the_bound():
+    """Not found may be AWS not knowing it yet: deleting it then would leave it behind."""
+    client = Scripted(delete_vpc=[error("InvalidVpcID.NotFound", "The vpc ID 'vpc-0a0a0a0a' does not exist")])
+    run, clock = new_run(client, created=["vpc-0a0a0a0a"], bound=5.0)
+    with pytest.raises(ClientError):
+        run.ec2.delete_vpc(VpcId="vpc-0a0a0a0a")
+    assert len(client.calls) >= 4 and clock.now <= 5.0
 
 
 def test_retried_create_refused_as_duplicate_adopts_the_resource_with_its_key():
