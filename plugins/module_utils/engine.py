@@ -229,8 +229,8 @@ class Run(object):
     def call(self, method, done_if=None, **kwargs):
         """``method(**kwargs)`` with lost-reply and propagation handling (see module doc).
 
-        ``done_if`` (optional) confirms that an "already done" error of a retried write means
-        our earlier attempt did the work; when it returns False the error stands.
+        ``done_if`` (optional) confirms an "already done" error (of a retried write: our earlier
+        attempt did the work; of a removal: the thing is gone); when it returns False the error stands.
         """
         operation = method.__self__.meta.method_to_api_mapping[method.__name__]
         deadline = self.clock() + self.bound
@@ -254,7 +254,7 @@ class Run(object):
                     self.sleep(delay)
                     delay = min(delay * 2, 8.0)
                     continue
-                if code in GONE.get(operation, ()) and not propagating:
+                if code in GONE.get(operation, ()) and not propagating and (done_if is None or done_if()):
                     return {}  # what it deletes is gone (see lost_reply): done, whoever did it
                 raise
         if operation in self.creates and retried(answer):

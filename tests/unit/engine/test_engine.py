@@ -155,6 +155,10 @@ def test_a_removal_answered_gone_is_done_whoever_removed_it():
     run, clock = new_run(client)
     assert run.ec2.delete_route(RouteTableId="rtb-3c74834d", DestinationCidrBlock="10.130.0.0/16") == {}
     assert len(client.calls) == 1 and clock.slept == []
+    # a caller's done_if still has the last word
+    run, _unused = new_run(Scripted(delete_route=[gone]))
+    with pytest.raises(ClientError):
+        run.ec2.delete_route(done_if=lambda: False, RouteTableId="rtb-3c74834d", DestinationCidrBlock="10.130.0.0/16")
 
 
 def test_a_refusal_of_a_removal_is_not_taken_for_gone():
