@@ -34,6 +34,9 @@ LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
 THUMBPRINT_RE = re.compile(r"^[0-9a-fA-F]{40}$")
+# The partition of a region, by the prefixes of botocore's partitions (regionRegex); the rest are aws's.
+PARTITION_PREFIXES = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-isof-", "aws-iso-f"),
+                      ("eu-isoe-", "aws-iso-e"), ("us-iso-", "aws-iso"), ("eusc-", "aws-eusc"))
 
 
 def role_path(owner):
@@ -109,11 +112,8 @@ def plan_irsa(params):
         if not THUMBPRINT_RE.match(thumb):
             raise InputError("thumbprints[%d]" % index, "%r is not a 40-digit hex SHA-1 thumbprint" % thumb)
     lbc_policy = params.get("aws_load_balancer_controller_policy")
-    if any(sa["policy"] == "aws_load_balancer_controller" for sa in wanted) and not isinstance(
-            (lbc_policy or {}).get("Statement"), list):
-        raise InputError("aws_load_balancer_controller_policy",
-                         "is needed, with its Statement list, for the aws_load_balancer_controller role (a task gets "
-                         "upstream's from the module's action plugin; the module was run without it)")
+    if any(sa["policy"] == "aws_load_balancer_controller" for sa in wanted):
+        check_lbc_policy(lbc_policy)
     return dict(cluster=params["cluster_name"], owner=params["owner"], present=present, path=path,
                 service_accounts=wanted, thumbprints=list(params.get("thumbprints") or []),
                 tags=dict(params.get("tags") or {}), zone_name=params.get("zone_name"), lbc_policy=lbc_policy)
@@ -136,7 +136,12 @@ def trust_policy(provider_arn, issuer, namespace, service_account):
     }
 
 
-def _arn_partitions(document):
+def region_partition(region):
+    """The partition of ``region`` (``aws-cn`` for ``cn-north-1``)."""
+    return next((partition for prefix, partition in PARTITION_PREFIXES if (region or "").startswith(prefix)), "aws")
+
+
+def arn_partitions(document):
     """The partitions the ARNs of a policy document's Resource entries name."""
     found = set()
     for statement in document.get("Statement") or []:
@@ -147,17 +152,28 @@ def _arn_partitions(document):
     return found
 
 
+def check_lbc_policy(policy, partition=None):
+    """The load balancer controller's policy: a document with its Statement list, whose ARNs name
+    ``partition`` only (upstream keeps one file per partition). Raises InputError."""
+    if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), list):
+        raise InputError("aws_load_balancer_controller_policy",
+                         "is needed, with its Statement list, for the aws_load_balancer_controller role (a task gets "
+                         "upstream's from the module's action plugin; the module was run without it)"
+                         if policy is None else "expected an IAM policy document with a Statement list")
+    other = sorted(arn_partitions(policy) - set([partition])) if partition else []
+    if other:
+        raise InputError("aws_load_balancer_controller_policy",
+                         "names ARNs of partition %s, but the account is in %s: give upstream's policy of that "
+                         "partition" % (", ".join(other), partition))
+
+
 def permission_policy(policy, partition, zone_arns, lbc_policy=None):
     """Least privilege for ``policy``: record changes limited to the environment's zones; the load
     balancer controller's is ``lbc_policy``, upstream's (its writes are limited by the
     elbv2.k8s.aws/cluster tag), refused when its ARNs name another partition than the account's."""
     zones = sorted(zone_arns)
     if policy == "aws_load_balancer_controller":
-        other = sorted(_arn_partitions(lbc_policy) - set([partition]))
-        if other:  # upstream keeps one file per partition
-            raise InputError("aws_load_balancer_controller_policy",
-                             "names ARNs of partition %s, but the account is in %s: give upstream's policy of that "
-                             "partition" % (", ".join(other), partition))
+        check_lbc_policy(lbc_policy, partition)
         return copy.deepcopy(lbc_policy)
     if policy == "external_dns":
         statements = [

@@ -60,7 +60,10 @@ VPN = (("owner", "owner"), ("refarch_state", "state"), ("pritunl_vpn_image_id", 
        ("pritunl_vpn_ssh_cidrs", "ssh_cidrs"), ("pritunl_vpn_allow_world_console", "allow_world_console"),
        ("pritunl_vpn_mode", "mode"), ("pritunl_vpn_client_cidr", "client_cidr"), ("pritunl_vpn_peers", "peers"),
        ("pritunl_vpn_dns_zone", "dns_zone"), ("pritunl_vpn_dns_record", "dns_record"))
-IRSA = COMMON + (("eks_cluster_name", "cluster_name"), ("eks_public_zone", "zone_name"))
+IRSA = COMMON + (("eks_cluster_name", "cluster_name"), ("eks_public_zone", "zone_name"),
+                 ("eks_load_balancer_controller_policy", "aws_load_balancer_controller_policy"))
+# The load balancer controller's chart; its IAM policy must be the one of the controller it runs.
+LBC_CHART = "aws_load_balancer_controller_chart_version"
 ACCOUNT = (("aws_account_name", "accounts[0].name"), ("aws_account_email", "accounts[0].email"),
            ("aws_account_role", "accounts[0].role_name"), ("aws_organizational_unit", "organizational_unit"))
 # Booleans no module option stands for (the filters and conditions of the playbooks read them).
@@ -239,7 +242,7 @@ def validate_run(environments, specs, unreadable=None, role_defaults=None, role_
         if not broken & (_vars(VPN) | {"vpn_enabled"}):
             _vpn(check, env, data, tiers)
         if not broken & (_vars(IRSA) | {"eks_persistence_cidrs", "eks_database_ports"}):
-            _eks(check, env, data, tiers, plans[env])
+            _eks(check, env, data, tiers, plans[env], ((role_options or {}).get(LBC_CHART) or {}).get("default"))
     readable = dict((env, data) for env, data in environments.items()
                     if not set(unreadable.get(env, {})) & set(peering_plan.INVENTORY_KEYS))
     _links(check, readable, names)
@@ -409,13 +412,14 @@ def _vpn(check, env, data, tiers):
                   % (data["pritunl_vpn_distribution"], ", ".join(sorted(images))))
 
 
-def _eks(check, env, data, tiers, plan):
+def _eks(check, env, data, tiers, plan, shipped_chart):
     """eks_irsa as playbooks/eks_plugins.yml calls it, and the persistence CIDRs its policies allow."""
     if "eks_cluster_name" not in data:
         return
     params = check.options(env, "eks_irsa", IRSA, data)
     if params is not _FAILED:
         check.call(env, IRSA, irsa.plan_irsa, params)
+        _lbc_policy(check, env, data, params.get("aws_load_balancer_controller_policy"), shipped_chart)
     for name, pattern in sorted(EKS_NAMES.items()):
         value = data.get(name)
         if name in data and not (isinstance(value, str) and len(value) <= (63 if name.endswith("_namespace") else 253)
@@ -444,6 +448,23 @@ def _eks(check, env, data, tiers, plan):
             if str(cidr) not in subnets:
                 check.add(env, "eks_persistence_cidrs[%d]" % index, "%s is not a subnet of %s (its tiers: %s)"
                           % (cidr, env, tiers))
+
+
+def _lbc_policy(check, env, data, policy, shipped_chart):
+    """The load balancer controller's policy fits the run's partition and the controller's version:
+    the collection ships upstream's for the chart version its role defaults to, in the aws partition."""
+    partition = irsa.region_partition(data.get("aws_region"))
+    if policy is not None:
+        check.call(env, IRSA, irsa.check_lbc_policy, policy, partition)
+    elif partition != "aws":
+        check.add(env, "eks_load_balancer_controller_policy", "is needed in %s (region %s): the collection ships the "
+                                                              "aws partition's policy; give upstream's for %s"
+                  % (partition, data.get("aws_region"), partition))
+    elif data.get(LBC_CHART, shipped_chart) != shipped_chart:
+        check.add(env, "eks_load_balancer_controller_policy", "is needed for chart %s: the collection ships the IAM "
+                                                              "policy of chart %s's controller; give upstream's "
+                                                              "docs/install/iam_policy.json of the version you run"
+                  % (data.get(LBC_CHART), shipped_chart))
 
 
 def _links(check, environments, names):

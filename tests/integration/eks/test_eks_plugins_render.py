@@ -37,6 +37,10 @@ OLD = {"external_dns": ("external-dns", "external-dns"), "cert_manager": ("cert-
 NEW = {"external_dns": ("dns-x", "dns-sa-x"), "cert_manager": ("certs-x", "certs-sa-x"),
        "aws_load_balancer_controller": ("lb-x", "lb-sa-x"), "traefik": ("edge-x", None)}
 RENAMED = "development"
+with open(os.path.join(ROOT, "data", "aws_load_balancer_controller_iam_policy.json")) as f:
+    SHIPPED_LBC_POLICY = json.load(f)
+# the renamed environment also gives its own controller policy (as for another controller version)
+OWN_LBC_POLICY = dict(SHIPPED_LBC_POLICY, Statement=SHIPPED_LBC_POLICY["Statement"][:-1])
 
 
 def names(env):
@@ -95,7 +99,8 @@ def rendered(emulator, tmp_path_factory):
     renamed = out / "renamed.yml"
     renamed.write_text(yaml.safe_dump({"environments": {"hosts": {RENAMED: dict(
         [("%s_namespace" % p, ns) for p, (ns, sa) in NEW.items()]
-        + [("%s_service_account" % p, sa) for p, (ns, sa) in NEW.items() if sa])}}}))
+        + [("%s_service_account" % p, sa) for p, (ns, sa) in NEW.items() if sa]
+        + [("eks_load_balancer_controller_policy", OWN_LBC_POLICY)])}}}))
     first = run_playbook(out, "-i", str(renamed))
     second = run_playbook(out, "-i", str(renamed))
     return dict(dir=out, first=recap(first), second=recap(second), sessions=sessions, renamed=str(renamed))
@@ -339,8 +344,8 @@ def test_load_balancer_controller_values_and_role(rendered, env):
     assert statement["Condition"] == {"StringEquals": {
         host + ":sub": "system:serviceaccount:%s:%s" % (namespace, account), host + ":aud": "sts.amazonaws.com"}}
     policy = sess.client("iam").get_role_policy(RoleName=role["RoleName"], PolicyName="refarch-aws-load-balancer-controller")
-    with open(os.path.join(ROOT, "data", "aws_load_balancer_controller_iam_policy.json")) as f:
-        assert policy["PolicyDocument"] == json.load(f)  # upstream's, as the collection ships it
+    # upstream's, as the collection ships it, or the inventory's (eks_load_balancer_controller_policy)
+    assert policy["PolicyDocument"] == (OWN_LBC_POLICY if env == RENAMED else SHIPPED_LBC_POLICY)
 
 
 def test_example_application_through_an_alb(rendered):

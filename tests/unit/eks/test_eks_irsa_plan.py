@@ -132,6 +132,22 @@ def test_load_balancer_controller_defaults_and_partition():
     assert "aws-cn" in str(err.value)
     china = json.loads(json.dumps(upstream).replace("arn:aws:", "arn:aws-cn:"))
     assert irsa.permission_policy("aws_load_balancer_controller", "aws-cn", [ZONE], china) == china
+    assert irsa.arn_partitions(upstream) == set(["aws"])  # the preflight says the shipped one is aws's
+
+
+@pytest.mark.parametrize("region, partition", [
+    ("us-east-1", "aws"), ("eu-central-2", "aws"), ("il-central-1", "aws"), ("cn-northwest-1", "aws-cn"),
+    ("us-gov-west-1", "aws-us-gov"), ("us-iso-east-1", "aws-iso"), ("us-isob-east-1", "aws-iso-b"),
+    ("eu-isoe-west-1", "aws-iso-e"), ("us-isof-south-1", "aws-iso-f"), ("eusc-de-east-1", "aws-eusc"), (None, "aws")])
+def test_the_partition_of_a_region(region, partition):
+    assert irsa.region_partition(region) == partition
+
+
+def test_a_load_balancer_controller_policy_is_a_document_with_statements():
+    for policy in ({"Version": "2012-10-17"}, {"Statement": "Allow all"}):
+        with pytest.raises(InputError) as err:
+            irsa.check_lbc_policy(policy)
+        assert err.value.field == "aws_load_balancer_controller_policy" and "Statement list" in err.value.reason
 
 
 def test_the_load_balancer_controller_role_without_a_policy_is_refused_at_plan_time():

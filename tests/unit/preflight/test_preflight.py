@@ -13,7 +13,7 @@ import pytest
 import yaml
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.refarch.network.plugins.filter.preflight import module_specs, preflight
+from ansible_collections.refarch.network.plugins.filter.preflight import module_specs, preflight, role_options
 from ansible_collections.refarch.network.plugins.module_utils import dns, vpn
 from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
@@ -52,12 +52,13 @@ DEMO = dict(p for inventory in ("management", "development", "production") for p
 SINGLE = dict(p for inventory in ("single_vpc/production", "single_vpc/staging") for p in load(inventory).items())
 
 
-def run(base=None, **changes):
-    """The preflight's lines for the demo environments with ``changes`` ({env: {var: value}}) laid over."""
+def run(base=None, roles=None, **changes):
+    """The preflight's lines for the demo environments with ``changes`` ({env: {var: value}}) laid over
+    (``roles``: the roles' argument specs, as the filter gives them)."""
     environments = copy.deepcopy(DEMO if base is None else base)
     for env, values in changes.items():
         environments[env].update(values)
-    return validate_run(environments, module_specs())
+    return validate_run(environments, module_specs(), role_options=roles)
 
 
 def one(lines, env, field, reason):
@@ -443,3 +444,43 @@ def test_plugin_names_are_kubernetes_names():
         "not a valid Kubernetes namespace name")
     one(run(production={"aws_load_balancer_controller_service_account": "-lb"}), "production",
         "aws_load_balancer_controller_service_account", "service account")
+
+
+# --- the load balancer controller's IAM policy ---------------------------------------------------
+
+def lbc_policy(partition):
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ec2:CreateTags"], "Resource": "arn:%s:ec2:*:*:security-group/*" % partition}]}
+
+
+def production(base=None, **values):
+    """The lines with the roles' argument specs (the chart version the shipped policy is for), ``values`` in production."""
+    return run(base, role_options(), production=values)
+
+
+POLICY = "eks_load_balancer_controller_policy"
+
+
+def test_the_lbc_policy_must_fit_the_region_s_partition():
+    assert production(**{POLICY: lbc_policy("aws")}) == []
+    one(production(aws_region="cn-north-1"), "production", POLICY, "is needed in aws-cn (region cn-north-1)")
+    one(production(aws_region="us-gov-west-1", **{POLICY: lbc_policy("aws")}), "production", POLICY,
+        "names ARNs of partition aws, but the account is in aws-us-gov")
+    assert production(aws_region="cn-north-1", **{POLICY: lbc_policy("aws-cn")}) == []
+
+
+def test_the_lbc_policy_must_be_a_policy_document():
+    one(production(**{POLICY: {"Version": "2012-10-17"}}), "production", POLICY,
+        "expected an IAM policy document with a Statement list")
+    one(production(**{POLICY: ["s3:*"]}), "production", POLICY, "dict")
+
+
+def test_another_chart_version_needs_the_policy_of_its_controller():
+    shipped = role_options()["aws_load_balancer_controller_chart_version"]["default"]
+    assert production(aws_load_balancer_controller_chart_version=shipped) == []
+    one(production(aws_load_balancer_controller_chart_version="9.9.9"), "production", POLICY,
+        "is needed for chart 9.9.9: the collection ships the IAM policy of chart %s's controller" % shipped)
+    assert production(aws_load_balancer_controller_chart_version="9.9.9", **{POLICY: lbc_policy("aws")}) == []
+    no_cluster = copy.deepcopy(DEMO)
+    del no_cluster["production"]["eks_cluster_name"]   # an environment without a cluster runs no controller
+    assert production(no_cluster, aws_load_balancer_controller_chart_version="9.9.9") == []
