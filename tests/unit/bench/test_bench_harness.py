@@ -106,9 +106,9 @@ def _measure(wall, reads=10, writes=0, invocations=1, read_calls=None):
 def test_targets_report_misses():
     results = {
         "demo": {
-            "ours_1": {"idempotent": _measure(2.0, writes=1)},
+            "ours_1": {"idempotent": _measure(2.0, writes=1, read_calls={"DescribeVpcs": 2, "GetParameterHistory": 6})},
             "per_resource_1": {"idempotent": _measure(8.0)},
-            "ours_3": {"idempotent": _measure(3.0), "cold": _measure(5.0)},
+            "ours_3": {"idempotent": _measure(3.0, read_calls={"DescribeVpcs": 3}), "cold": _measure(5.0)},
             "per_resource_3": {"idempotent": _measure(31.0), "cold": _measure(19.0)},
         },
         "series": {"azs": [("3 AZs", {"idempotent": _measure(1, reads=10)}),
@@ -121,6 +121,8 @@ def test_targets_report_misses():
     assert met["cold, 3 env(s): per-resource / ours (wall)"] is False
     assert met["idempotent, 1 env(s): per-resource / ours (wall)"] is False
     assert met["no-op re-run, 1 env(s): writes"] is False
+    assert met["no-op re-run, 1 env(s): most reads of one type"] is True     # the lock's 6 counted apart
+    assert met["no-op re-run, 3 env(s): most reads of one type"] is False    # 3 > 2 for one invocation
     assert met["no-op calls 3 AZs -> 6 AZs (site.yml)"] is False
     assert met["no fixed sleep() in plugins (only growing backoff)"] is False
     assert met["all NAT gateways created before waiting on any"] is True
