@@ -456,6 +456,8 @@ def _lbc_policy(check, env, data, policy, shipped_chart):
     partition = irsa.region_partition(data.get("aws_region"))
     if policy is not None:
         check.call(env, IRSA, irsa.check_lbc_policy, policy, partition)
+    elif data.get("refarch_state", "present") != "present":
+        return   # a removal gives no policy
     elif partition != "aws":
         check.add(env, "eks_load_balancer_controller_policy", "is needed in %s (region %s): the collection ships the "
                                                               "aws partition's policy; give upstream's for %s"

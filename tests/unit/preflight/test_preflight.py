@@ -484,3 +484,6 @@ def test_another_chart_version_needs_the_policy_of_its_controller():
     no_cluster = copy.deepcopy(DEMO)
     del no_cluster["production"]["eks_cluster_name"]   # an environment without a cluster runs no controller
     assert production(no_cluster, aws_load_balancer_controller_chart_version="9.9.9") == []
+    # a removal gives no policy, wherever it runs
+    assert production(aws_load_balancer_controller_chart_version="9.9.9", aws_region="cn-north-1",
+                      refarch_state="absent") == []
