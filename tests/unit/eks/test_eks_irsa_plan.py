@@ -143,6 +143,14 @@ def test_the_partition_of_a_region(region, partition):
     assert irsa.region_partition(region) == partition
 
 
+def test_the_partition_prefixes_agree_with_botocore_s_regions():
+    import botocore
+    with open(os.path.join(os.path.dirname(botocore.__file__), "data", "endpoints.json")) as f:
+        partitions = json.load(f)["partitions"]
+    regions = dict((region, p["partition"]) for p in partitions for region in p["regions"])
+    assert len(set(regions.values())) >= 8 and all(irsa.region_partition(r) == p for r, p in regions.items())
+
+
 def test_a_load_balancer_controller_policy_is_a_document_with_statements():
     for policy in ({"Version": "2012-10-17"}, {"Statement": "Allow all"}):
         with pytest.raises(InputError) as err:
