@@ -60,10 +60,10 @@ VPN = (("owner", "owner"), ("refarch_state", "state"), ("pritunl_vpn_image_id", 
        ("pritunl_vpn_ssh_cidrs", "ssh_cidrs"), ("pritunl_vpn_allow_world_console", "allow_world_console"),
        ("pritunl_vpn_mode", "mode"), ("pritunl_vpn_client_cidr", "client_cidr"), ("pritunl_vpn_peers", "peers"),
        ("pritunl_vpn_dns_zone", "dns_zone"), ("pritunl_vpn_dns_record", "dns_record"))
+# The load balancer controller's policy and chart: the policy must be the one of the controller it runs.
+LBC_POLICY, LBC_CHART = "eks_load_balancer_controller_policy", "aws_load_balancer_controller_chart_version"
 IRSA = COMMON + (("eks_cluster_name", "cluster_name"), ("eks_public_zone", "zone_name"),
-                 ("eks_load_balancer_controller_policy", "aws_load_balancer_controller_policy"))
-# The load balancer controller's chart; its IAM policy must be the one of the controller it runs.
-LBC_CHART = "aws_load_balancer_controller_chart_version"
+                 (LBC_POLICY, "aws_load_balancer_controller_policy"))
 ACCOUNT = (("aws_account_name", "accounts[0].name"), ("aws_account_email", "accounts[0].email"),
            ("aws_account_role", "accounts[0].role_name"), ("aws_organizational_unit", "organizational_unit"))
 # Booleans no module option stands for (the filters and conditions of the playbooks read them).
@@ -459,13 +459,11 @@ def _lbc_policy(check, env, data, policy, shipped_chart):
     elif data.get("refarch_state", "present") != "present":
         return   # a removal gives no policy
     elif partition != "aws":
-        check.add(env, "eks_load_balancer_controller_policy", "is needed in %s (region %s): the collection ships the "
-                                                              "aws partition's policy; give upstream's for %s"
-                  % (partition, data.get("aws_region"), partition))
+        check.add(env, LBC_POLICY, "is needed in %s (region %s): the collection ships the aws partition's policy; "
+                                   "give upstream's for %s" % (partition, data.get("aws_region"), partition))
     elif data.get(LBC_CHART, shipped_chart) != shipped_chart:
-        check.add(env, "eks_load_balancer_controller_policy", "is needed for chart %s: the collection ships the IAM "
-                                                              "policy of chart %s's controller; give upstream's "
-                                                              "docs/install/iam_policy.json of the version you run"
+        check.add(env, LBC_POLICY, "is needed for chart %s: the collection ships the IAM policy of chart %s's "
+                                   "controller; give upstream's docs/install/iam_policy.json of the version you run"
                   % (data.get(LBC_CHART), shipped_chart))
 
 
