@@ -19,7 +19,8 @@ from jinja2 import Undefined
 # is loaded on its first call, not with the file.
 MODULES = ("dns_zones", "eks_irsa", "organization_accounts", "security_groups", "service_subnet_groups",
            "transit_gateway", "vpc_endpoints", "vpc_peering", "vpc_tiers")
-ROLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
+COLLECTION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+ROLES = os.path.join(COLLECTION, "roles")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -62,6 +63,39 @@ def role_options():
     return options
 
 
+def _set_names(node):
+    """The variables a task list, play or vars file sets: register, set_fact, vars, loop_var."""
+    if isinstance(node, list):
+        return set().union(*[_set_names(item) for item in node]) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    names = set()
+    for key, value in node.items():
+        if key == "register" or key == "loop_var":
+            names.add(value)
+        elif key in ("vars", "set_fact", "ansible.builtin.set_fact") and isinstance(value, dict):
+            names.update(name for name in value if name != "cacheable")
+        names |= _set_names(value)
+    return names
+
+
+@functools.lru_cache(maxsize=None)
+def collection_names():
+    """Every variable the collection's playbooks and roles set themselves (their registered results and
+    facts are host variables of the later plays of a run): none is a misspelling of the user's."""
+    names = set()
+    for top in ("playbooks", "roles"):
+        for folder, _dirs, files in os.walk(os.path.join(COLLECTION, top)):
+            kind = os.path.basename(folder)
+            if top == "roles" and kind not in ("tasks", "handlers", "defaults", "vars"):
+                continue
+            for name in files:
+                if name.endswith((".yml", ".yaml")):
+                    data = _yaml(os.path.join(folder, name))  # absolute: os.path.join keeps it
+                    names |= set(data) if kind in ("defaults", "vars") and isinstance(data, dict) else _set_names(data)
+    return frozenset(name for name in names if isinstance(name, str))
+
+
 def plain(value):
     """A host variable as plain data, evaluated all the way down (a template error shows here;
     from ansible-core 2.19 an undefined name is a value, not an error, until it is used)."""
@@ -96,8 +130,9 @@ def inventory(hostvars, present):
 def preflight(hostvars, present):
     present = sorted(present)
     environments, unreadable = inventory(hostvars, present)
+    names = dict((name, list(hostvars[name])) for name in present)
     errors = _validation().validate_run(environments, module_specs(), unreadable, role_defaults("pritunl_vpn", "pritunl_vpn_"),
-                                        role_options())
+                                        role_options(), names, _validation().known_variables(role_options()) | collection_names())
     if errors:
         raise AnsibleFilterError("Invalid input, refused before any AWS write (%d error%s):\n%s" % (
             len(errors), "" if len(errors) == 1 else "s", "\n".join(errors)))

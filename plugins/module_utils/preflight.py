@@ -15,7 +15,9 @@ what no single module can see before its own turn:
   an endpoint's security group must be one of the environment's groups;
 - booleans given as strings (the modules would convert ``"false"``; a filter or ``bool()``
   would not): every boolean inventory field must be a real boolean;
-- tags that only meet on one resource (the resource tags with a tier's or a group's).
+- tags that only meet on one resource (the resource tags with a tier's or a group's);
+- misspelled variable names: a variable the collection neither reads nor sets, a letter or two
+  away from one it reads (``peering_tier``), would otherwise be ignored without a word.
 
 Every error is collected, not only the first: ``<environment>: <inventory field>: <reason>``.
 """
@@ -77,14 +79,23 @@ EKS_NAMES = dict((name, irsa.LABEL_RE if name.endswith("_namespace") else irsa.S
     "external_dns_namespace", "external_dns_service_account", "cert_manager_namespace", "cert_manager_service_account",
     "aws_load_balancer_controller_namespace", "aws_load_balancer_controller_service_account", "traefik_namespace"))
 
+# The user's own variables that look like the collection's (not misspellings of them).
+OWN_VARIABLES = "refarch_own_variables"
 # Every variable the preflight reads from an environment's host vars.
 INVENTORY_VARIABLES = tuple(sorted(set(
     [pair[0].split(".")[0] for pairs in (VPC, GROUPS, ENDPOINTS, SUBNET_GROUPS, DOMAIN_ZONE, DNS, VPN, IRSA, ACCOUNT)
      for pair in pairs] + list(BOOLEANS) + list(peering_plan.INVENTORY_KEYS) + [
         "aws_account_id", "eks_persistence_cidrs", "eks_database_ports", "refarch_org_tags", "pritunl_vpn_distribution",
-        "pritunl_vpn_image_ssm_parameters", "eks_acme_email", "eks_plugins_mode"] + list(EKS_NAMES))))
+        "pritunl_vpn_image_ssm_parameters", "eks_acme_email", "eks_plugins_mode", OWN_VARIABLES] + list(EKS_NAMES))))
+# Variables the playbooks read that no module or role option stands for (a unit test holds this list to
+# the playbooks' and roles' templates).
+PLAYBOOK_VARIABLES = ("eks_app_namespaces", "eks_external_dns_policy", "eks_kubeconfig", "eks_render_dir", "eks_vpc_id",
+                      "refarch_diagram_dir", "refarch_org_owner", "refarch_unlock_run")
 # Domains Let's Encrypt refuses in an ACME contact (reserved for examples and tests, RFC 2606/6761);
 # the demo inventories' placeholder (set-me@acme-contact.invalid) is one of them on purpose.
+# A region's name (us-east-1, us-gov-west-1, eu-isoe-west-1) and a zone's (us-east-1a): the zone names its region.
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+ZONE_RE = re.compile(r"^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$")
 ACME_REFUSED = re.compile(r"(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$")
 
 _FAILED = object()
@@ -194,6 +205,63 @@ class Preflight(object):
                                  "to %d of its own, so at most %d" % (len(merged), MAX_TAGS, len(OWN_TAGS), USER_TAG_LIMIT))
 
 
+def known_variables(role_options=()):
+    """Every variable an inventory may set for the collection: the modules' (``INVENTORY_VARIABLES``),
+    the roles' (``role_options``) and those the playbooks read themselves."""
+    return frozenset(INVENTORY_VARIABLES) | frozenset(role_options) | frozenset(PLAYBOOK_VARIABLES)
+
+
+def edits(a, b, limit):
+    """The edits (insert, delete, replace a letter, swap two neighbours) that turn ``a`` into ``b``, or
+    ``limit + 1`` once more than ``limit`` are needed (optimal string alignment distance)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
+
+
+def misspellings(names, known):
+    """[(name, the variable of ``known`` it is likely a misspelling of)] for the ``names`` that are not in
+    ``known``: one edit away (a letter missing, extra or wrong, two swapped: peering_tier, nat_mod,
+    vpc_cdir), two for a name of 10 letters or more (securty_grups). A name shortened or lengthened on
+    purpose is further: vpc_id (2 from vpc_cidr), account_id (4 from aws_account_id). Ansible's own (``ansible_*``)
+    are never taken for one of the collection's."""
+    found, by_length = [], {}
+    for other in known:
+        by_length.setdefault(len(other), []).append(other)
+    for name in sorted(set(names) - set(known)):
+        if name.startswith("ansible_"):
+            continue
+        limit = 2 if len(name) >= 10 else 1
+        # only a name within limit letters of its length can be within limit edits
+        distance, meant = min([(edits(name, other, limit), other)
+                               for length in range(len(name) - limit, len(name) + limit + 1)
+                               for other in by_length.get(length, ())] or [(limit + 1, None)])
+        if distance <= limit:
+            found.append((name, meant))
+    return found
+
+
+def _misspelled(check, env, names, known, own):
+    """A variable the collection never reads but one letter or two away from one it does: refused, as the
+    run would go on without it (``refarch_stat: absent`` builds the environment it meant to remove)."""
+    if own is not None and not (isinstance(own, list) and all(isinstance(name, str) for name in own)):
+        check.add(env, OWN_VARIABLES, "expected a list of variable names, got %r" % (own,))
+        own = None
+    for name, meant in misspellings(names, set(known) | set(own or ())):
+        check.add(env, name, "not a variable of the collection; did you mean %s? (a variable of your own: list it "
+                             "in %s)" % (meant, OWN_VARIABLES))
+
+
 def role_variables(check, env, data, role_options):
     """The variables of the collection's roles that an inventory sets, each through its role's
     argument spec: the roles are run without their own check (it would come only when the role's
@@ -204,7 +272,7 @@ def role_variables(check, env, data, role_options):
             check.add(env, name, message)
 
 
-def validate_run(environments, specs, unreadable=None, role_defaults=None, role_options=None):
+def validate_run(environments, specs, unreadable=None, role_defaults=None, role_options=None, variable_names=None, known=None):
     """Every error of the run, as lines ``<environment>: <field>: <reason>`` (empty: valid).
 
     ``environments``: {name: its inventory variables (``INVENTORY_VARIABLES`` that are set, and
@@ -213,7 +281,9 @@ def validate_run(environments, specs, unreadable=None, role_defaults=None, role_
     ``unreadable``: {name: {variable: why it could not be evaluated}}: reported, and the concerns
     reading such a variable are not validated further; ``role_defaults``: {variable: value}, the
     defaults of the roles that call modules (``pritunl_vpn``), for the variables an inventory leaves out;
-    ``role_options``: {variable: its option in a role's argument spec}.
+    ``role_options``: {variable: its option in a role's argument spec};
+    ``variable_names``: {name: the names of all its variables}, checked for misspellings of ``known``
+    (default ``known_variables(role_options)``).
     """
     check = Preflight(dict({"vpn_instance": vpn.ARGUMENT_SPEC}, **specs))
     unreadable = unreadable or {}
@@ -230,7 +300,11 @@ def validate_run(environments, specs, unreadable=None, role_defaults=None, role_
                 check.add(env, var, "expected true or false (unquoted), got %r" % (data[var],))
         check.call(env, (), check_user_tags, data.get("resource_tags"), "resource_tags")
         role_variables(check, env, environments[env], role_options or {})
-        plans[env], names[env] = _vpc(check, env, data) if not broken & _vars(VPC) else (None, None)
+        if variable_names and env in variable_names:
+            _misspelled(check, env, variable_names[env], known_variables(role_options or {}) if known is None else known,
+                        environments[env].get(OWN_VARIABLES))
+        data["aws_region"] = region = _region(check, env, data)   # None when not a region (reported)
+        plans[env], names[env] = _vpc(check, env, data, region) if not broken & _vars(VPC) else (None, None)
         tiers = names[env]
         groups = _security_groups(check, env, data) if not broken & _vars(GROUPS) else None
         if not broken & _vars(ENDPOINTS):
@@ -263,9 +337,20 @@ def _owner(check, env, data):
     return owner
 
 
-def _vpc(check, env, data):
+def _region(check, env, data):
+    """The environment's ``aws_region``, or None when it is not set or not a region's name (reported):
+    botocore would make an endpoint of any string, and the run would fail at its first AWS call."""
+    region = data.get("aws_region")
+    if region is not None and not (isinstance(region, str) and REGION_RE.match(region)):
+        check.add(env, "aws_region", "%r is not the name of an AWS region (like us-east-1)" % (region,))
+        return None
+    return region
+
+
+def _vpc(check, env, data, region):
     """(the environment's plan (vpc_tiers) or None when it is refused, its tier names or None
-    when even they are unknown): references to tiers are checked whatever else is wrong."""
+    when even they are unknown): references to tiers are checked whatever else is wrong. The zones
+    must be ``region``'s: vpc_tiers would find out only after another environment's writes."""
     params = check.options(env, "vpc_tiers", VPC, data)
     if params is _FAILED:
         return None, None
@@ -277,6 +362,10 @@ def _vpc(check, env, data):
     if plan is _FAILED:
         return None, tiers
     check.call(env, VPC, desired_tags, params["owner"], params["name"] or params["owner"], plan, params["tags"])
+    for index, zone in enumerate(params["azs"] if region else []):
+        match = ZONE_RE.match(zone)
+        if match and match.group(1) != region:
+            check.add(env, "azs[%d]" % index, "%s is a zone of %s, not of aws_region %s" % (zone, match.group(1), region))
     for index, tier in enumerate(params["tiers"]):
         check.merged_tags(env, params["tags"], tier.get("tags"), "tiers[%d](%s).tags" % (index, tier["name"]))
     return plan, list(plan["tiers"])

@@ -15,6 +15,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.refarch.network.plugins.filter.preflight import module_specs, preflight, role_options
 from ansible_collections.refarch.network.plugins.module_utils import dns, vpn
+from ansible_collections.refarch.network.plugins.module_utils.irsa import region_partition
 from ansible_collections.refarch.network.plugins.module_utils.tags import owned_tags
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
@@ -152,6 +153,33 @@ def test_eks_persistence_cidrs_must_be_subnets_of_the_environment():
 def test_tier_references_are_checked_even_when_the_plan_fails_elsewhere():
     lines = run(production={"peering_tiers": ["privat"], "tiers": tiers_with(0, tags={"refarch:owner": "x"})})
     assert [line.split(": ")[1] for line in lines] == ["tiers[0](public).tags.refarch:owner", "peering_tiers[0]"]
+
+
+# --- the region and its zones --------------------------------------------------------------------
+
+def test_zones_must_be_of_the_environments_region():
+    """vpc_tiers finds zones of another region only in its read stage, after the other environments'
+    writes in the same task: the preflight refuses them before the run's first write."""
+    lines = run(production={"aws_region": "eu-west-1"})
+    assert lines == ["production: azs[%d]: us-east-1%s is a zone of us-east-1, not of aws_region eu-west-1" % (i, z)
+                     for i, z in enumerate("abc")]
+    assert run(production={"aws_region": "eu-west-1", "azs": ["eu-west-1a", "eu-west-1b", "eu-west-1c"]}) == []
+
+
+@pytest.mark.parametrize("region", ["us-east-l", "US-EAST-1", "useast1", 3, ["us-east-1"]])
+def test_the_region_must_be_a_region_name(region):
+    one(run(production={"aws_region": region}), "production", "aws_region", "is not the name of an AWS region")
+
+
+def in_region(region):
+    """Production moved to ``region``: its zones are that region's."""
+    return dict(aws_region=region, azs=[region + zone for zone in "abc"])
+
+
+@pytest.mark.parametrize("region", ["us-gov-west-1", "cn-northwest-1", "eu-isoe-west-1", "ap-southeast-5", "mx-central-1"])
+def test_every_partition_s_region_names_are_region_names(region):
+    policy = lbc_policy(region_partition(region))
+    assert run(production=dict(in_region(region), eks_load_balancer_controller_policy=policy)) == []
 
 
 # --- booleans are booleans ------------------------------------------------------------------------
@@ -463,10 +491,10 @@ POLICY = "eks_load_balancer_controller_policy"
 
 def test_the_lbc_policy_must_fit_the_region_s_partition():
     assert production(**{POLICY: lbc_policy("aws")}) == []
-    one(production(aws_region="cn-north-1"), "production", POLICY, "is needed in aws-cn (region cn-north-1)")
-    one(production(aws_region="us-gov-west-1", **{POLICY: lbc_policy("aws")}), "production", POLICY,
+    one(production(**in_region("cn-north-1")), "production", POLICY, "is needed in aws-cn (region cn-north-1)")
+    one(production(**dict(in_region("us-gov-west-1"), **{POLICY: lbc_policy("aws")})), "production", POLICY,
         "names ARNs of partition aws, but the account is in aws-us-gov")
-    assert production(aws_region="cn-north-1", **{POLICY: lbc_policy("aws-cn")}) == []
+    assert production(**dict(in_region("cn-north-1"), **{POLICY: lbc_policy("aws-cn")})) == []
 
 
 def test_the_lbc_policy_must_be_a_policy_document():
@@ -485,5 +513,5 @@ def test_another_chart_version_needs_the_policy_of_its_controller():
     del no_cluster["production"]["eks_cluster_name"]   # an environment without a cluster runs no controller
     assert production(no_cluster, aws_load_balancer_controller_chart_version="9.9.9") == []
     # a removal gives no policy, wherever it runs
-    assert production(aws_load_balancer_controller_chart_version="9.9.9", aws_region="cn-north-1",
-                      refarch_state="absent") == []
+    assert production(aws_load_balancer_controller_chart_version="9.9.9", refarch_state="absent",
+                      **in_region("cn-north-1")) == []
