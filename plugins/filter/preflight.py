@@ -109,10 +109,12 @@ def plain(value):
 
 
 def inventory(hostvars, present):
-    """({environment: {variable: value}}, {environment: {variable: why it cannot be evaluated}})."""
-    environments, unreadable = {}, {}
+    """({environment: {variable: value}}, {environment: {variable: why it cannot be evaluated}},
+    {environment: the names of all its variables})."""
+    environments, unreadable, names = {}, {}, {}
     for name in present:
         data, found = hostvars[name], {}
+        names[name] = list(data)
         known = _validation().INVENTORY_VARIABLES
         for var in sorted(set(known) | set(role_options())):
             try:
@@ -124,13 +126,12 @@ def inventory(hostvars, present):
                 if var in known:
                     unreadable.setdefault(name, {})[var] = str(e).splitlines()[0] if str(e) else type(e).__name__
         environments[name] = found
-    return environments, unreadable
+    return environments, unreadable, names
 
 
 def preflight(hostvars, present):
     present = sorted(present)
-    environments, unreadable = inventory(hostvars, present)
-    names = dict((name, list(hostvars[name])) for name in present)
+    environments, unreadable, names = inventory(hostvars, present)
     errors = _validation().validate_run(environments, module_specs(), unreadable, role_defaults("pritunl_vpn", "pritunl_vpn_"),
                                         role_options(), names, _validation().known_variables(role_options()) | collection_names())
     if errors:
