@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.refarch.network.plugins.module_utils.names import unknown_option
+
 
 class InputError(ValueError):
     """Input the collection refuses; ``field`` is the dotted path of the offending input."""
@@ -34,5 +36,5 @@ def mappings(items, field, known, what, needs):
             raise InputError(path, "expected a mapping with %s" % needs)
         unknown = sorted(k for k in item if k not in known)
         if unknown:
-            raise InputError("%s.%s" % (path, unknown[0]), "unknown option (known: %s)" % ", ".join(known))
+            raise InputError("%s.%s" % (path, unknown[0]), unknown_option(unknown[0], known))
         yield i, path, item

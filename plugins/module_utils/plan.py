@@ -22,6 +22,7 @@ import ipaddress
 import re
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.names import unknown_option
 
 # The options of the doc fragment refarch.network.aws.ownership, declared by every module that
 # makes resources it owns (modules: ARGUMENT_SPEC = dict(OWNERSHIP_SPEC, ...)).
@@ -263,7 +264,7 @@ def _normalise_tier(tier, index, base, azs, az_slots):
         raise InputError(field, "expected a mapping with name, route and prefix")
     unknown = sorted(set(tier) - set(TIER_KEYS))
     if unknown:
-        raise InputError("%s.%s" % (field, unknown[0]), "unknown tier option (known: %s)" % ", ".join(TIER_KEYS))
+        raise InputError("%s.%s" % (field, unknown[0]), unknown_option(unknown[0], TIER_KEYS))
     name = _check_name(tier.get("name"), field + ".name")
     field = "tiers[%d](%s)" % (index, name)
     route = tier.get("route")

@@ -35,6 +35,7 @@ from ansible_collections.refarch.network.plugins.module_utils import accounts, i
 from ansible_collections.refarch.network.plugins.module_utils.dns_diff import plan_dns
 from ansible_collections.refarch.network.plugins.module_utils.endpoint_plan import plan_endpoints
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.names import misspellings, unknown_option
 from ansible_collections.refarch.network.plugins.module_utils.plan import MAX_TAGS, OWN_TAGS, USER_TAG_LIMIT, check_user_tags
 from ansible_collections.refarch.network.plugins.module_utils.sg_plan import plan_groups
 from ansible_collections.refarch.network.plugins.module_utils.subnet_group_plan import plan_subnet_groups
@@ -138,10 +139,36 @@ def string_booleans(value, option, field):
     return found
 
 
+UNSUPPORTED = "Unsupported parameters: "
+
+
 def _messages(result):
     """An argument spec validation's errors as AnsibleModule words them."""
-    return [("Unsupported parameters: " if isinstance(error, UnsupportedError) else "") + error.msg
-            for error in result.errors]
+    return [(UNSUPPORTED if isinstance(error, UnsupportedError) else "") + error.msg for error in result.errors]
+
+
+def unknown_keys(value, spec, field):
+    """(field of the key, why) for every key, at any depth of ``value``, that the suboptions of the
+    option ``spec`` do not know: ``tiers[0](public).prefx``, with the option meant (``prefix``). A list
+    item is named by its index and its ``name``, as the planners name them."""
+    options = spec.get("options")
+    if not options:
+        return
+    if spec.get("type") == "list" and isinstance(value, list):
+        for index, item in enumerate(value):
+            name = item.get("name") if isinstance(item, dict) else None
+            label = "%s[%d]%s" % (field, index, "(%s)" % name if isinstance(name, str) else "")
+            yield from unknown_keys(item, dict(spec, type="dict"), label)
+        return
+    if not isinstance(value, dict):
+        return
+    known = sorted(set(options) | set(alias for option in options.values() for alias in option.get("aliases") or ()))
+    for key in sorted(value, key=str):
+        if key not in known:
+            yield "%s.%s" % (field, key), unknown_option(key, sorted(options))
+    for key, option in sorted(options.items()):
+        if key in value:
+            yield from unknown_keys(value[key], option, "%s.%s" % (field, key))
 
 
 class Preflight(object):
@@ -179,10 +206,14 @@ class Preflight(object):
             for path, raw in string_booleans(value, spec[option], field):
                 self.add(env, path, "expected true or false (unquoted), got %r" % (raw,))
             messages = _messages(ArgumentSpecValidator({option: spec[option]}).validate({option: value}))
+            unknown = list(unknown_keys(value, spec[option], field))
+            for path, reason in unknown:   # said where, and which option was meant, not "Unsupported parameters"
+                self.add(env, path, reason)
+            messages = [message for message in messages if not (unknown and message.startswith(UNSUPPORTED))]
             for message in messages:
                 if not any(message in other for other in messages if other != message):
                     self.add(env, field, message)
-            ok = ok and not messages
+            ok = ok and not messages and not unknown
         if not ok:
             return _FAILED
         result = ArgumentSpecValidator(spec).validate(params)
@@ -209,46 +240,6 @@ def known_variables(role_options=()):
     """Every variable an inventory may set for the collection: the modules' (``INVENTORY_VARIABLES``),
     the roles' (``role_options``) and those the playbooks read themselves."""
     return frozenset(INVENTORY_VARIABLES) | frozenset(role_options) | frozenset(PLAYBOOK_VARIABLES)
-
-
-def edits(a, b, limit):
-    """The edits (insert, delete, replace a letter, swap two neighbours) that turn ``a`` into ``b``, or
-    ``limit + 1`` once more than ``limit`` are needed (optimal string alignment distance)."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before, row = None, list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a[i - 1] != b[j - 1]))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], before[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        before, row = row, current
-    return row[-1]
-
-
-def misspellings(names, known):
-    """[(name, the variable of ``known`` it is likely a misspelling of)] for the ``names`` that are not in
-    ``known``: one edit away (a letter missing, extra or wrong, two swapped: peering_tier, nat_mod,
-    vpc_cdir), two for a name of 10 letters or more (securty_grups). A name shortened or lengthened on
-    purpose is further: vpc_id (2 from vpc_cidr), account_id (4 from aws_account_id). Ansible's own (``ansible_*``)
-    are never taken for one of the collection's."""
-    found, by_length = [], {}
-    for other in known:
-        by_length.setdefault(len(other), []).append(other)
-    for name in sorted(set(names) - set(known)):
-        if name.startswith("ansible_"):
-            continue
-        limit = 2 if len(name) >= 10 else 1
-        # only a name within limit letters of its length can be within limit edits
-        distance, meant = min([(edits(name, other, limit), other)
-                               for length in range(len(name) - limit, len(name) + limit + 1)
-                               for other in by_length.get(length, ())] or [(limit + 1, None)])
-        if distance <= limit:
-            found.append((name, meant))
-    return found
 
 
 def _misspelled(check, env, names, known, own):
@@ -394,7 +385,7 @@ def _endpoints(check, env, data, tiers, groups):
         check.add(env, "vpc_endpoints", "expected a mapping with subnet_tier, security_groups and endpoints")
         return
     for key in sorted(set(given) - set(ENDPOINTS_KEYS)):
-        check.add(env, "vpc_endpoints.%s" % key, "unknown option (known: %s)" % ", ".join(ENDPOINTS_KEYS))
+        check.add(env, "vpc_endpoints.%s" % key, unknown_option(key, ENDPOINTS_KEYS))
     params = check.options(env, "vpc_endpoints", ENDPOINTS, data)
     if params is _FAILED:
         return
@@ -462,7 +453,7 @@ def _dns(check, env, data):
             return
         if parent:
             for key in sorted(set(parent) - set(DNS_PARENT_KEYS)):
-                check.add(env, "dns_parent_zone.%s" % key, "unknown option (known: %s)" % ", ".join(DNS_PARENT_KEYS))
+                check.add(env, "dns_parent_zone.%s" % key, unknown_option(key, DNS_PARENT_KEYS))
             built["public_zone"]["parent_zone"] = {"name": parent["name"], "assume_role_arn": "",
                                                    "ttl": parent.get("ttl", 3600)}
     params = check.options(env, "dns_zones", DNS, data, built=built)

@@ -19,6 +19,7 @@ import re
 
 from ansible_collections.refarch.network.plugins.module_utils.addresses import world_open
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.names import unknown_option
 from ansible_collections.refarch.network.plugins.module_utils.plan import check_user_tags
 
 # Ports that must never face the whole internet by accident (admin, databases, caches,
@@ -125,7 +126,7 @@ def rule_permissions(rule, field, group_name, group_names):
         raise InputError(field, "expected a mapping (proto, ports, cidr/group/prefix_list, description)")
     unknown = sorted(set(rule) - set(RULE_KEYS))
     if unknown:
-        raise InputError("%s.%s" % (field, unknown[0]), "unknown rule option (known: %s)" % ", ".join(RULE_KEYS))
+        raise InputError("%s.%s" % (field, unknown[0]), unknown_option(unknown[0], RULE_KEYS))
     proto = _protocol(rule, field)
     if proto in PORTED:
         ranges = _port_ranges(rule.get("ports"), field + ".ports")
@@ -230,7 +231,7 @@ def plan_groups(groups, owner):
         field = "groups[%d](%s)" % (i, name)
         unknown = sorted(set(group) - set(GROUP_KEYS))
         if unknown:
-            raise InputError("%s.%s" % (field, unknown[0]), "unknown group option (known: %s)" % ", ".join(GROUP_KEYS))
+            raise InputError("%s.%s" % (field, unknown[0]), unknown_option(unknown[0], GROUP_KEYS))
         adopted = name == DEFAULT_GROUP
         if adopted and group.get("group_name") not in (None, DEFAULT_GROUP):
             raise InputError(field + ".group_name", "the VPC's default group is always named 'default'")

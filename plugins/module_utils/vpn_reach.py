@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
+from ansible_collections.refarch.network.plugins.module_utils.names import unknown_option
 
 DEFAULT_TIERS = ["private"]
 DEFAULT_PORTS = [443, 22]
@@ -76,7 +77,7 @@ def plan_served(vpn_env, linked, serves=None, tier_groups=None, field="pritunl_v
             raise InputError(where, "expected {environment, tiers, ports, groups}, got %r" % (entry,))
         unknown = sorted(set(entry) - set(ENTRY_KEYS))
         if unknown:
-            raise InputError(where, "unknown key %s (known: %s)" % (", ".join(unknown), ", ".join(ENTRY_KEYS)))
+            raise InputError("%s.%s" % (where, unknown[0]), unknown_option(unknown[0], ENTRY_KEYS))
         name = entry.get("environment")
         if not isinstance(name, str) or not name:
             raise InputError(where + ".environment", "expected an environment name, got %r" % (name,))

@@ -15,8 +15,8 @@ from ansible.vars.reserved import get_reserved_names
 from jinja2 import Environment, meta
 
 from ansible_collections.refarch.network.plugins.filter.preflight import collection_names, preflight, role_options
-from ansible_collections.refarch.network.plugins.module_utils.preflight import (
-    OWN_VARIABLES, edits, known_variables, misspellings, validate_run)
+from ansible_collections.refarch.network.plugins.module_utils.names import edits, misspellings, unknown_option
+from ansible_collections.refarch.network.plugins.module_utils.preflight import OWN_VARIABLES, known_variables, validate_run
 
 from test_preflight import DEMO, ROOT, SINGLE, module_specs
 
@@ -70,6 +70,25 @@ def test_edits_counts_inserts_deletes_replacements_and_swaps(a, b, distance):
     assert edits(a, b, distance) == distance
     if distance:
         assert edits(a, b, distance - 1) == distance   # over the limit: limit + 1
+
+
+def test_an_unknown_option_is_named_where_it_is_with_the_one_meant():
+    groups = copy.deepcopy(DEMO["production"]["security_groups"])
+    groups[0]["ingres"] = groups[0].pop("ingress")
+    groups[1]["ingress"][0]["port"] = groups[1]["ingress"][0].pop("ports")
+    tiers = copy.deepcopy(DEMO["production"]["tiers"])
+    tiers[2]["prefx"] = tiers[2].pop("prefix")
+    found = lines([], security_groups=groups, tiers=tiers)
+    assert "production: tiers: missing required arguments: prefix found in tiers" in found   # the spec's own word on it
+    assert sorted(line.split(" (known")[0] for line in found if "unknown option" in line) == [
+        "production: security_groups[0](public_lb).ingres: unknown option; did you mean ingress?",
+        "production: security_groups[1](app).ingress[0].port: unknown option; did you mean ports?",
+        "production: tiers[2](persistence).prefx: unknown option; did you mean prefix?"]
+
+
+def test_an_unknown_option_unlike_any_lists_the_known_ones():
+    assert unknown_option("zones", ["az_count", "name", "prefix"]) == "unknown option (known: az_count, name, prefix)"
+    assert unknown_option(3, ["name"]) == "unknown option (known: name)"
 
 
 def test_ansible_s_own_variables_are_never_misspellings():

@@ -366,7 +366,7 @@ def test_one_bad_security_group_names_its_environment_and_field():
 def test_module_option_types_are_converted_as_the_module_would():
     assert run(production={"tiers": tiers_with(0, prefix="20"), "az_slots": "4"}) == []
     one(run(production={"nat_mode": "per_vpc"}), "production", "nat_mode", "must be one of")
-    one(run(production={"tiers": tiers_with(0, zones=3)}), "production", "tiers", "Unsupported parameters")
+    one(run(production={"tiers": tiers_with(0, zones=3)}), "production", "tiers[0](public).zones", "unknown option (known: ")
 
 
 def test_cross_environment_links():

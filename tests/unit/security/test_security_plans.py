@@ -59,7 +59,7 @@ def test_rule_flattening_ports_lists_and_ranges():
     ({"ports": 1, "group": "nope"}, "groups[0](g).ingress[0].group", "not a group of this set"),
     ({"proto": "gre", "cidr": "10.0.0.0/8"}, "groups[0](g).ingress[0].proto", "not a protocol"),
     ({"proto": "all", "ports": 1, "cidr": "10.0.0.0/8"}, "groups[0](g).ingress[0].ports", "no ports"),
-    ({"ports": 1, "cidr": "10.0.0.0/8", "colour": "red"}, "groups[0](g).ingress[0].colour", "unknown rule option"),
+    ({"ports": 1, "cidr": "10.0.0.0/8", "colour": "red"}, "groups[0](g).ingress[0].colour", "unknown option (known: "),
 ])
 def test_rule_errors_name_the_field(rule, field, words):
     err = error(plan_groups, [{"name": "g", "ingress": [rule]}], "o")

@@ -39,7 +39,7 @@ def test_an_environment_left_out_is_listed_not_served():
     ([{"environment": "production", "tiers": "private"}], "pritunl_vpn_serves[0].tiers", "expected a list of tier"),
     ([{"environment": "production", "ports": [443, 70000]}], "pritunl_vpn_serves[0].ports[1]", "70000 is not a TCP port"),
     ([{"environment": "production", "ports": [True]}], "pritunl_vpn_serves[0].ports[0]", "is not a TCP port"),
-    ([{"environment": "production", "port": 443}], "pritunl_vpn_serves[0]", "unknown key port"),
+    ([{"environment": "production", "port": 443}], "pritunl_vpn_serves[0].port", "unknown option; did you mean ports?"),
     ({"production": {}}, "pritunl_vpn_serves", "expected a list"),
 ])
 def test_bad_served_data_is_refused_naming_the_field(serves, field, reason):
