@@ -7,7 +7,9 @@ AWS documents these and moto answers as if they never happened:
 * IAM propagation: RunInstances refuses an instance profile made seconds ago.
 * Pending states: NAT gateways, transit gateways and their attachments, VPC endpoints and
   instances are ``pending`` for a while (a NAT gateway is ``deleting`` before ``deleted``), and a
-  VPC attachment to a pending transit gateway is refused with ``IncorrectState``.
+  VPC attachment to a pending transit gateway is refused with ``IncorrectState``. A deleting NAT
+  gateway still holds its address, subnet and VPC: releasing the address, deleting the subnet or
+  the VPC, or detaching the VPC's internet gateway is refused until it is deleted.
 * Latency: every call takes a while.
 
 ``Realism`` says which of these to reproduce and for how long; ``Realist`` keeps the ids it has
@@ -99,8 +101,16 @@ PENDING_KINDS = {
 NEEDS_AVAILABLE_TGW = ("CreateTransitGatewayVpcAttachment", "CreateTransitGatewayPeeringAttachment")
 PROFILE_USERS = ("RunInstances", "AssociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation")
 PROFILE_MAKERS = ("CreateInstanceProfile", "AddRoleToInstanceProfile")
+# what a deleting NAT gateway still holds: action -> (the parameter naming it, AWS's error code, message)
+HELD_BY_NAT = {
+    "ReleaseAddress": ("AllocationId", "InvalidIPAddress.InUse", "Address %s is in use."),
+    "DeleteSubnet": ("SubnetId", "DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted."),
+    "DeleteVpc": ("VpcId", "DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted."),
+    "DetachInternetGateway": ("VpcId", "DependencyViolation", "Network %s has some mapped public address(es). "
+                              "Please unmap those public address(es) before detaching the gateway."),
+}
 
-HIT_KINDS = ("notfound", "hidden", "profile", "pending", "deleting", "incorrect_state", "latency")
+HIT_KINDS = ("notfound", "hidden", "profile", "pending", "deleting", "incorrect_state", "held", "latency")
 
 ID_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?-[0-9a-f]{8,}$")
 CREDENTIAL_RE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
@@ -270,6 +280,17 @@ def resources(root, q):
                     yield instances, instance
 
 
+def nat_holdings(root, q):
+    """{NAT gateway id: the ids it holds (its subnet, VPC and address allocations)} of a NAT gateway response."""
+    found = {}
+    for _parent, element in resources(root, q):
+        nat_id = element.findtext(q("natGatewayId"))
+        if nat_id:
+            held = [element.findtext(q("subnetId")), element.findtext(q("vpcId"))]
+            found[nat_id] = set(filter(None, held + [a.text for a in element.iter(q("allocationId"))]))
+    return found
+
+
 def drop_empty_reservations(root, q):
     for reservations in root.findall(q("reservationSet")):
         for reservation in reservations.findall(q("item")):
@@ -330,6 +351,7 @@ class Realist(object):
         self.fresh = {}      # id -> until when it is not found (eventual consistency)
         self.pending = {}    # id -> until when it shows pending
         self.deleting = {}   # NAT gateway id -> until when it shows deleting
+        self.holdings = {}   # NAT gateway id -> the subnet, VPC and allocations it holds until deleted
         self.profiles = {}   # instance profile name -> until when EC2 does not know it
         self.hits = dict.fromkeys(HIT_KINDS, 0)
 
@@ -351,7 +373,7 @@ class Realist(object):
 
     def forget(self):
         with self.lock:
-            for table in (self.fresh, self.pending, self.deleting, self.profiles):
+            for table in (self.fresh, self.pending, self.deleting, self.profiles, self.holdings):
                 table.clear()
 
     def refuse(self, call):
@@ -369,6 +391,11 @@ class Realist(object):
             if refusal is None and self.realism.profile_propagation and call.action in PROFILE_USERS:
                 refusal = next((profile_refusal(k, v) for k, v in call.params
                                 if profile_name(k, v) in profiles), None)
+            if refusal is None and self.realism.pending_states and call.action in HELD_BY_NAT:
+                name, code, message = HELD_BY_NAT[call.action]
+                held = set().union(*[self.holdings.get(nat, set()) for nat in self._live(self.deleting, now)])
+                refusal = next((Refusal(400, code, message % v, "held") for k, v in call.params
+                                if k == name and v in held), None)
             if refusal is None and self.realism.pending_states and call.action in NEEDS_AVAILABLE_TGW:
                 refusal = next((Refusal(400, "IncorrectState", "%s is in invalid state" % v, "incorrect_state")
                                 for k, v in call.params
@@ -388,6 +415,11 @@ class Realist(object):
             return data
         if call.action in CREATES or call.action == "DeleteNatGateway":
             self._observe_ec2_write(call, data)
+        if call.action in ("CreateNatGateway", "DescribeNatGateways"):
+            root, q = parse_xml(data)
+            if root is not None:
+                with self.lock:
+                    self.holdings.update(nat_holdings(root, q))
         id_tag = DESCRIBES.get(call.action) or CREATES.get(call.action)
         if id_tag is None:
             return data

@@ -218,9 +218,9 @@ def print_table(results, errors, seconds, trials, site_trials, quick=False):
     real = results.get("realistic", [])
     rows = [
         ("realistic AWS: cold estate (0%% / %s faults)" % ("/".join("%d%%" % (r["rate"] * 100) for r in real[1:]) or "-"),
-         "; ".join("%s s, hits %s, re-run writes %d, dup %d, orphans %d" % (
+         "; ".join("%s s, hits %s, re-run writes %d, dup %d, teardown hits %d, orphans %d" % (
              sum(r["seconds"].values()) // 1, sum(r["realism_hits"].values()), r["rerun_writes"], r["duplicates"],
-             r["orphans"]) for r in real) or "-", "all ok", bool(real) and not any(r["problems"] for r in real)),
+             sum(r.get("teardown_hits", {}).values()), r["orphans"]) for r in real) or "-", "all ok", bool(real) and not any(r["problems"] for r in real)),
         ("interruption trials (vpc.yml + site.yml)", "%s (%d + %d), %s kills" % (
             i.get("trials", "-"), trials, site_trials, i.get("kills", "-")),
          ">= %d" % (trials + site_trials), i.get("trials") == trials + site_trials and not i.get("problems")),

@@ -9,7 +9,8 @@ attachments, endpoints and instances pending for ``pending_window`` seconds, ref
 instance profile, and optionally injects faults (lost replies included). Through it: accounts,
 the three environments, their EKS IRSA side and the single-VPC layout are built from nothing.
 Then, through a plain recording proxy, a re-run must write nothing and report changed=0; the
-state must hold no duplicate; destroy.yml must leave no owned resource.
+state must hold no duplicate; destroy.yml, through the realistic proxy again (a deleting NAT
+gateway holds its address, subnet and VPC), must leave no owned resource.
 """
 
 import os
@@ -72,13 +73,20 @@ def run(emu, rate=0.0, seed=10, realism=None):
     duplicates = state.duplicates(built)
     if duplicates:
         problems.append("duplicates: %s" % duplicates)
-    _play("destroy.yml", emu.url, "%s-destroy.log" % tag, extra_vars={"refarch_state": "absent"})
-    _play("destroy.yml", emu.url, "%s-destroy-single.log" % tag, inventories=SINGLE, extra_vars={"refarch_state": "absent"})
+    # the teardown through AWS as it behaves too: a deleting NAT gateway holds its address, subnet and VPC
+    with AwsProxy(emu.port, fault_rate=rate, seed=seed + 1, realism=realism) as proxy:
+        _play("destroy.yml", proxy.url, "%s-destroy.log" % tag, extra_vars={"refarch_state": "absent"})
+        _play("destroy.yml", proxy.url, "%s-destroy-single.log" % tag, inventories=SINGLE,
+              extra_vars={"refarch_state": "absent"})
+        teardown_hits = dict(proxy.realism_hits)
+    if not teardown_hits.get("deleting"):
+        problems.append("the teardown saw no deleting NAT gateway (%s): it proves nothing" % teardown_hits)
     orphans = state.orphans(state.snapshot(emu.url))
     if orphans:
         problems.append("owned resources left after destroy: %s" % orphans[:20])
-    return dict(rate=rate, seconds=seconds, realism_hits=hits, faults=faults, rerun_writes=len(writes),
-                rerun_changed=changed, duplicates=len(duplicates), orphans=len(orphans), problems=problems)
+    return dict(rate=rate, seconds=seconds, realism_hits=hits, teardown_hits=teardown_hits, faults=faults,
+                rerun_writes=len(writes), rerun_changed=changed, duplicates=len(duplicates), orphans=len(orphans),
+                problems=problems)
 
 
 def run_each(rates, seed=10):
@@ -91,7 +99,7 @@ def run_each(rates, seed=10):
         try:
             results[i] = run(emu, rate=rate, seed=seed)
         except Exception as e:  # reported as the section's problem, the other build goes on  # pylint: disable=broad-except
-            results[i] = dict(rate=rate, seconds={}, realism_hits={}, faults=0, rerun_writes=0, rerun_changed=0,
+            results[i] = dict(rate=rate, seconds={}, realism_hits={}, teardown_hits={}, faults=0, rerun_writes=0, rerun_changed=0,
                               duplicates=0, orphans=0, problems=["%s: %s" % (type(e).__name__, e)])
         finally:
             emu.stop()

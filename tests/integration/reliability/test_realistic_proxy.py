@@ -102,6 +102,39 @@ def test_nat_gateway_is_pending_then_available_and_deleting_before_deleted(aws):
     assert proxy.realism_hits["pending"] == 2 and proxy.realism_hits["deleting"] == 1
 
 
+def test_a_deleting_nat_gateway_holds_its_address_subnet_and_vpc(aws):
+    """AWS frees a NAT gateway's address, subnet and VPC only once it is deleted: releasing, deleting or
+    detaching the internet gateway before that is refused (the teardown must wait for deleted)."""
+    realism = Realism(notfound_window=0.1, pending_window=1.0)
+    direct = client("ec2", aws.url)
+    vpc, subnet = network(direct, "10.21.0.0/16")
+    igw = direct.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    direct.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    eip = direct.allocate_address(Domain="vpc")["AllocationId"]
+    nat_id = direct.create_nat_gateway(SubnetId=subnet, AllocationId=eip)["NatGateway"]["NatGatewayId"]
+    with AwsProxy(aws.port, realism=realism) as proxy:
+        ec2 = client("ec2", proxy.url)
+        ec2.describe_nat_gateways(NatGatewayIds=[nat_id])   # made before the proxy: learnt from a read
+        ec2.delete_nat_gateway(NatGatewayId=nat_id)
+        deleted = time.monotonic()
+        assert error_of(ec2.release_address, AllocationId=eip) == {
+            "Code": "InvalidIPAddress.InUse", "Message": "Address %s is in use." % eip}
+        assert error_of(ec2.delete_subnet, SubnetId=subnet)["Code"] == "DependencyViolation"
+        assert error_of(ec2.detach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)["Message"].startswith(
+            "Network %s has some mapped public address(es)" % vpc)
+        assert error_of(ec2.delete_vpc, VpcId=vpc)["Code"] == "DependencyViolation"
+        assert time.monotonic() < deleted + realism.pending_window, "the machine is too slow for this test"
+        assert [a["AllocationId"] for a in direct.describe_addresses()["Addresses"]].count(eip) == 1, \
+            "a refused call must not reach the emulator"
+
+        sleep_until(deleted + realism.pending_window + 0.05)
+        ec2.release_address(AllocationId=eip)
+        ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        ec2.delete_subnet(SubnetId=subnet)
+        ec2.delete_vpc(VpcId=vpc)
+    assert proxy.realism_hits["held"] == 4
+
+
 def test_attachment_to_a_pending_transit_gateway_is_refused(aws):
     realism = Realism(notfound_window=0.3, pending_window={"transit_gateway": 0.9,
                                                            "transit_gateway_attachment": 0.6})

@@ -178,6 +178,19 @@ def test_check_reports_exactly_what_the_real_run_does(module, proxy, change):
 
 
 @pytest.mark.parametrize("fault_rate", [0.0, 0.2])
+def test_teardown_through_realistic_aws_waits_for_the_nat_gateways(module, aws, fault_rate):
+    """A deleting NAT gateway holds its address, subnet and VPC for a while, as on AWS: the teardown
+    releases, deletes and detaches only once they are deleted (the proxy refuses it before)."""
+    assert not module("vpc_tiers", args()).failed
+    with AwsProxy(aws.port, fault_rate=fault_rate, seed=8, realism=Realism()) as realistic:
+        gone = module("vpc_tiers", dict(owner="production", state="absent", region="us-east-1", endpoint_url=realistic.url))
+        assert not gone.failed, (gone.get("msg"), gone.get("actions_done"))
+        assert realistic.realism_hits["deleting"] > 0 and realistic.realism_hits["held"] == 0
+    assert ec2().describe_vpcs(Filters=[{"Name": "tag:refarch:owner", "Values": ["production"]}])["Vpcs"] == []
+    assert ec2().describe_addresses()["Addresses"] == []
+
+
+@pytest.mark.parametrize("fault_rate", [0.0, 0.2])
 def test_cold_build_through_realistic_aws(module, aws, fault_rate):
     """New ids answer NotFound for 1.5 s and NAT gateways stay pending for 3 s, as on AWS; with
     and without 20% faults (lost replies included), the build succeeds without duplicates."""
