@@ -8,8 +8,9 @@ AWS documents these and moto answers as if they never happened:
 * Pending states: NAT gateways, transit gateways and their attachments, VPC endpoints and
   instances are ``pending`` for a while (a NAT gateway is ``deleting`` before ``deleted``), and a
   VPC attachment to a pending transit gateway is refused with ``IncorrectState``. A deleting NAT
-  gateway still holds its address, subnet and VPC: releasing the address, deleting the subnet or
-  the VPC, or detaching the VPC's internet gateway is refused until it is deleted.
+  gateway still holds its address, subnet and VPC, a terminated instance is ``shutting-down`` for a
+  while and still holds its security groups, subnet and VPC: releasing the address, deleting the
+  group, the subnet or the VPC, or detaching the VPC's internet gateway is refused until then.
 * Latency: every call takes a while.
 
 ``Realism`` says which of these to reproduce and for how long; ``Realist`` keeps the ids it has
@@ -101,14 +102,18 @@ PENDING_KINDS = {
 NEEDS_AVAILABLE_TGW = ("CreateTransitGatewayVpcAttachment", "CreateTransitGatewayPeeringAttachment")
 PROFILE_USERS = ("RunInstances", "AssociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation")
 PROFILE_MAKERS = ("CreateInstanceProfile", "AddRoleToInstanceProfile")
-# what a deleting NAT gateway still holds: action -> (the parameter naming it, AWS's error code, message)
-HELD_BY_NAT = {
+# what a deleting NAT gateway or a shutting-down instance still holds: action -> (the parameter
+# naming it, AWS's error code, message)
+HELD = {
     "ReleaseAddress": ("AllocationId", "InvalidIPAddress.InUse", "Address %s is in use."),
     "DeleteSubnet": ("SubnetId", "DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted."),
     "DeleteVpc": ("VpcId", "DependencyViolation", "The vpc '%s' has dependencies and cannot be deleted."),
     "DetachInternetGateway": ("VpcId", "DependencyViolation", "Network %s has some mapped public address(es). "
                               "Please unmap those public address(es) before detaching the gateway."),
+    "DeleteSecurityGroup": ("GroupId", "DependencyViolation", "resource %s has a dependent object"),
 }
+# a delete call -> (its id parameter, the kind whose pending window its deleting state lasts)
+DELETES = {"DeleteNatGateway": ("NatGatewayId", "nat_gateway"), "TerminateInstances": ("InstanceId", "instance")}
 
 HIT_KINDS = ("notfound", "hidden", "profile", "pending", "deleting", "incorrect_state", "held", "latency")
 
@@ -127,7 +132,8 @@ class Realism(object):
     eventual_consistency / notfound_window: a new EC2 id is NotFound and left out of Describes.
     profile_propagation / profile_window: RunInstances refuses a new (or newly filled) instance profile.
     pending_states / pending_window: new NAT gateways, transit gateways, their attachments, VPC
-    endpoints and instances show pending (a deleted NAT gateway deleting); one value or
+    endpoints and instances show pending (a deleted NAT gateway deleting, a terminated instance
+    shutting-down, each holding what it used); one value or
     {kind: seconds} with kinds from PENDING_KINDS (3 s for a kind left out).
     latency: every call is delayed this long before it is answered or forwarded.
     """
@@ -280,14 +286,16 @@ def resources(root, q):
                     yield instances, instance
 
 
-def nat_holdings(root, q):
-    """{NAT gateway id: the ids it holds (its subnet, VPC and address allocations)} of a NAT gateway response."""
+def holdings(root, q):
+    """{NAT gateway or instance id: the ids it holds until it is gone (its subnet, VPC, address
+    allocations, security groups)} of a NAT gateway or instance response."""
     found = {}
     for _parent, element in resources(root, q):
-        nat_id = element.findtext(q("natGatewayId"))
-        if nat_id:
+        own_id = element.findtext(q("natGatewayId")) or element.findtext(q("instanceId"))
+        if own_id:
             held = [element.findtext(q("subnetId")), element.findtext(q("vpcId"))]
-            found[nat_id] = set(filter(None, held + [a.text for a in element.iter(q("allocationId"))]))
+            held += [e.text for tag in ("allocationId", "groupId") for e in element.iter(q(tag))]
+            found[own_id] = set(filter(None, held))
     return found
 
 
@@ -304,10 +312,11 @@ def show_state(element, q, state):
     instance_state = element.find(q("instanceState"))
     if instance_state is not None:
         name = instance_state.find(q("name"))
-        if name is None or name.text != "running" or state != "pending":
+        shown = {("running", "pending"): ("pending", "0"), ("terminated", "deleting"): ("shutting-down", "32")}
+        if name is None or (name.text, state) not in shown:
             return False
-        name.text = "pending"
-        instance_state.find(q("code")).text = "0"
+        name.text, code = shown[(name.text, state)]
+        instance_state.find(q("code")).text = code
         return True
     current = element.find(q("state"))
     expected = "deleted" if state == "deleting" else "available"
@@ -350,8 +359,8 @@ class Realist(object):
         self.clock = clock
         self.fresh = {}      # id -> until when it is not found (eventual consistency)
         self.pending = {}    # id -> until when it shows pending
-        self.deleting = {}   # NAT gateway id -> until when it shows deleting
-        self.holdings = {}   # NAT gateway id -> the subnet, VPC and allocations it holds until deleted
+        self.deleting = {}   # NAT gateway or instance id -> until when it shows deleting (shutting-down)
+        self.holdings = {}   # NAT gateway or instance id -> what it holds until it is gone
         self.profiles = {}   # instance profile name -> until when EC2 does not know it
         self.hits = dict.fromkeys(HIT_KINDS, 0)
 
@@ -391,9 +400,9 @@ class Realist(object):
             if refusal is None and self.realism.profile_propagation and call.action in PROFILE_USERS:
                 refusal = next((profile_refusal(k, v) for k, v in call.params
                                 if profile_name(k, v) in profiles), None)
-            if refusal is None and self.realism.pending_states and call.action in HELD_BY_NAT:
-                name, code, message = HELD_BY_NAT[call.action]
-                held = set().union(*[self.holdings.get(nat, set()) for nat in self._live(self.deleting, now)])
+            if refusal is None and self.realism.pending_states and call.action in HELD:
+                name, code, message = HELD[call.action]
+                held = set().union(*[self.holdings.get(gone, set()) for gone in self._live(self.deleting, now)])
                 refusal = next((Refusal(400, code, message % v, "held") for k, v in call.params
                                 if k == name and v in held), None)
             if refusal is None and self.realism.pending_states and call.action in NEEDS_AVAILABLE_TGW:
@@ -413,13 +422,13 @@ class Realist(object):
             return data
         if call.service != "ec2":
             return data
-        if call.action in CREATES or call.action == "DeleteNatGateway":
+        if call.action in CREATES or call.action in DELETES:
             self._observe_ec2_write(call, data)
-        if call.action in ("CreateNatGateway", "DescribeNatGateways"):
+        if call.action in ("CreateNatGateway", "DescribeNatGateways", "RunInstances", "DescribeInstances"):
             root, q = parse_xml(data)
             if root is not None:
                 with self.lock:
-                    self.holdings.update(nat_holdings(root, q))
+                    self.holdings.update(holdings(root, q))
         id_tag = DESCRIBES.get(call.action) or CREATES.get(call.action)
         if id_tag is None:
             return data
@@ -442,12 +451,14 @@ class Realist(object):
 
     def _observe_ec2_write(self, call, data):
         realism = self.realism
-        if call.action == "DeleteNatGateway":
-            nat_id = call.value("NatGatewayId")
-            if realism.pending_states and nat_id:
+        if call.action in DELETES:
+            name, kind = DELETES[call.action]
+            gone = [v for k, v in call.params if k == name or k.startswith(name + ".")]
+            if realism.pending_states:
                 with self.lock:
-                    self.pending.pop(nat_id, None)
-                    self.deleting[nat_id] = self.clock() + realism.pending_for("nat_gateway")
+                    for own_id in gone:
+                        self.pending.pop(own_id, None)
+                        self.deleting[own_id] = self.clock() + realism.pending_for(kind)
             return
         root, q = parse_xml(data)
         if root is None:

@@ -10,7 +10,7 @@ instance profile, and optionally injects faults (lost replies included). Through
 the three environments, their EKS IRSA side and the single-VPC layout are built from nothing.
 Then, through a plain recording proxy, a re-run must write nothing and report changed=0; the
 state must hold no duplicate; destroy.yml, through the realistic proxy again (a deleting NAT
-gateway holds its address, subnet and VPC), must leave no owned resource.
+gateway or a shutting-down instance holds what it used), must leave no owned resource.
 """
 
 import os
@@ -73,7 +73,8 @@ def run(emu, rate=0.0, seed=10, realism=None):
     duplicates = state.duplicates(built)
     if duplicates:
         problems.append("duplicates: %s" % duplicates)
-    # the teardown through AWS as it behaves too: a deleting NAT gateway holds its address, subnet and VPC
+    # the teardown through AWS as it behaves too: a deleting NAT gateway or a shutting-down instance holds
+    # what it used (its address, groups, subnet, VPC)
     with AwsProxy(emu.port, fault_rate=rate, seed=seed + 1, realism=realism) as proxy:
         _play("destroy.yml", proxy.url, "%s-destroy.log" % tag, extra_vars={"refarch_state": "absent"})
         _play("destroy.yml", proxy.url, "%s-destroy-single.log" % tag, inventories=SINGLE,

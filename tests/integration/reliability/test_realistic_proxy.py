@@ -135,6 +135,33 @@ def test_a_deleting_nat_gateway_holds_its_address_subnet_and_vpc(aws):
     assert proxy.realism_hits["held"] == 4
 
 
+def test_a_terminated_instance_is_shutting_down_and_holds_its_group_and_subnet(aws):
+    realism = Realism(notfound_window=0.1, pending_window=1.0)
+    direct = client("ec2", aws.url)
+    vpc, subnet = network(direct, "10.22.0.0/16")
+    group = direct.create_security_group(GroupName="vpn", Description="vpn", VpcId=vpc)["GroupId"]
+    instance = direct.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subnet,
+                                    SecurityGroupIds=[group])["Instances"][0]["InstanceId"]
+    with AwsProxy(aws.port, realism=realism) as proxy:
+        ec2 = client("ec2", proxy.url)
+        ec2.describe_instances(InstanceIds=[instance])   # made before the proxy: learnt from a read
+        ec2.terminate_instances(InstanceIds=[instance])
+        terminated = time.monotonic()
+        state = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["State"]
+        assert state == {"Code": 32, "Name": "shutting-down"}
+        assert error_of(ec2.delete_security_group, GroupId=group) == {
+            "Code": "DependencyViolation", "Message": "resource %s has a dependent object" % group}
+        assert error_of(ec2.delete_subnet, SubnetId=subnet)["Code"] == "DependencyViolation"
+        assert time.monotonic() < terminated + realism.pending_window, "the machine is too slow for this test"
+
+        sleep_until(terminated + realism.pending_window + 0.05)
+        state = ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["State"]
+        assert state["Name"] == "terminated"
+        ec2.delete_security_group(GroupId=group)
+        ec2.delete_subnet(SubnetId=subnet)
+    assert proxy.realism_hits["held"] == 2 and proxy.realism_hits["deleting"] == 1
+
+
 def test_attachment_to_a_pending_transit_gateway_is_refused(aws):
     realism = Realism(notfound_window=0.3, pending_window={"transit_gateway": 0.9,
                                                            "transit_gateway_attachment": 0.6})

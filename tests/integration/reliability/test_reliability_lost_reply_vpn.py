@@ -138,4 +138,6 @@ def test_realistic_aws_build_replace_and_teardown(module, aws, fault_rate, lose,
         assert module("vpn_instance", args(aws.url, instance_type="t3.large", replace=True))["changed"] is False
         gone = module("vpn_instance", args(realistic.url, state="absent"))
         assert not gone.failed, (gone.get("msg"), gone.get("actions_done"))
+        # a terminated instance is shutting-down for a while and holds its group: waited out, never refused
+        assert realistic.realism_hits["deleting"] > 0 and realistic.realism_hits["held"] == 0, realistic.realism_hits
     assert owned() == collections.Counter() and client_routes(net) == [] and vpn_records(zone_id) == []
