@@ -8,9 +8,9 @@ AWS documents these and moto answers as if they never happened:
 * Pending states: NAT gateways, transit gateways and their attachments, VPC endpoints and
   instances are ``pending`` for a while (a NAT gateway is ``deleting`` before ``deleted``), and a
   VPC attachment to a pending transit gateway is refused with ``IncorrectState``. A deleting NAT
-  gateway still holds its address, subnet and VPC, a terminated instance is ``shutting-down`` for a
-  while and still holds its security groups, subnet and VPC: releasing the address, deleting the
-  group, the subnet or the VPC, or detaching the VPC's internet gateway is refused until then.
+  gateway or VPC endpoint, or a terminated instance (``shutting-down`` for a while), still holds
+  what it used: releasing its address, deleting its security group, subnet or VPC, or detaching the
+  VPC's internet gateway is refused until it is gone.
 * Latency: every call takes a while.
 
 ``Realism`` says which of these to reproduce and for how long; ``Realist`` keeps the ids it has
@@ -112,8 +112,11 @@ HELD = {
                               "Please unmap those public address(es) before detaching the gateway."),
     "DeleteSecurityGroup": ("GroupId", "DependencyViolation", "resource %s has a dependent object"),
 }
+# the resources that hold others while they are deleted, by the element naming them
+HOLDERS = ("natGatewayId", "instanceId", "vpcEndpointId")
 # a delete call -> (its id parameter, the kind whose pending window its deleting state lasts)
-DELETES = {"DeleteNatGateway": ("NatGatewayId", "nat_gateway"), "TerminateInstances": ("InstanceId", "instance")}
+DELETES = {"DeleteNatGateway": ("NatGatewayId", "nat_gateway"), "TerminateInstances": ("InstanceId", "instance"),
+           "DeleteVpcEndpoints": ("VpcEndpointId", "vpc_endpoint")}
 
 HIT_KINDS = ("notfound", "hidden", "profile", "pending", "deleting", "incorrect_state", "held", "latency")
 
@@ -132,8 +135,8 @@ class Realism(object):
     eventual_consistency / notfound_window: a new EC2 id is NotFound and left out of Describes.
     profile_propagation / profile_window: RunInstances refuses a new (or newly filled) instance profile.
     pending_states / pending_window: new NAT gateways, transit gateways, their attachments, VPC
-    endpoints and instances show pending (a deleted NAT gateway deleting, a terminated instance
-    shutting-down, each holding what it used); one value or
+    endpoints and instances show pending (a deleted NAT gateway or endpoint deleting, a terminated
+    instance shutting-down, each holding what it used); one value or
     {kind: seconds} with kinds from PENDING_KINDS (3 s for a kind left out).
     latency: every call is delayed this long before it is answered or forwarded.
     """
@@ -287,14 +290,15 @@ def resources(root, q):
 
 
 def holdings(root, q):
-    """{NAT gateway or instance id: the ids it holds until it is gone (its subnet, VPC, address
-    allocations, security groups)} of a NAT gateway or instance response."""
+    """{NAT gateway, instance or endpoint id: the ids it holds until it is gone (its subnets, VPC,
+    address allocations, security groups)} of a NAT gateway, instance or VPC endpoint response."""
     found = {}
     for _parent, element in resources(root, q):
-        own_id = element.findtext(q("natGatewayId")) or element.findtext(q("instanceId"))
+        own_id = next(filter(None, (element.findtext(q(tag)) for tag in HOLDERS)), None)
         if own_id:
             held = [element.findtext(q("subnetId")), element.findtext(q("vpcId"))]
             held += [e.text for tag in ("allocationId", "groupId") for e in element.iter(q(tag))]
+            held += [e.text for subnets in element.iter(q("subnetIdSet")) for e in subnets.findall(q("item"))]
             found[own_id] = set(filter(None, held))
     return found
 
@@ -424,7 +428,8 @@ class Realist(object):
             return data
         if call.action in CREATES or call.action in DELETES:
             self._observe_ec2_write(call, data)
-        if call.action in ("CreateNatGateway", "DescribeNatGateways", "RunInstances", "DescribeInstances"):
+        if call.action in ("CreateNatGateway", "DescribeNatGateways", "RunInstances", "DescribeInstances",
+                           "CreateVpcEndpoint", "DescribeVpcEndpoints"):
             root, q = parse_xml(data)
             if root is not None:
                 with self.lock:

@@ -162,6 +162,30 @@ def test_a_terminated_instance_is_shutting_down_and_holds_its_group_and_subnet(a
     assert proxy.realism_hits["held"] == 2 and proxy.realism_hits["deleting"] == 1
 
 
+def test_a_deleting_interface_endpoint_holds_its_group_and_subnet(aws):
+    realism = Realism(notfound_window=0.1, pending_window=1.0)
+    direct = client("ec2", aws.url)
+    vpc, subnet = network(direct, "10.23.0.0/16")
+    group = direct.create_security_group(GroupName="vpce", Description="vpce", VpcId=vpc)["GroupId"]
+    endpoint = direct.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.sts", VpcEndpointType="Interface",
+                                          SubnetIds=[subnet], SecurityGroupIds=[group])["VpcEndpoint"]["VpcEndpointId"]
+    with AwsProxy(aws.port, realism=realism) as proxy:
+        ec2 = client("ec2", proxy.url)
+        ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])   # made before the proxy: learnt from a read
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        deleted = time.monotonic()
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["State"] == "deleting"
+        assert error_of(ec2.delete_security_group, GroupId=group)["Code"] == "DependencyViolation"
+        assert error_of(ec2.delete_subnet, SubnetId=subnet)["Code"] == "DependencyViolation"
+        assert time.monotonic() < deleted + realism.pending_window, "the machine is too slow for this test"
+
+        sleep_until(deleted + realism.pending_window + 0.05)
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["State"].lower() == "deleted"
+        ec2.delete_security_group(GroupId=group)
+        ec2.delete_subnet(SubnetId=subnet)
+    assert proxy.realism_hits["held"] == 2 and proxy.realism_hits["deleting"] == 1
+
+
 def test_attachment_to_a_pending_transit_gateway_is_refused(aws):
     realism = Realism(notfound_window=0.3, pending_window={"transit_gateway": 0.9,
                                                            "transit_gateway_attachment": 0.6})

@@ -90,14 +90,19 @@ def test_lost_replies_of_creates_neither_duplicate_nor_fail(seed_vpc, module, aw
     assert not any(r["changed"] for r in again.values()), dict((n, r["actions"]) for n, r in again.items())
 
 
-def test_lost_replies_during_teardown(seed_vpc, module, aws):
+@pytest.mark.parametrize("realism", [None, Realism()], ids=["emulator", "realistic"])
+def test_lost_replies_during_teardown(seed_vpc, module, aws, realism):
+    """In realistic mode a deleting endpoint holds its groups and subnets, as on AWS: the groups are
+    deleted after vpc_endpoints waited for its endpoints to be gone, never refused."""
     converge(module, aws.url, RUNS)
     lose = ["DeleteVpcEndpoints", "DeleteDBSubnetGroup", "DeleteCacheSubnetGroup", "RevokeSecurityGroupIngress",
             "DeleteSecurityGroup"]
-    with AwsProxy(aws.port, lose_first=lose) as proxy:
+    with AwsProxy(aws.port, lose_first=lose, realism=realism) as proxy:
         for name, args in [RUNS[1], (RUNS[2][0], {}), RUNS[0]]:
             gone = module(name, dict(args, owner=OWNER, state="absent", endpoint_url=proxy.url))
             assert not gone.failed and gone["changed"], (name, gone.get("msg"), gone.get("actions_done"))
         lost = [a for a, w, f in proxy.requests if f == "lost_reply"]
+        hits = dict(proxy.realism_hits)
     assert sorted(lost) == sorted(lose)
+    assert realism is None or (hits["deleting"] > 0 and hits["held"] == 0), hits
     assert owned(seed_vpc["vpc_id"]) == collections.Counter()
