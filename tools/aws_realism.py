@@ -102,8 +102,8 @@ PENDING_KINDS = {
 NEEDS_AVAILABLE_TGW = ("CreateTransitGatewayVpcAttachment", "CreateTransitGatewayPeeringAttachment")
 PROFILE_USERS = ("RunInstances", "AssociateIamInstanceProfile", "ReplaceIamInstanceProfileAssociation")
 PROFILE_MAKERS = ("CreateInstanceProfile", "AddRoleToInstanceProfile")
-# what a deleting NAT gateway or a shutting-down instance still holds: action -> (the parameter
-# naming it, AWS's error code, message)
+# what a deleting NAT gateway or endpoint, or a shutting-down instance, still holds: action -> (the
+# parameter naming it, AWS's error code, message)
 HELD = {
     "ReleaseAddress": ("AllocationId", "InvalidIPAddress.InUse", "Address %s is in use."),
     "DeleteSubnet": ("SubnetId", "DependencyViolation", "The subnet '%s' has dependencies and cannot be deleted."),
@@ -112,8 +112,11 @@ HELD = {
                               "Please unmap those public address(es) before detaching the gateway."),
     "DeleteSecurityGroup": ("GroupId", "DependencyViolation", "resource %s has a dependent object"),
 }
-# the resources that hold others while they are deleted, by the element naming them
+# the resources that hold others while they are deleted, by the element naming them, and the answers
+# that say what they hold
 HOLDERS = ("natGatewayId", "instanceId", "vpcEndpointId")
+HOLDINGS_FROM = ("CreateNatGateway", "DescribeNatGateways", "RunInstances", "DescribeInstances", "CreateVpcEndpoint",
+                 "DescribeVpcEndpoints")
 # a delete call -> (its id parameter, the kind whose pending window its deleting state lasts)
 DELETES = {"DeleteNatGateway": ("NatGatewayId", "nat_gateway"), "TerminateInstances": ("InstanceId", "instance"),
            "DeleteVpcEndpoints": ("VpcEndpointId", "vpc_endpoint")}
@@ -363,8 +366,8 @@ class Realist(object):
         self.clock = clock
         self.fresh = {}      # id -> until when it is not found (eventual consistency)
         self.pending = {}    # id -> until when it shows pending
-        self.deleting = {}   # NAT gateway or instance id -> until when it shows deleting (shutting-down)
-        self.holdings = {}   # NAT gateway or instance id -> what it holds until it is gone
+        self.deleting = {}   # NAT gateway, endpoint or instance id -> until when it shows deleting (shutting-down)
+        self.holdings = {}   # the same ids -> what each holds until it is gone
         self.profiles = {}   # instance profile name -> until when EC2 does not know it
         self.hits = dict.fromkeys(HIT_KINDS, 0)
 
@@ -428,8 +431,7 @@ class Realist(object):
             return data
         if call.action in CREATES or call.action in DELETES:
             self._observe_ec2_write(call, data)
-        if call.action in ("CreateNatGateway", "DescribeNatGateways", "RunInstances", "DescribeInstances",
-                           "CreateVpcEndpoint", "DescribeVpcEndpoints"):
+        if call.action in HOLDINGS_FROM:
             root, q = parse_xml(data)
             if root is not None:
                 with self.lock:

@@ -92,11 +92,11 @@ INVENTORY_VARIABLES = tuple(sorted(set(
 # the playbooks' and roles' templates).
 PLAYBOOK_VARIABLES = ("eks_app_namespaces", "eks_external_dns_policy", "eks_kubeconfig", "eks_render_dir", "eks_vpc_id",
                       "refarch_diagram_dir", "refarch_org_owner", "refarch_unlock_run")
-# Domains Let's Encrypt refuses in an ACME contact (reserved for examples and tests, RFC 2606/6761);
-# the demo inventories' placeholder (set-me@acme-contact.invalid) is one of them on purpose.
 # A region's name (us-east-1, us-gov-west-1, eu-isoe-west-1) and a zone's (us-east-1a): the zone names its region.
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 ZONE_RE = re.compile(r"^([a-z]{2}(-[a-z]+)+-[0-9]+)[a-z]$")
+# Domains Let's Encrypt refuses in an ACME contact (reserved for examples and tests, RFC 2606/6761);
+# the demo inventories' placeholder (set-me@acme-contact.invalid) is one of them on purpose.
 ACME_REFUSED = re.compile(r"(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$")
 
 _FAILED = object()
