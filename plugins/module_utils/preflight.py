@@ -448,12 +448,12 @@ def _dns(check, env, data):
     if "dns_public_zone" in data:
         built["public_zone"] = {"name": data["dns_public_zone"]}
         parent = data.get("dns_parent_zone")
+        for key in sorted(set(parent) - set(DNS_PARENT_KEYS) if isinstance(parent, dict) else ()):
+            check.add(env, "dns_parent_zone.%s" % key, unknown_option(key, DNS_PARENT_KEYS))
         if "dns_parent_zone" in data and not (isinstance(parent, dict) and parent.get("name")):
             check.add(env, "dns_parent_zone.name", "required: the parent zone's name (and its environment)")
             return
         if parent:
-            for key in sorted(set(parent) - set(DNS_PARENT_KEYS)):
-                check.add(env, "dns_parent_zone.%s" % key, unknown_option(key, DNS_PARENT_KEYS))
             built["public_zone"]["parent_zone"] = {"name": parent["name"], "assume_role_arn": "",
                                                    "ttl": parent.get("ttl", 3600)}
     params = check.options(env, "dns_zones", DNS, data, built=built)

@@ -86,6 +86,13 @@ def test_an_unknown_option_is_named_where_it_is_with_the_one_meant():
         "production: tiers[2](persistence).prefx: unknown option; did you mean prefix?"]
 
 
+def test_an_unknown_option_is_named_even_beside_a_missing_one():
+    found = lines([], dns_parent_zone={"nmae": "example.com."})
+    assert "production: dns_parent_zone.nmae: unknown option; did you mean name? (known: name, environment, " \
+           "assume_role_arn, ttl)" in found
+    assert any(line.startswith("production: dns_parent_zone.name: required") for line in found)
+
+
 def test_an_unknown_option_unlike_any_lists_the_known_ones():
     assert unknown_option("zones", ["az_count", "name", "prefix"]) == "unknown option (known: az_count, name, prefix)"
     assert unknown_option(3, ["name"]) == "unknown option (known: name)"
