@@ -24,7 +24,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # tools/ is not a package: its users (and `python tools/aws_proxy.py`) have it on sys.path
-from aws_realism import Realism, Realist, ec2_error, parse_call
+from aws_realism import Realism, Realist, ec2_error, parse_call, parse_xml
 
 READ_PREFIXES = ("Describe", "Get", "List", "Search", "Lookup", "Check")
 # drop: the request never reaches the emulator; lost_reply: it is carried out, the answer is lost;
@@ -155,8 +155,18 @@ class AwsProxy(object):
                     call = parse_call(self.headers, self.path, body, action)
                     if fault in (None, "lost_reply"):
                         refusal = realist.refuse(call)
+                    if refusal is None and fault in (None, "lost_reply") and realist.counts_quota(call):
+                        # counted, then made, one at a time: two creates never both take the last one
+                        with realist.quota_lock:
+                            refusal = realist.over_quota(call, lambda describe, element: proxy.count_upstream(
+                                self.headers, describe, element))
+                            if refusal is None:
+                                return self._answer(action, fault, None, realist, call, body)
                 elif proxy.realist and action == "POST /moto-api/reset":
                     proxy.realist.forget()
+                self._answer(action, fault, refusal, realist, call, body)
+
+            def _answer(self, action, fault, refusal, realist, call, body):
                 with proxy.lock:
                     proxy.requests.append((action, is_write(action), REFUSED if refusal else fault))
                 if fault == "drop" or (refusal and fault == "lost_reply"):
@@ -170,22 +180,38 @@ class AwsProxy(object):
                     payload = ec2_error(refusal.code, refusal.message)
                     self._reply(refusal.status, payload, [("Content-Type", "text/xml")])
                     return
-                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
-                headers = dict((k, v) for k, v in self.headers.items() if k.lower() != "host")
-                headers["Host"] = "127.0.0.1:%d" % proxy.upstream_port
-                conn.request(self.command, self.path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                conn.close()
+                status, data, headers = proxy.upstream(self.command, self.path, body, self.headers.items())
                 if realist:
-                    data = realist.observe(call, resp.status, data)
+                    data = realist.observe(call, status, data)
                 if fault == "lost_reply":
                     self._hang_up()
                     return
-                self._reply(resp.status, data, resp.getheaders())
+                self._reply(status, data, headers)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
         return Handler
+
+    def upstream(self, command, path, body, headers):
+        """The emulator's answer to a request: (status, body, headers)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=120)
+        headers = dict((k, v) for k, v in headers if k.lower() != "host")
+        headers["Host"] = "127.0.0.1:%d" % self.upstream_port
+        conn.request(command, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        answer = (resp.status, resp.read(), resp.getheaders())
+        conn.close()
+        return answer
+
+    def count_upstream(self, headers, describe, element):
+        """How many items the emulator's ``describe`` lists, asked as the caller (its account and Region: the
+        emulator reads both from the credential, not the signature)."""
+        ask = [(k, v) for k, v in headers.items() if k.lower() in ("authorization", "x-amz-date", "x-amz-security-token")]
+        ask.append(("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"))
+        body = urllib.parse.urlencode({"Action": describe, "Version": "2016-11-15"}).encode()
+        _status, data, _headers = self.upstream("POST", "/", body, ask)
+        root, q = parse_xml(data)
+        found = root.find(q(element)) if root is not None else None
+        return len(found.findall(q("item"))) if found is not None else 0
 
     def _draw_fault(self, action):
         with self.lock:
@@ -237,7 +263,9 @@ def parse_args(argv):
                                      "requests and optionally injecting faults and AWS behaviour.")
     parser.add_argument("--upstream-port", type=int, required=True, help="the emulator's port on 127.0.0.1")
     parser.add_argument("--realistic", action="store_true",
-                        help="reproduce AWS eventual consistency, profile propagation and pending states")
+                        help="reproduce AWS eventual consistency, profile propagation, pending states and quotas")
+    parser.add_argument("--no-account-quotas", action="store_true",
+                        help="with --realistic, never refuse a create past the account's quota")
     defaults = Realism()
     parser.add_argument("--notfound-window", type=float, default=defaults.notfound_window, metavar="S")
     parser.add_argument("--pending-window", type=float, default=defaults.pending_window, metavar="S")
@@ -251,10 +279,11 @@ def parse_args(argv):
 def realism_from_args(args):
     if args.realistic:
         return Realism(notfound_window=args.notfound_window, pending_window=args.pending_window,
-                       profile_window=args.profile_window, latency=args.latency)
+                       profile_window=args.profile_window, latency=args.latency,
+                       account_quotas=not args.no_account_quotas)
     if args.latency > 0:
         return Realism(eventual_consistency=False, profile_propagation=False, pending_states=False,
-                       latency=args.latency)
+                       account_quotas=False, latency=args.latency)
     return None
 
 

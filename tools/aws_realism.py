@@ -20,6 +20,7 @@ rewrite the emulator's answer. Windows are measured with ``time.monotonic()``.
 
 import dataclasses
 import re
+import threading
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -121,7 +122,18 @@ HOLDINGS_FROM = ("CreateNatGateway", "DescribeNatGateways", "RunInstances", "Des
 DELETES = {"DeleteNatGateway": ("NatGatewayId", "nat_gateway"), "TerminateInstances": ("InstanceId", "instance"),
            "DeleteVpcEndpoints": ("VpcEndpointId", "vpc_endpoint")}
 
-HIT_KINDS = ("notfound", "hidden", "profile", "pending", "deleting", "incorrect_state", "held", "latency")
+# the account's quotas per Region (a new account's, as the emulator's Service Quotas and its vpc-max-elastic-ips
+# report them, and never enforces): a create -> (the Describe that counts what is in use, the element of
+# each item, the quota, AWS's error code and message)
+QUOTAS = {
+    "AllocateAddress": ("DescribeAddresses", "addressesSet", 5, "AddressLimitExceeded",
+                        "The maximum number of addresses has been reached."),
+    "CreateVpc": ("DescribeVpcs", "vpcSet", 5, "VpcLimitExceeded", "The maximum number of VPCs has been reached."),
+    "CreateInternetGateway": ("DescribeInternetGateways", "internetGatewaySet", 5, "InternetGatewayLimitExceeded",
+                              "The maximum number of internet gateways has been reached."),
+}
+
+HIT_KINDS = ("notfound", "hidden", "profile", "pending", "deleting", "incorrect_state", "held", "quota", "latency")
 
 ID_RE = re.compile(r"^[a-z]+(?:-[a-z]+)?-[0-9a-f]{8,}$")
 CREDENTIAL_RE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
@@ -142,6 +154,8 @@ class Realism(object):
     instance shutting-down, each holding what it used); one value or
     {kind: seconds} with kinds from PENDING_KINDS (3 s for a kind left out).
     latency: every call is delayed this long before it is answered or forwarded.
+    account_quotas: AllocateAddress, CreateVpc and CreateInternetGateway are refused once the account holds
+    5 of them in the Region (QUOTAS).
     """
 
     eventual_consistency: bool = True
@@ -151,6 +165,7 @@ class Realism(object):
     pending_states: bool = True
     pending_window: object = 3.0   # seconds, or {kind: seconds} with kinds from PENDING_KINDS
     latency: float = 0.0
+    account_quotas: bool = True
 
     def pending_for(self, kind):
         if isinstance(self.pending_window, dict):
@@ -370,6 +385,7 @@ class Realist(object):
         self.holdings = {}   # the same ids -> what each holds until it is gone
         self.profiles = {}   # instance profile name -> until when EC2 does not know it
         self.hits = dict.fromkeys(HIT_KINDS, 0)
+        self.quota_lock = threading.Lock()   # one create a quota counts at a time: counted, then made
 
     def _live(self, table, now):
         """Drop expired entries; the caller holds the lock."""
@@ -419,6 +435,18 @@ class Realist(object):
             if refusal is not None:
                 self.hits[refusal.hit] += 1
         return refusal
+
+    def counts_quota(self, call):
+        return call is not None and call.service == "ec2" and self.realism.account_quotas and call.action in QUOTAS
+
+    def over_quota(self, call, count):
+        """A Refusal if ``call`` creates one more of what the account already holds its quota of; ``count(describe,
+        element)`` asks the emulator how many there are (the caller serialises these calls: quota_lock)."""
+        describe, element, quota, code, message = QUOTAS[call.action]
+        if count(describe, element) < quota:
+            return None
+        self._count({"quota": 1})
+        return Refusal(400, code, message, "quota")
 
     def observe(self, call, status, data):
         """Learn from the emulator's answer to `call` and return the answer AWS would give."""

@@ -46,7 +46,8 @@ from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import ch
 COMMON = (("owner", "owner"), ("resource_tags", "tags"), ("refarch_state", "state"))
 VPC = COMMON + (("vpc_name", "name"), ("vpc_cidr", "cidr"), ("azs", "azs"), ("az_slots", "az_slots"), ("tiers", "tiers"),
                 ("nat_mode", "nat_mode"), ("required_prefix", "required_prefix"),
-                ("lockdown_default_sg", "lockdown_default_sg"), ("flow_logs", "flow_logs"), ("purge_unplanned", "purge"))
+                ("lockdown_default_sg", "lockdown_default_sg"), ("flow_logs", "flow_logs"), ("purge_unplanned", "purge"),
+                ("refarch_account_limits", "account_limits"))
 GROUPS = COMMON + (("security_groups", "groups"), ("purge_unplanned", "purge_groups"))
 ENDPOINTS = COMMON + (("vpc_endpoints.subnet_tier", "subnet_tier"), ("vpc_endpoints.security_groups", "security_groups"),
                       ("vpc_endpoints.endpoints", "endpoints"), ("purge_unplanned", "purge_endpoints"))

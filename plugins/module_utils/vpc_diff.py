@@ -62,6 +62,8 @@ ARGUMENT_SPEC = dict(
     lockdown_default_sg=dict(type="bool", default=True),
     flow_logs=dict(type="dict", options=FLOW_LOG_SPEC),
     purge=dict(type="bool", default=False),
+    account_demand=dict(type="list", elements="dict"),
+    account_limits=dict(type="bool", default=True),
 )
 
 

@@ -31,12 +31,10 @@ description:
   - Changes AWS cannot make in place (the VPC CIDR, a subnet's CIDR or zone) are refused.
 options:
   name:
-    description:
-      - Name of the VPC, used for C(Name) tags. Defaults to O(owner).
+    description: Name of the VPC, used for C(Name) tags. Defaults to O(owner).
     type: str
   cidr:
-    description:
-      - IPv4 CIDR of the VPC, between /16 and /28. Required when O(state=present).
+    description: IPv4 CIDR of the VPC, between /16 and /28. Required when O(state=present).
     type: str
   azs:
     description:
@@ -45,13 +43,11 @@ options:
     type: list
     elements: str
   az_slots:
-    description:
-      - Subnet slots reserved per tier, so zones can be appended without moving subnets.
+    description: Subnet slots reserved per tier, so zones can be appended without moving subnets.
     type: int
     default: 4
   tiers:
-    description:
-      - The subnet tiers. Required when O(state=present).
+    description: The subnet tiers. Required when O(state=present).
     type: list
     elements: dict
     suboptions:
@@ -148,6 +144,18 @@ options:
         RV(unplanned) instead.
     type: bool
     default: false
+  account_demand:
+    description:
+      - What each environment of the run building in this account and Region holds of VPCs, internet gateways and
+        Elastic IPs (C(owner), C(vpcs), C(internet_gateways), C(elastic_ips)); the playbooks give it.
+      - When the plan creates one, the account's usage and quotas are read, and the module fails before its first
+        write if usage plus what these environments lack passes a quota. Omitted, this plan alone.
+    type: list
+    elements: dict
+  account_limits:
+    description: Check the quotas (O(account_demand)); off for an account a check-mode run has not made yet.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - refarch.network.aws.modules
   - refarch.network.aws.ownership
@@ -231,6 +239,8 @@ plan:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import as_text
+from ansible_collections.refarch.network.plugins.module_utils.limits import creates, own_demand
+from ansible_collections.refarch.network.plugins.module_utils.limits_read import check_limits
 from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute_and_read, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
@@ -247,9 +257,11 @@ def converge(module):
     plan = None
     if params["state"] == "present":
         plan = plan_from_params(params)
+        wanted = own_demand(params["account_demand"], owner, plan)
         options["flow_logs"] = check_flow_logs(params["flow_logs"])
 
-    ec2 = Connection(module).client("ec2")
+    connection = Connection(module)
+    ec2 = connection.client("ec2")
     kept, leftover = [], []
     snap = read_vpc(ec2, owner)
     if plan is not None:
@@ -257,6 +269,8 @@ def converge(module):
         actions = diff_present(plan, snap, options)
         leftover = [] if options["purge"] else unplanned(plan, snap, options)
         after = after_model(plan, options, snap)
+        if params["account_limits"] and creates(actions):   # before the first write: AWS would refuse one midway
+            check_limits(ec2, connection.client("service-quotas"), wanted, module.warn)
     else:
         actions, kept = diff_absent(snap)
         after = {}

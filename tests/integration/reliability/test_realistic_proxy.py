@@ -224,6 +224,37 @@ def test_attachment_to_a_pending_transit_gateway_is_refused(aws):
     assert proxy.realism_hits["incorrect_state"] == 1
 
 
+def test_the_account_s_quotas_refuse_the_sixth_address_vpc_and_internet_gateway_per_region(aws):
+    direct = client("ec2", aws.url)
+    direct.allocate_address(Domain="vpc")   # made before the proxy: counted all the same
+    other_region = boto3.client("ec2", endpoint_url=aws.url, region_name="eu-west-1")
+    other_region.allocate_address(Domain="vpc")   # another Region's: not counted
+    with AwsProxy(aws.port, realism=Realism(eventual_consistency=False)) as proxy:
+        ec2 = client("ec2", proxy.url)
+        addresses = [ec2.allocate_address(Domain="vpc")["AllocationId"] for _i in range(4)]
+        assert error_of(ec2.allocate_address, Domain="vpc") == {
+            "Code": "AddressLimitExceeded", "Message": "The maximum number of addresses has been reached."}
+        for cidr in ("10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"):   # the default VPC is the fifth
+            ec2.create_vpc(CidrBlock=cidr)
+        assert error_of(ec2.create_vpc, CidrBlock="10.5.0.0/16")["Code"] == "VpcLimitExceeded"
+        for _i in range(4 - len(direct.describe_internet_gateways()["InternetGateways"]) + 1):
+            ec2.create_internet_gateway()
+        assert error_of(ec2.create_internet_gateway)["Code"] == "InternetGatewayLimitExceeded"
+        ec2.release_address(AllocationId=addresses[0])   # one freed: one more fits
+        ec2.allocate_address(Domain="vpc")
+    assert proxy.realism_hits["quota"] == 3
+    assert len(direct.describe_addresses()["Addresses"]) == 5 and len(direct.describe_vpcs()["Vpcs"]) == 5
+    assert len(direct.describe_internet_gateways()["InternetGateways"]) == 5
+
+
+def test_without_account_quotas_the_proxy_counts_nothing(aws):
+    with AwsProxy(aws.port, realism=Realism(notfound_window=0.3, account_quotas=False)) as proxy:
+        ec2 = client("ec2", proxy.url)
+        for _i in range(6):
+            ec2.allocate_address(Domain="vpc")
+    assert proxy.realism_hits["quota"] == 0
+
+
 def test_fresh_instance_profile_is_refused_then_instance_pending(aws):
     realism = Realism(notfound_window=0.3, profile_window=0.5, pending_window=0.8)
     direct = client("ec2", aws.url)

@@ -206,3 +206,67 @@ def test_cold_build_through_realistic_aws(module, aws, fault_rate):
     assert len(ec2().describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available"]}])["NatGateways"]) == 3
     assert len(ec2().describe_addresses()["Addresses"]) == 3
     assert len(ec2().describe_vpcs(Filters=[{"Name": "tag:refarch:owner", "Values": ["production"]}])["Vpcs"]) == 1
+
+
+# The account's quotas (VPCs, internet gateways, Elastic IPs per Region), judged before the first write
+# for every environment of the run in the account (account_demand).
+
+def foreign_addresses(n):
+    """Addresses someone else holds in the account (no owner tag of ours)."""
+    for _i in range(n):
+        ec2().allocate_address(Domain="vpc")
+
+
+def test_too_few_addresses_is_refused_before_any_write_in_check_mode_too(module, proxy):
+    foreign_addresses(3)   # 3 + 3 NAT gateways' addresses > the emulator's quota of 5
+    for check in (True, False):
+        proxy.clear()
+        result = module("vpc_tiers", args(endpoint_url=proxy.url), check_mode=check)
+        assert result.failed, result
+        assert "Elastic IP addresses in us-east-1: 3 of the account's quota of 5 are in use and this run needs 3 more " \
+               "(production 3)" in result["msg"], result["msg"]
+        assert "ec2 L-0263D0A3" in result["msg"]
+        assert proxy.writes() == []
+    assert [v for v in ec2().describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+
+
+def test_what_fits_is_built_and_a_rerun_at_the_quota_reads_nothing_more(module, proxy):
+    foreign_addresses(4)   # 4 + 1 (one NAT gateway) = 5: fits
+    built = module("vpc_tiers", args(endpoint_url=proxy.url, nat_mode="single"))
+    assert built["changed"] and not built.failed, built.get("msg")
+    proxy.clear()
+    again = module("vpc_tiers", args(endpoint_url=proxy.url, nat_mode="single"))
+    assert not again.failed and again["changed"] is False
+    # nothing to create: neither the usage nor the quotas are read
+    assert not [a for a in proxy.reads() if a in ("DescribeAccountAttributes", "GetServiceQuota")]
+    # one NAT gateway per zone needs two more addresses, owned ones are not counted twice: refused
+    wider = module("vpc_tiers", args(endpoint_url=proxy.url, nat_mode="per_az"))
+    assert wider.failed and "5 of the account's quota of 5 are in use and this run needs 2 more (production 2)" in wider["msg"]
+
+
+def test_environments_that_fit_alone_are_refused_together(module, proxy):
+    foreign_addresses(1)
+    demand = [dict(owner="production", vpcs=1, internet_gateways=1, elastic_ips=3),
+              dict(owner="staging", vpcs=1, internet_gateways=1, elastic_ips=2)]   # staging: NAT + VPN
+    alone = module("vpc_tiers", args(endpoint_url=proxy.url), check_mode=True)
+    assert not alone.failed, alone.get("msg")   # 1 + 3 fits
+    together = module("vpc_tiers", args(endpoint_url=proxy.url, account_demand=demand), check_mode=True)
+    assert together.failed and "needs 5 more (production 3, staging 2)" in together["msg"], together["msg"]
+
+
+def test_vpcs_per_region(module, proxy):
+    for i in range(4):   # the default VPC and 4 others: the quota of 5 is taken
+        ec2().create_vpc(CidrBlock="10.%d.0.0/16" % (200 + i))
+    result = module("vpc_tiers", args(endpoint_url=proxy.url, nat_mode="none", tiers=[{"name": "private", "route": "none", "prefix": 19}]))
+    assert result.failed and "VPCs in us-east-1: 5 of the account's quota of 5 are in use and this run needs 1 more" in result["msg"]
+    assert "vpc L-F678F1CE" in result["msg"]
+
+
+@pytest.mark.parametrize("demand, field", [
+    ([{"owner": "staging", "elastic_ips": -1}], "account_demand[0].elastic_ips"),
+    ([{"owner": "staging", "eips": 1}], "account_demand[0].eips"),
+    ([{"vpcs": 1}], "account_demand[0].owner"),
+])
+def test_a_malformed_demand_names_the_field(module, proxy, demand, field):
+    result = module("vpc_tiers", args(endpoint_url=proxy.url, account_demand=demand), check_mode=True)
+    assert result.failed and result["field"] == field, result
