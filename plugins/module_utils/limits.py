@@ -68,7 +68,7 @@ def shared_demand(envs, name, plan_of):
         if (account_of(env), env.get("aws_region")) != where or env.get("refarch_state", "present") != "present":
             continue
         item = dict(owner=env.get("owner", other))
-        item.update(demand(plan_of(env), vpn=str(env.get("vpn_enabled", False)).lower() in ("true", "yes", "1")))
+        item.update(demand(plan_of(env), vpn=env.get("vpn_enabled") is True))   # the preflight holds it to a boolean
         shared.append(item)
     return shared
 

@@ -51,7 +51,7 @@ def test_the_account_as_far_as_the_controller_knows_it(env, account):
 def test_only_environments_in_the_same_account_and_region_and_being_built_share():
     envs = {
         "production": dict(owner="production", aws_region="us-east-1", nat_mode="per_az"),
-        "staging": dict(owner="staging", aws_region="us-east-1", vpn_enabled="true"),
+        "staging": dict(owner="staging", aws_region="us-east-1", vpn_enabled=True),
         "elsewhere": dict(owner="elsewhere", aws_region="eu-west-1"),
         "other_account": dict(owner="other", aws_region="us-east-1", aws_account_id="555555555555"),
         "leaving": dict(owner="leaving", aws_region="us-east-1", refarch_state="absent"),
