@@ -239,9 +239,9 @@ plan:
 
 from ansible_collections.refarch.network.plugins.module_utils.aws import Connection
 from ansible_collections.refarch.network.plugins.module_utils.ec2_read import as_text
+from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute_and_read, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.limits import creates, own_demand
 from ansible_collections.refarch.network.plugins.module_utils.limits_read import check_limits
-from ansible_collections.refarch.network.plugins.module_utils.engine import Ids, Run, converged, execute_and_read, run_module, read_back
 from ansible_collections.refarch.network.plugins.module_utils.vpc_apply import HANDLERS, known_ids
 from ansible_collections.refarch.network.plugins.module_utils.vpc_diff import (
     ARGUMENT_SPEC, after_model, before_model, check_flow_logs, diff_absent, diff_present, plan_from_params, unplanned,
