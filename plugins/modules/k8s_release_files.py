@@ -7,61 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-DOCUMENTATION = r"""
----
-module: k8s_release_files
-short_description: Write the rendered files of one Kubernetes release into its directory, in one step
-version_added: 0.1.0
-description:
-  - The render mode of the role C(refarch.network.k8s_release) - the pinned chart reference, the Helm
-    values, the plain manifests and the examples of one release - converged in one task instead of
-    one task per file.
-  - A file is written only when its content differs; a file named with an empty content is removed; a file
-    of another name in the directory is never touched. With O(state=absent) the directory is removed
-    with everything in it (it is the release's own).
-  - Makes no API call.
-attributes:
-  diff_mode:
-    details: Each file written or removed.
-options:
-  path:
-    description: The release's directory; created (mode C(0755)) when missing.
-    type: path
-    required: true
-  files:
-    description:
-      - The files of the release, by name inside O(path). A name whose content is empty (or null) must
-        not exist - the release no longer has such a file.
-    type: dict
-    default: {}
-  state:
-    description: V(present) writes the files; V(absent) removes the directory.
-    type: str
-    choices: [present, absent]
-    default: present
-extends_documentation_fragment:
-  - refarch.network.common.converge
-"""
-
-EXAMPLES = r"""
-- name: Render the Helm values and chart reference of traefik
-  refarch.network.k8s_release_files:
-    path: build/production/k8s/traefik
-    files:
-      release.yaml: "{{ {'name': 'traefik', 'chart': 'traefik', 'version': '37.1.1'} | to_nice_yaml }}"
-      values.yaml: "{{ traefik_values | to_nice_yaml(indent=2) }}"
-      manifests.yaml: ""
-"""
-
-RETURN = r"""
-actions:
-  description: What was (or in check mode would be) done, in order.
-  returned: always
-  type: list
-  elements: str
-  sample: ["create directory build/production/k8s/traefik", "write build/production/k8s/traefik/values.yaml"]
-"""
-
 from ansible_collections.refarch.network.plugins.module_utils import file_set
 from ansible_collections.refarch.network.plugins.module_utils.engine import Run, converged, execute, run_module
 from ansible_collections.refarch.network.plugins.module_utils.errors import InputError
