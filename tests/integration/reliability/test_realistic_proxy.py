@@ -256,7 +256,8 @@ def test_without_account_quotas_the_proxy_counts_nothing(aws):
 
 
 def test_fresh_instance_profile_is_refused_then_instance_pending(aws):
-    realism = Realism(notfound_window=0.3, profile_window=0.5, pending_window=0.8)
+    # windows of a second or more: two calls after a RunInstances reply fit in them on a loaded machine
+    realism = Realism(notfound_window=1.0, profile_window=1.0, pending_window=2.0)
     direct = client("ec2", aws.url)
     _vpc, subnet = network(direct)
     with AwsProxy(aws.port, realism=realism) as proxy:
